@@ -20,6 +20,8 @@ class Status(StrEnum):
     DRAFT = "draft"
     FINAL = "final"
     UNKNOWN = "unknown"
+    EXPIRED = "expired"  # set by the monitor from a feed's is_expired flag
+    ABOLISHED = "abolished"  # set by the monitor from a feed's is_abolished flag
 
 
 class ChangeKind(StrEnum):
@@ -77,6 +79,7 @@ class PolicyDocument:
     comment_deadline: dt.date | None = None
     effective: str | None = None  # "自2023年1月1日起施行，有效期五年"
     preamble: str = ""  # unnumbered text before the first clause
+    closing: str = ""  # unnumbered text after the last clause (signature, commentary)
     clauses: tuple[Clause, ...] = ()
     parser_version: str = ""
 
@@ -86,6 +89,41 @@ class PolicyDocument:
         for clause in self.clauses:
             out.extend(clause.walk())
         return tuple(out)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attachment:
+    """A file linked from a page: absolute URL (when the page URL is known) and file name."""
+
+    url: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Extracted:
+    """The body of one rendition, before structure: normalised text plus page metadata."""
+
+    title: str | None
+    text: str  # normalised body text, page furniture stripped, one paragraph per line
+    attachments: tuple[Attachment, ...] = ()
+    published: dt.date | None = None
+    is_notice: bool = False  # a consultation/issuing notice whose own body has no measures
+    encoding: str | None = None
+    doc_number: str | None = None  # from page metadata (gkmlpt, postmeta), when given
+    issuer: str | None = None  # from page metadata, when given
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DocumentFields:
+    """Document-level fields read from the text alone (see `parsers.document_fields`)."""
+
+    title: str | None
+    status: Status
+    doc_number: str | None = None
+    issuer: str | None = None
+    published: dt.date | None = None
+    comment_deadline: dt.date | None = None
+    effective: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,6 +253,7 @@ def document_to_json(doc: PolicyDocument) -> dict[str, Any]:
     """The full `parse --json` shape, plus `preamble` and `parser_version`."""
     out = document_fields_json(doc)
     out["preamble"] = doc.preamble
+    out["closing"] = doc.closing
     out["parser_version"] = doc.parser_version
     out["clauses"] = [clause_to_json(c) for c in doc.clauses]
     return out
@@ -231,6 +270,7 @@ def document_from_json(data: dict[str, Any]) -> PolicyDocument:
         comment_deadline=_date_or_none(data.get("comment_deadline")),
         effective=data.get("effective"),
         preamble=str(data.get("preamble", "")),
+        closing=str(data.get("closing", "")),
         parser_version=str(data.get("parser_version", "")),
         clauses=tuple(clause_from_json(c) for c in data.get("clauses", ())),
     )
@@ -240,7 +280,12 @@ def ref_to_json(ref: ClauseRef | None) -> dict[str, Any] | None:
     """`{"path", "label", "number", "heading"}` or None."""
     if ref is None:
         return None
-    return {"path": list(ref.path), "label": ref.label, "number": ref.number, "heading": ref.heading}
+    return {
+        "path": list(ref.path),
+        "label": ref.label,
+        "number": ref.number,
+        "heading": ref.heading,
+    }
 
 
 def ref_from_json(data: dict[str, Any] | None) -> ClauseRef | None:
@@ -248,7 +293,10 @@ def ref_from_json(data: dict[str, Any] | None) -> ClauseRef | None:
     if data is None:
         return None
     return ClauseRef(
-        path=tuple(data["path"]), label=data["label"], number=data["number"], heading=data["heading"]
+        path=tuple(data["path"]),
+        label=data["label"],
+        number=data["number"],
+        heading=data["heading"],
     )
 
 
@@ -310,4 +358,3 @@ def doc_change_from_json(data: dict[str, Any]) -> DocumentChange:
     return DocumentChange(
         field=data["field"], old=data.get("old"), new=data.get("new"), summary=data["summary"]
     )
-

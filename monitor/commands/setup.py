@@ -1,0 +1,108 @@
+"""`init`, `db migrate|vacuum|check`, `sources list`: setting up and inspecting the basics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from monitor.context import AppContext
+
+
+@click.command()
+@click.option(
+    "--preset",
+    type=click.Choice(["example", "gxj-sz"]),
+    default="example",
+    show_default=True,
+    help="Which example config to write (gxj-sz: the Shenzhen bureau's real sources).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.pass_obj
+def init(app: AppContext, preset: str, force: bool) -> None:
+    """Write a commented example config and create the database."""
+    from monitor.presets import PRESETS
+
+    path = Path(app.config_path)
+    if path.exists() and not force:
+        raise click.UsageError(f"{path} exists (use --force to overwrite)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(PRESETS[preset], encoding="utf-8")
+    store = app.store()
+    store.close()
+    click.echo(f"Wrote {path} ({preset}) and created {app.config.database.path}")
+
+
+@click.group()
+def db() -> None:
+    """Database maintenance: migrate, vacuum, integrity check."""
+
+
+@db.command()
+@click.pass_obj
+def migrate(app: AppContext) -> None:
+    """Create the database or bring its schema up to date."""
+    from state.store import open_store
+
+    store = open_store(app.config_or_default().database.path, migrate=False)
+    try:
+        applied = store.migrate()
+    finally:
+        store.close()
+    if applied:
+        click.echo(f"Applied {len(applied)} migration(s): {', '.join(applied)}")
+    else:
+        click.echo("Database schema is up to date.")
+
+
+@db.command()
+@click.pass_obj
+def check(app: AppContext) -> None:
+    """Run SQLite's integrity check; exit 1 unless it says ok."""
+    store = app.store(migrate=False)
+    try:
+        result = store.integrity_check()
+    finally:
+        store.close()
+    click.echo(result)
+    if result != "ok":
+        raise SystemExit(1)
+
+
+@click.group()
+def sources() -> None:
+    """Inspect the configured sources."""
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def list_sources(app: AppContext, as_json: bool) -> None:
+    """List the sources of the config file."""
+    import json
+
+    from monitor.config import format_duration
+
+    config = app.config
+    rows: list[dict[str, str | list[str]]] = [
+        {
+            "name": s.name,
+            "kind": s.kind,
+            "url": s.url,
+            "every": s.cron or format_duration(s.every),
+            "keywords": list(s.keywords),
+        }
+        for s in config.sources
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("name", "kind", "every", "url", "keywords")
+    for r in rows:
+        table.add_row(
+            str(r["name"]), str(r["kind"]), str(r["every"]), str(r["url"]), ", ".join(r["keywords"])
+        )
+    Console().print(table)

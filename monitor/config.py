@@ -1,0 +1,323 @@
+"""The configuration file (`policywatch.toml`), parsed with tomllib into frozen dataclasses.
+
+Defaults live in the dataclass fields. Unknown keys and bad values raise `ConfigError` with a
+message naming the file and the key (`policywatch.toml: source[2].every: bad duration '5x'`).
+Secrets are never stored in the file: `[smtp] password_env` names an environment variable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "policywatch.toml"
+# Kinds of source the monitor knows; monitor.sources registers one class per kind.
+SOURCE_KINDS = ("page", "html-list", "postmeta", "gkmlpt")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """`"30m"` -> 30 minutes; accepts ms/s/m/h/d/w, combined (`"1h30m"`); must be positive."""
+    compact = text.replace(" ", "")
+    parts = _DURATION.findall(compact)
+    if not parts or "".join(n + u for n, u in parts) != compact:
+        raise ValueError(f"bad duration {text!r} (use e.g. '45s', '30m', '6h', '1d')")
+    seconds = sum(float(n) * _UNITS[u] for n, u in parts)
+    if seconds <= 0:
+        raise ValueError(f"duration {text!r} must be positive")
+    return dt.timedelta(seconds=seconds)
+
+
+def format_duration(delta: dt.timedelta) -> str:
+    """Inverse of `parse_duration` for display: 1800 s -> `"30m"`."""
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0 and seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceConfig:
+    """One `[[source]]` table: a page or list the monitor watches."""
+
+    name: str
+    kind: str
+    url: str
+    every: dt.timedelta = dt.timedelta(minutes=30)
+    cron: str | None = None  # a crontab expression (Asia/Shanghai) instead of `every`
+    keywords: tuple[str, ...] = ()  # list kinds keep items whose title contains one of these
+    selectors: tuple[str, ...] = ()  # html-list: CSS selectors for items, tried in order
+    max_pages: int = 3  # list kinds: follow pagination up to this many pages
+    max_items: int = 50  # list kinds: newest items considered per check
+    attachments: bool = True  # fetch and parse DOCX/PDF attachments of articles
+    auto_approve: bool = False  # change sets of this source skip staff review
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DatabaseConfig:
+    """`[database]`: where the SQLite file lives."""
+
+    path: Path = Path("policywatch.db")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchConfig:
+    """`[fetch]`: politeness, limits and the host allowlist."""
+
+    allow_hosts: tuple[str, ...] = ("*.gov.cn",)
+    concurrency: int = 10  # requests in flight overall
+    per_host: int = 4  # requests in flight per host
+    timeout: float = 20.0  # seconds, connect and read
+    retries: int = 2  # extra tries on 5xx, timeouts and resets
+    backoff: float = 0.5  # seconds, doubled per retry
+    max_body_bytes: int = 20 * 1024 * 1024
+    max_redirects: int = 5
+    user_agent: str = "policywatch/0.1 (+policy change monitor)"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SMTPConfig:
+    """`[smtp]`: the mail server. The password comes from the variable named by password_env."""
+
+    host: str
+    port: int = 587
+    starttls: bool = True
+    ssl: bool = False
+    username: str | None = None
+    password_env: str | None = None
+    sender: str = "policywatch@localhost"
+    timeout: float = 30.0
+    batch_size: int = 100  # messages per SMTP connection
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxConfig:
+    """`[outbox]`: without `[smtp]`, emails are written here as .eml files."""
+
+    dir: Path = Path("outbox")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotificationsConfig:
+    """`[notifications]`: links, digests, unsubscribe tokens, retries."""
+
+    base_url: str = "http://127.0.0.1:8000"  # where the review UI / unsubscribe endpoint live
+    secret_env: str = "POLICYWATCH_SECRET"  # HMAC key for unsubscribe tokens
+    digest_time: str = "09:00"  # local time (Asia/Shanghai) of daily and weekly digests
+    weekly_day: str = "mon"
+    token_days: int = 90  # unsubscribe links stay valid this long
+    max_attempts: int = 8  # delivery tries before a message is given up
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DaemonConfig:
+    """`[daemon]`: scheduling and housekeeping of `policywatch run`."""
+
+    send_every: dt.timedelta = dt.timedelta(minutes=1)
+    jitter: dt.timedelta = dt.timedelta(seconds=30)
+    misfire_grace: dt.timedelta = dt.timedelta(minutes=10)
+    heartbeat: dt.timedelta = dt.timedelta(seconds=10)
+    failure_threshold: int = 5  # consecutive failures before a source is flagged for staff
+    retention: dt.timedelta = dt.timedelta(days=90)  # fetch attempts older than this are pruned
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebConfig:
+    """`[web]`: the staff review UI."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_env: str = "POLICYWATCH_WEB_SECRET"  # signs session cookies
+    secure_cookies: bool = False  # set true behind HTTPS
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """The whole configuration. `path` is the file it came from (None for defaults)."""
+
+    path: Path | None = None
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    sources: tuple[SourceConfig, ...] = ()
+    smtp: SMTPConfig | None = None
+    outbox: OutboxConfig = field(default_factory=OutboxConfig)
+    notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
+    daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+
+    def source(self, name: str) -> SourceConfig:
+        """The source called `name`, or ConfigError."""
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise ConfigError(f"no source named {name!r} (known: {', '.join(self.source_names)})")
+
+    @property
+    def source_names(self) -> tuple[str, ...]:
+        """Names of the configured sources, in file order."""
+        return tuple(s.name for s in self.sources)
+
+
+# Top-level TOML tables -> (Config attribute, dataclass).
+SECTIONS: dict[str, type[Any]] = {
+    "database": DatabaseConfig,
+    "fetch": FetchConfig,
+    "smtp": SMTPConfig,
+    "outbox": OutboxConfig,
+    "notifications": NotificationsConfig,
+    "daemon": DaemonConfig,
+    "web": WebConfig,
+}
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a TOML config file; relative paths are taken from its folder."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file (run `policywatch init`)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return config_from_dict(data, where=str(path), base=path.parent)
+
+
+def config_from_dict(
+    data: dict[str, Any], *, where: str = "<config>", base: Path | None = None
+) -> Config:
+    """Build a `Config` from parsed TOML; errors name `where` and the key."""
+    known = {*SECTIONS, "source"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(known))})")
+    values: dict[str, Any] = {}
+    for name, cls in SECTIONS.items():
+        if name in data:
+            values[name] = _build(cls, _table(data[name], where, name), where, name)
+    sources = data.get("source", [])
+    if not isinstance(sources, list):
+        raise ConfigError(f"{where}: 'source' must be an array of tables ([[source]])")
+    built = tuple(
+        _build(SourceConfig, _table(s, where, f"source[{i}]"), where, f"source[{i}]")
+        for i, s in enumerate(sources, 1)
+    )
+    _check_sources(built, where)
+    config = Config(path=Path(where) if base is not None else None, sources=built, **values)
+    return _resolve_paths(config, base) if base is not None else config
+
+
+def _check_sources(sources: tuple[SourceConfig, ...], where: str) -> None:
+    seen: set[str] = set()
+    for i, source in enumerate(sources, 1):
+        key = f"source[{i}]"
+        if source.kind not in SOURCE_KINDS:
+            raise ConfigError(
+                f"{where}: {key}.kind: unknown kind {source.kind!r} (known: {', '.join(SOURCE_KINDS)})"
+            )
+        if not re.match(r"^https?://[^/\s]+", source.url):
+            raise ConfigError(f"{where}: {key}.url: must be an http:// or https:// URL")
+        if source.name in seen:
+            raise ConfigError(f"{where}: {key}.name: duplicate source name {source.name!r}")
+        seen.add(source.name)
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    def resolve(p: Path) -> Path:
+        return p if p.is_absolute() else base / p
+
+    return dataclasses.replace(
+        config,
+        database=dataclasses.replace(config.database, path=resolve(config.database.path)),
+        outbox=dataclasses.replace(config.outbox, dir=resolve(config.outbox.dir)),
+    )
+
+
+def _table(value: Any, where: str, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: {key}: must be a table")
+    return value
+
+
+def _build(cls: type[Any], table: dict[str, Any], where: str, prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in fields:
+            known = ", ".join(fields)
+            raise ConfigError(f"{where}: {prefix}.{key}: unknown key (known: {known})")
+        try:
+            kwargs[key] = _coerce(hints[key], value)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{where}: {prefix}.{key}: {exc}") from None
+    missing = [
+        name
+        for name, f in fields.items()
+        if name not in kwargs
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ConfigError(f"{where}: {prefix}.{missing[0]}: required key is missing")
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _coerce(options[0], value)
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list, got {type(value).__name__}")
+        return tuple(_coerce(typing.get_args(hint)[0], v) for v in value)
+    if hint is dt.timedelta:
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return dt.timedelta(seconds=value)
+        if not isinstance(value, str):
+            raise TypeError("expected a duration string such as '30m'")
+        return parse_duration(value)
+    if hint is Path:
+        if not isinstance(value, str):
+            raise TypeError("expected a path string")
+        return Path(value).expanduser()
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise TypeError(f"expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise TypeError(f"expected a non-negative integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise TypeError(f"expected a non-negative number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise TypeError(f"expected a string, got {value!r}")
+        return value
+    raise TypeError(f"unsupported type {hint!r}")  # pragma: no cover - a bug in a dataclass
+
+
+def config_keys() -> dict[str, tuple[str, ...]]:
+    """Every documented config key per table (the README's reference is checked against it)."""
+    out = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in SECTIONS.items()}
+    out["source"] = tuple(f.name for f in dataclasses.fields(SourceConfig))
+    return out

@@ -1,0 +1,59 @@
+"""Errors of the monitor layer. Third-party errors are mapped to these where they enter.
+
+MonitorError
+ ├── ConfigError              the configuration file is missing, malformed or invalid (exit 2)
+ ├── DaemonLockedError        another daemon holds the database (exit 2)
+ └── FetchError               a URL could not be fetched (mapped from httpx in monitor/fetch.py)
+      ├── FetchTimeoutError   connect/read timeout
+      ├── FetchConnectionError  refused, reset, DNS, TLS
+      ├── HTTPStatusError     the server answered an error status (4xx/5xx)
+      ├── BodyTooLargeError   the body exceeded the size cap
+      └── URLNotAllowedError  the scheme or host is not allowed
+"""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Base class of the monitor's errors."""
+
+
+class ConfigError(MonitorError):
+    """The configuration is invalid; the message names the file and the key."""
+
+
+class DaemonLockedError(MonitorError):
+    """Another `policywatch run` holds this database."""
+
+
+class FetchError(MonitorError):
+    """A URL could not be fetched."""
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(f"{url}: {message}")
+        self.url = url
+        self.message = message
+
+
+class FetchTimeoutError(FetchError):
+    """The connection or the read timed out."""
+
+
+class FetchConnectionError(FetchError):
+    """The connection failed or was reset."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status."""
+
+    def __init__(self, url: str, status: int) -> None:
+        super().__init__(url, f"HTTP {status}")
+        self.status = status
+
+
+class BodyTooLargeError(FetchError):
+    """The response body exceeded the configured cap."""
+
+
+class URLNotAllowedError(FetchError):
+    """The URL's scheme or host is not in the allowlist."""

@@ -1,0 +1,3 @@
+"""policywatch notifications package."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""policywatch parsers package."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""policywatch state package."""
+
+from __future__ import annotations

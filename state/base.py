@@ -1,0 +1,130 @@
+"""The store's connection, transactions and row helpers, shared by every store mixin."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def utcnow() -> dt.datetime:
+    """The current time, aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def ts(value: dt.datetime | None) -> str | None:
+    """An aware datetime as ISO 8601 UTC with microseconds (sortable as text)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def from_ts(value: str | None) -> dt.datetime | None:
+    """Inverse of `ts`."""
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def must_ts(value: str) -> dt.datetime:
+    """`from_ts` for NOT NULL columns."""
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON with Chinese kept readable."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def compress(raw: bytes) -> bytes:
+    """Raw bodies are stored zlib-compressed."""
+    return zlib.compress(raw, 6)
+
+
+def decompress(blob: bytes | None) -> bytes:
+    """Inverse of `compress`."""
+    return zlib.decompress(blob) if blob else b""
+
+
+class StoreBase:
+    """Owns the sqlite-utils `Database` (WAL, foreign keys, busy timeout)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: autocommit; transactions are explicit in `atomic()`.
+        conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        self.db = Database(conn, execute_plugins=False)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def __enter__(self) -> StoreBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """One write transaction (`BEGIN IMMEDIATE`); nested blocks become savepoints."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def rows(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        """Run a query and return its rows as dicts (internal to state/)."""
+        cursor = self.db.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def row(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> dict[str, Any] | None:
+        """The first row of a query, or None."""
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def scalar(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> Any:
+        """The first column of the first row, or None."""
+        row = self.db.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def insert(self, table: str, values: dict[str, Any]) -> int:
+        """Insert one row and return its id."""
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        cursor = self.db.execute(
+            f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(values.values())
+        )
+        assert cursor.lastrowid is not None
+        return int(cursor.lastrowid)
+
+    def update(self, table: str, row_id: int, values: dict[str, Any]) -> None:
+        """Update columns of one row by id."""
+        sets = ", ".join(f"{c} = ?" for c in values)
+        self.db.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values.values(), row_id))

@@ -1,0 +1,278 @@
+"""Store mixin: documents, their renditions, versions and status events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from parsers.model import PolicyDocument, Status, document_from_json, document_to_json
+from parsers.records import DocumentRecord, Fetched, RenditionRecord, StatusEvent, VersionRecord
+from state.base import StoreBase, compress, decompress, dumps, from_ts, must_ts, ts, utcnow
+from state.errors import NotFoundError
+
+_DOC_SELECT = (
+    "SELECT d.*, (SELECT count(*) FROM versions v WHERE v.document_id = d.id) AS version_count"
+    " FROM documents d"
+)
+
+
+def _document(row: dict[str, Any]) -> DocumentRecord:
+    return DocumentRecord(
+        id=row["id"],
+        title=row["title"],
+        norm_title=row["norm_title"],
+        status=Status(row["status"]),
+        url=row["url"],
+        first_seen=must_ts(row["first_seen"]),
+        updated_at=must_ts(row["updated_at"]),
+        latest_version_id=row["latest_version_id"],
+        version_count=row.get("version_count") or 0,
+    )
+
+
+def _rendition(row: dict[str, Any]) -> RenditionRecord:
+    return RenditionRecord(
+        id=row["id"],
+        document_id=row["document_id"],
+        key=row["key"],
+        url=row["url"],
+        source_id=row["source_id"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        content_hash=row["content_hash"],
+        tree_hash=row["tree_hash"],
+        last_version_id=row["last_version_id"],
+        checked_at=from_ts(row["checked_at"]),
+    )
+
+
+def _version(row: dict[str, Any]) -> VersionRecord:
+    return VersionRecord(
+        id=row["id"],
+        document_id=row["document_id"],
+        rendition_id=row["rendition_id"],
+        url=row["url"],
+        fetched_at=must_ts(row["fetched_at"]),
+        http_status=row["http_status"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        content_hash=row["content_hash"],
+        media_type=row["media_type"],
+        text=row["text"],
+        document=document_from_json(json.loads(row["tree_json"])),
+        tree_hash=row["tree_hash"],
+        parser_version=row["parser_version"],
+        seq=row["seq"],
+    )
+
+
+class DocumentsMixin(StoreBase):
+    """Documents, renditions, versions, status events."""
+
+    # -- documents ----------------------------------------------------------------------------
+
+    def add_document(
+        self, *, title: str, norm_title: str, status: Status, url: str | None, now: dt.datetime
+    ) -> int:
+        """Create a document (a policy before any version); returns its id."""
+        return self.insert(
+            "documents",
+            {
+                "title": title,
+                "norm_title": norm_title,
+                "status": status.value,
+                "url": url,
+                "first_seen": ts(now),
+                "updated_at": ts(now),
+            },
+        )
+
+    def get_document(self, document_id: int) -> DocumentRecord:
+        """The document with this id."""
+        row = self.row(f"{_DOC_SELECT} WHERE d.id = ?", (document_id,))
+        if row is None:
+            raise NotFoundError(f"no document {document_id}")
+        return _document(row)
+
+    def list_documents(self) -> list[DocumentRecord]:
+        """Every document, most recently updated first."""
+        return [_document(r) for r in self.rows(f"{_DOC_SELECT} ORDER BY d.updated_at DESC, d.id")]
+
+    def documents_by_norm_title(self, norm_title: str) -> list[DocumentRecord]:
+        """Documents whose normalised title is exactly this (lineage candidates)."""
+        return [
+            _document(r) for r in self.rows(f"{_DOC_SELECT} WHERE d.norm_title = ?", (norm_title,))
+        ]
+
+    # -- renditions ---------------------------------------------------------------------------
+
+    def get_rendition(self, key: str) -> RenditionRecord | None:
+        """The rendition with this key (`post:<id>` or canonical URL), or None."""
+        row = self.row("SELECT * FROM renditions WHERE key = ?", (key,))
+        return _rendition(row) if row else None
+
+    def renditions_of(self, document_id: int) -> list[RenditionRecord]:
+        """Every rendition of a document."""
+        rows = self.rows(
+            "SELECT * FROM renditions WHERE document_id = ? ORDER BY id", (document_id,)
+        )
+        return [_rendition(r) for r in rows]
+
+    def add_rendition(self, *, document_id: int, key: str, url: str, source_id: int | None) -> int:
+        """Register a new rendition of a document; returns its id."""
+        return self.insert(
+            "renditions",
+            {"document_id": document_id, "key": key, "url": url, "source_id": source_id},
+        )
+
+    def touch_rendition(
+        self,
+        rendition_id: int,
+        *,
+        checked_at: dt.datetime,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        content_hash: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        """Remember the validators of the rendition's last fetch (no new version)."""
+        values: dict[str, Any] = {"checked_at": ts(checked_at)}
+        if etag is not None:
+            values["etag"] = etag
+        if last_modified is not None:
+            values["last_modified"] = last_modified
+        if content_hash is not None:
+            values["content_hash"] = content_hash
+        if url is not None:
+            values["url"] = url
+        self.update("renditions", rendition_id, values)
+
+    # -- versions -----------------------------------------------------------------------------
+
+    def add_version(
+        self,
+        *,
+        document_id: int,
+        rendition_id: int | None,
+        fetched: Fetched,
+        text: str,
+        document: PolicyDocument,
+        tree_hash: str,
+        parser_version: str,
+    ) -> int:
+        """Store a version, make it the document's latest and its rendition's last; returns id.
+
+        Call inside `atomic()` together with the change set it belongs to.
+        """
+        with self.atomic():
+            seq = 1 + int(
+                self.scalar(
+                    "SELECT coalesce(max(seq), 0) FROM versions WHERE document_id = ?",
+                    (document_id,),
+                )
+            )
+            version_id = self.insert(
+                "versions",
+                {
+                    "document_id": document_id,
+                    "rendition_id": rendition_id,
+                    "seq": seq,
+                    "url": fetched.url,
+                    "fetched_at": ts(fetched.fetched_at),
+                    "http_status": fetched.http_status,
+                    "etag": fetched.etag,
+                    "last_modified": fetched.last_modified,
+                    "content_hash": fetched.content_hash,
+                    "raw": compress(fetched.content),
+                    "media_type": fetched.media_type,
+                    "text": text,
+                    "tree_json": dumps(document_to_json(document)),
+                    "tree_hash": tree_hash,
+                    "parser_version": parser_version,
+                },
+            )
+            doc_values: dict[str, Any] = {
+                "latest_version_id": version_id,
+                "updated_at": ts(fetched.fetched_at),
+                "status": document.status.value,
+                "url": fetched.url,
+            }
+            if document.title:
+                doc_values["title"] = document.title
+            self.update("documents", document_id, doc_values)
+            if rendition_id is not None:
+                self.update(
+                    "renditions",
+                    rendition_id,
+                    {
+                        "last_version_id": version_id,
+                        "tree_hash": tree_hash,
+                        "content_hash": fetched.content_hash,
+                        "etag": fetched.etag,
+                        "last_modified": fetched.last_modified,
+                        "checked_at": ts(fetched.fetched_at),
+                        "url": fetched.url,
+                    },
+                )
+        return version_id
+
+    def get_version(self, version_id: int) -> VersionRecord:
+        """The version with this id."""
+        row = self.row("SELECT * FROM versions WHERE id = ?", (version_id,))
+        if row is None:
+            raise NotFoundError(f"no version {version_id}")
+        return _version(row)
+
+    def version_raw(self, version_id: int) -> bytes:
+        """The fetched bytes of a version, decompressed."""
+        blob = self.scalar("SELECT raw FROM versions WHERE id = ?", (version_id,))
+        return decompress(blob)
+
+    def versions_of(self, document_id: int) -> list[VersionRecord]:
+        """Every version of a document, oldest first."""
+        rows = self.rows(
+            "SELECT * FROM versions WHERE document_id = ? ORDER BY seq", (document_id,)
+        )
+        return [_version(r) for r in rows]
+
+    def latest_version(self, document_id: int) -> VersionRecord | None:
+        """The document's newest version, or None."""
+        row = self.row(
+            "SELECT * FROM versions WHERE document_id = ? ORDER BY seq DESC LIMIT 1", (document_id,)
+        )
+        return _version(row) if row else None
+
+    # -- status events ------------------------------------------------------------------------
+
+    def add_status_event(self, event: StatusEvent) -> bool:
+        """Record a lifecycle event once (same document, event and detail); True if new."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO status_events (document_id, event, at, detail) VALUES (?, ?, ?, ?)",
+            (event.document_id, event.event, ts(event.at), event.detail),
+        )
+        return cursor.rowcount > 0
+
+    def status_events(self, document_id: int) -> list[StatusEvent]:
+        """A document's lifecycle events, oldest first."""
+        rows = self.rows(
+            "SELECT * FROM status_events WHERE document_id = ? ORDER BY at, id", (document_id,)
+        )
+        return [
+            StatusEvent(
+                id=r["id"],
+                document_id=r["document_id"],
+                event=r["event"],
+                at=must_ts(r["at"]),
+                detail=r["detail"],
+            )
+            for r in rows
+        ]
+
+    def set_document_status(
+        self, document_id: int, status: Status, *, now: dt.datetime | None = None
+    ) -> None:
+        """Change the lifecycle status of a document."""
+        self.update(
+            "documents", document_id, {"status": status.value, "updated_at": ts(now or utcnow())}
+        )

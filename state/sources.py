@@ -1,0 +1,169 @@
+"""Store mixin: sources and fetch attempts (the health of every source)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from parsers.records import AttemptOutcome, FetchAttempt, SourceRecord
+from state.base import StoreBase, from_ts, must_ts, ts, utcnow
+from state.errors import NotFoundError
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceHealth:
+    """What `status` shows for one source, computed from its attempts."""
+
+    source: SourceRecord
+    last_attempt: dt.datetime | None
+    last_success: dt.datetime | None
+    last_error: str | None
+    last_error_at: dt.datetime | None
+    consecutive_failures: int
+
+
+def _source(row: dict[str, Any]) -> SourceRecord:
+    return SourceRecord(
+        id=row["id"],
+        name=row["name"],
+        kind=row["kind"],
+        url=row["url"],
+        auto_approve=bool(row["auto_approve"]),
+        flagged=bool(row["flagged"]),
+        created_at=must_ts(row["created_at"]),
+    )
+
+
+def _attempt(row: dict[str, Any]) -> FetchAttempt:
+    return FetchAttempt(
+        id=row["id"],
+        source_id=row["source_id"],
+        url=row["url"],
+        started_at=must_ts(row["started_at"]),
+        finished_at=must_ts(row["finished_at"]),
+        outcome=AttemptOutcome(row["outcome"]),
+        http_status=row["http_status"],
+        error=row["error"],
+        detail=row["detail"],
+    )
+
+
+class SourcesMixin(StoreBase):
+    """Sources (synced from the config) and their fetch attempts."""
+
+    def sync_source(
+        self, *, name: str, kind: str, url: str, auto_approve: bool = False
+    ) -> SourceRecord:
+        """Insert or update the source called `name` (the config is the truth)."""
+        with self.atomic():
+            row = self.row("SELECT id FROM sources WHERE name = ?", (name,))
+            values = {"kind": kind, "url": url, "auto_approve": int(auto_approve)}
+            if row is None:
+                self.insert("sources", {"name": name, **values, "created_at": ts(utcnow())})
+            else:
+                self.update("sources", row["id"], values)
+        return self.get_source(name)
+
+    def get_source(self, name: str) -> SourceRecord:
+        """The source called `name`."""
+        row = self.row("SELECT * FROM sources WHERE name = ?", (name,))
+        if row is None:
+            raise NotFoundError(f"no source named {name!r}")
+        return _source(row)
+
+    def get_source_by_id(self, source_id: int) -> SourceRecord:
+        """The source with this id."""
+        row = self.row("SELECT * FROM sources WHERE id = ?", (source_id,))
+        if row is None:
+            raise NotFoundError(f"no source {source_id}")
+        return _source(row)
+
+    def list_sources(self) -> list[SourceRecord]:
+        """Every source, by name."""
+        return [_source(r) for r in self.rows("SELECT * FROM sources ORDER BY name")]
+
+    def set_source_flag(self, source_id: int, *, flagged: bool) -> None:
+        """Flag (or clear) a source for staff attention."""
+        self.update("sources", source_id, {"flagged": int(flagged)})
+
+    def set_source_auto_approve(self, source_id: int, *, auto_approve: bool) -> None:
+        """Let change sets of this source skip review (or not)."""
+        self.update("sources", source_id, {"auto_approve": int(auto_approve)})
+
+    def record_attempt(self, attempt: FetchAttempt) -> int:
+        """Store one fetch attempt; returns its id."""
+        return self.insert(
+            "fetch_attempts",
+            {
+                "source_id": attempt.source_id,
+                "url": attempt.url,
+                "started_at": ts(attempt.started_at),
+                "finished_at": ts(attempt.finished_at),
+                "outcome": attempt.outcome.value,
+                "http_status": attempt.http_status,
+                "error": attempt.error,
+                "detail": attempt.detail,
+            },
+        )
+
+    def attempts(self, source_id: int, *, limit: int = 50) -> list[FetchAttempt]:
+        """The newest attempts of a source, newest first."""
+        rows = self.rows(
+            "SELECT * FROM fetch_attempts WHERE source_id = ? ORDER BY started_at DESC, id DESC"
+            " LIMIT ?",
+            (source_id, limit),
+        )
+        return [_attempt(r) for r in rows]
+
+    def last_attempt_at(self, source_id: int) -> dt.datetime | None:
+        """When the source was last checked (None: never)."""
+        return from_ts(
+            self.scalar(
+                "SELECT max(started_at) FROM fetch_attempts WHERE source_id = ?", (source_id,)
+            )
+        )
+
+    def consecutive_failures(self, source_id: int) -> int:
+        """Failed checks since the last successful one."""
+        last_ok = self.scalar(
+            "SELECT max(started_at) FROM fetch_attempts WHERE source_id = ? AND outcome != ?",
+            (source_id, AttemptOutcome.FAILED.value),
+        )
+        return int(
+            self.scalar(
+                "SELECT count(*) FROM fetch_attempts WHERE source_id = ? AND outcome = ?"
+                " AND started_at > ?",
+                (source_id, AttemptOutcome.FAILED.value, last_ok or ""),
+            )
+        )
+
+    def source_health(self, source: SourceRecord) -> SourceHealth:
+        """Last success, last error and the failure streak of one source."""
+        failed = AttemptOutcome.FAILED.value
+        last_error = self.row(
+            "SELECT error, started_at FROM fetch_attempts WHERE source_id = ? AND outcome = ?"
+            " ORDER BY started_at DESC LIMIT 1",
+            (source.id, failed),
+        )
+        return SourceHealth(
+            source=source,
+            last_attempt=self.last_attempt_at(source.id),
+            last_success=from_ts(
+                self.scalar(
+                    "SELECT max(started_at) FROM fetch_attempts WHERE source_id = ? AND outcome != ?",
+                    (source.id, failed),
+                )
+            ),
+            last_error=last_error["error"] if last_error else None,
+            last_error_at=from_ts(last_error["started_at"]) if last_error else None,
+            consecutive_failures=self.consecutive_failures(source.id),
+        )
+
+    def prune_attempts(self, *, older_than: dt.datetime) -> int:
+        """Delete attempts older than `older_than`; returns how many."""
+        with self.atomic():
+            cursor = self.db.execute(
+                "DELETE FROM fetch_attempts WHERE started_at < ?", (ts(older_than),)
+            )
+        return int(cursor.rowcount)

@@ -1,0 +1,41 @@
+"""The `Store`: the only place that writes SQL. Typed records in, typed records out.
+
+One class composed of one mixin per area (sources, documents, changes, people, outbox,
+daemon), all sharing the connection and `atomic()` of `StoreBase`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from state.base import StoreBase
+from state.changes import ChangesMixin
+from state.daemon import DaemonMixin
+from state.documents import DocumentsMixin
+from state.migrations import apply
+from state.outbox import OutboxMixin
+from state.people import PeopleMixin
+from state.sources import SourcesMixin
+
+
+class Store(SourcesMixin, DocumentsMixin, ChangesMixin, PeopleMixin, OutboxMixin, DaemonMixin):
+    """policywatch's SQLite database."""
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations; returns their names."""
+        return apply(self.db)
+
+    def integrity_check(self) -> str:
+        """`PRAGMA integrity_check`: 'ok' when the file is sound."""
+        return str(self.scalar("PRAGMA integrity_check"))
+
+
+def open_store(path: str | Path, *, migrate: bool = True) -> Store:
+    """Open (and by default migrate) the database at `path`."""
+    store = Store(path)
+    if migrate:
+        store.migrate()
+    return store
+
+
+__all__ = ["Store", "StoreBase", "open_store"]
