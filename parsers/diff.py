@@ -1,0 +1,217 @@
+"""Typed changes between two versions of a policy document.
+
+`diff_documents(old, new)` aligns the clause trees (`parsers.align`), then types each pair:
+`modified` only when the words changed (canonical text, responsible units), `renumbered` when
+the number changed, `moved` when the matched parent differs; unmatched clauses are `added` or
+`removed`. Field detail (figures, units, dates), a redline and a one-line Chinese summary
+come with each change. Document-level fields (title, status, 文号, effective) are compared too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parsers.align import Alignment, Node, align, canonical, display_text
+from parsers.model import (
+    Amount,
+    AmountChange,
+    ChangeKind,
+    Clause,
+    ClauseChange,
+    ClauseRef,
+    DocumentChange,
+    DocumentDiff,
+    PolicyDocument,
+)
+from parsers.redline import changed, figure_replacements, figure_value, redline
+from parsers.summary import ChangeFacts, summarize_change, summarize_document_change
+
+_DOC_FIELDS = ("title", "status", "doc_number", "effective")
+
+
+def diff_documents(old: PolicyDocument, new: PolicyDocument) -> DocumentDiff:
+    """Everything that changed from `old` to `new`, in the new document's order."""
+    return DocumentDiff(
+        document_changes=document_changes(old, new),
+        changes=diff_clauses(old.clauses, new.clauses),
+    )
+
+
+def document_changes(old: PolicyDocument, new: PolicyDocument) -> tuple[DocumentChange, ...]:
+    """Changes of the title, status, 文号 and effective period."""
+    out: list[DocumentChange] = []
+    for name in _DOC_FIELDS:
+        before, after = _field(old, name), _field(new, name)
+        if canonical(before) != canonical(after):
+            summary = summarize_document_change(name, before, after)
+            out.append(DocumentChange(field=name, old=before, new=after, summary=summary))
+    return tuple(out)
+
+
+def _field(doc: PolicyDocument, name: str) -> str | None:
+    value = getattr(doc, name)
+    if value is None:
+        return None
+    return str(value.value) if name == "status" else str(value)
+
+
+def diff_clauses(old: tuple[Clause, ...], new: tuple[Clause, ...]) -> tuple[ClauseChange, ...]:
+    """Typed changes between two clause trees, unchanged clauses left out."""
+    alignment = align(old, new)
+    keyed: list[tuple[tuple[float, int], ClauseChange]] = []
+    for o in alignment.old:
+        pair = alignment.pairs.get(o.index)
+        if pair is None:
+            change: ClauseChange | None = _removed(alignment, o)
+        else:
+            change = _paired(alignment, o, alignment.new[pair])
+        if change is not None:
+            keyed.append(((_position(alignment, o.index), 1), change))
+    for node in alignment.free_new():
+        keyed.append(((float(node.index), 0), _added(alignment, node)))
+    keyed.sort(key=lambda item: item[0])
+    return tuple(change for _, change in keyed)
+
+
+def _position(alignment: Alignment, old_index: int) -> float:
+    """Where an old clause sits in the new order: its match, or just after its predecessor's."""
+    if old_index in alignment.pairs:
+        return float(alignment.pairs[old_index])
+    for prev in range(old_index - 1, -1, -1):
+        if prev in alignment.pairs:
+            return alignment.pairs[prev] + 0.5
+    return -0.5
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Fields:
+    amounts: tuple[AmountChange, ...]
+    units_added: tuple[str, ...]
+    units_removed: tuple[str, ...]
+    dates_changed: tuple[tuple[str | None, str | None], ...]
+
+
+def _paired(alignment: Alignment, o: Node, n: Node) -> ClauseChange | None:
+    old, new = o.clause, n.clause
+    ops = redline(display_text(old), display_text(new))
+    fields = _fields(old, new, ops)
+    kinds: list[ChangeKind] = []
+    if o.content != n.content and changed(ops) or fields.units_added or fields.units_removed:
+        kinds.append(ChangeKind.MODIFIED)
+    if alignment.parent_moved(o.index, n.index):
+        kinds.append(ChangeKind.MOVED)
+    if _renumbered(old, new):
+        kinds.append(ChangeKind.RENUMBERED)
+    if not kinds:
+        return None
+    if ChangeKind.MODIFIED not in kinds:
+        ops, fields = (), _Fields(amounts=(), units_added=(), units_removed=(), dates_changed=())
+    return _change(alignment, tuple(kinds), o, n, ops, fields)
+
+
+def _renumbered(old: Clause, new: Clause) -> bool:
+    if old.number is not None and new.number is not None:
+        return old.number != new.number
+    return canonical(old.label) != canonical(new.label)
+
+
+def _removed(alignment: Alignment, o: Node) -> ClauseChange:
+    empty = _Fields(amounts=(), units_added=(), units_removed=(), dates_changed=())
+    return _change(alignment, (ChangeKind.REMOVED,), o, None, (), empty)
+
+
+def _added(alignment: Alignment, n: Node) -> ClauseChange:
+    empty = _Fields(amounts=(), units_added=(), units_removed=(), dates_changed=())
+    return _change(alignment, (ChangeKind.ADDED,), None, n, (), empty)
+
+
+def _change(
+    alignment: Alignment,
+    kinds: tuple[ChangeKind, ...],
+    o: Node | None,
+    n: Node | None,
+    ops: tuple[tuple[int, str], ...],
+    fields: _Fields,
+) -> ClauseChange:
+    facts = ChangeFacts(
+        kinds=kinds,
+        old=o.clause if o else None,
+        new=n.clause if n else None,
+        old_parent=_parent(alignment.old, o),
+        new_parent=_parent(alignment.new, n),
+        amounts=fields.amounts,
+        units_added=fields.units_added,
+        units_removed=fields.units_removed,
+        dates_changed=fields.dates_changed,
+        redline=ops,
+    )
+    return ClauseChange(
+        kinds=kinds,
+        old=ref(o.clause) if o else None,
+        new=ref(n.clause) if n else None,
+        summary=summarize_change(facts),
+        amounts=fields.amounts,
+        units_added=fields.units_added,
+        units_removed=fields.units_removed,
+        dates_changed=fields.dates_changed,
+        redline=ops,
+        old_text=display_text(o.clause) if o else "",
+        new_text=display_text(n.clause) if n else "",
+        section=bool(o and o.has_children or n and n.has_children),
+    )
+
+
+def _parent(nodes: list[Node], node: Node | None) -> Clause | None:
+    if node is None or node.parent is None:
+        return None
+    return nodes[node.parent].clause
+
+
+def ref(clause: Clause) -> ClauseRef:
+    """The `{"path", "label", "number", "heading"}` reference of a clause."""
+    return ClauseRef(
+        path=clause.path, label=clause.label, number=clause.number, heading=clause.heading
+    )
+
+
+def _fields(old: Clause, new: Clause, ops: tuple[tuple[int, str], ...]) -> _Fields:
+    old_units = {canonical(u): u for u in old.responsible_units}
+    new_units = {canonical(u): u for u in new.responsible_units}
+    return _Fields(
+        amounts=tuple(
+            AmountChange(old=_amount(old, a), new=_amount(new, b))
+            for a, b in figure_replacements(ops)
+            if not (_is_date_part(a) or _is_date_part(b))
+        ),
+        units_added=tuple(u for k, u in new_units.items() if k not in old_units),
+        units_removed=tuple(u for k, u in old_units.items() if k not in new_units),
+        dates_changed=_dates(old.dates, new.dates),
+    )
+
+
+def _is_date_part(figure: str | None) -> bool:
+    """`2023年`, `1月`, `1日` are parts of dates, reported as dates, not as amounts."""
+    if figure is None:
+        return False
+    value, unit = figure_value(figure)
+    return unit in ("月", "日") or (unit == "年" and 1900 <= value <= 2100)
+
+
+def _amount(clause: Clause, text: str | None) -> Amount | None:
+    """The parser's amount for a figure as written, else one read from the figure."""
+    if text is None:
+        return None
+    for amount in clause.amounts:
+        if canonical(amount.text) == canonical(text):
+            return amount
+    value, unit = figure_value(text)
+    return Amount(text=text, value=value, unit=unit)
+
+
+def _dates(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[tuple[str | None, str | None], ...]:
+    gone = [d for d in old if d not in new]
+    came = [d for d in new if d not in old]
+    pairs: list[tuple[str | None, str | None]] = list(zip(gone, came, strict=False))
+    pairs.extend((d, None) for d in gone[len(came) :])
+    pairs.extend((None, d) for d in came[len(gone) :])
+    return tuple(pairs)

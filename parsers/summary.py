@@ -1,0 +1,213 @@
+"""Deterministic one-line Chinese summaries of changes, built from the typed fields (no LLM).
+
+`（九）激发创新活力：最高由30万元提高至50万元`, `新增措施（十三）支持标准化建设`,
+`（二十四）加强知识产权管理：由第三部分移至第六部分；序号由（十三）调整为（二十四）`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from parsers.model import AmountChange, ChangeKind, Clause
+from parsers.redline import DELETE, EQUAL, INSERT, figure_value
+
+_DIGITS = "零一二三四五六七八九"
+_SNIPPET = 24  # characters of clause text quoted at most
+# Words before a figure that carry no meaning in a summary ("给予", "达", "按"...).
+_TRAILING_VERBS_RE = re.compile(r"(?:给予|达到|达|按照|按|为|的|以|每人每次)+$")
+_CONTEXT_RE = re.compile(r"[\u4e00-\u9fff]{1,8}$")
+_STATUS_NAMES = {"draft": "征求意见稿", "final": "正式稿", "unknown": "未知"}
+_FIELD_NAMES = {"title": "标题", "status": "状态", "doc_number": "文号", "effective": "施行期限"}
+_NOUNS = {"measure": "措施", "article": "", "chapter": "", "item": "事项", "subitem": "事项"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeFacts:
+    """What a summary is built from: the clauses on both sides and the typed detail."""
+
+    kinds: tuple[ChangeKind, ...]
+    old: Clause | None
+    new: Clause | None
+    old_parent: Clause | None
+    new_parent: Clause | None
+    amounts: tuple[AmountChange, ...] = ()
+    units_added: tuple[str, ...] = ()
+    units_removed: tuple[str, ...] = ()
+    dates_changed: tuple[tuple[str | None, str | None], ...] = ()
+    redline: tuple[tuple[int, str], ...] = ()
+
+
+def chinese_numeral(number: int) -> str:
+    """1 -> 一, 10 -> 十, 24 -> 二十四, 105 -> 一百零五 (below 10,000)."""
+    if number < 10:
+        return _DIGITS[number]
+    if number < 20:
+        return "十" + (_DIGITS[number % 10] if number % 10 else "")
+    if number < 100:
+        return _DIGITS[number // 10] + "十" + (_DIGITS[number % 10] if number % 10 else "")
+    if number < 1000:
+        rest = number % 100
+        tail = "" if not rest else ("零" + _DIGITS[rest] if rest < 10 else _tens(rest))
+        return _DIGITS[number // 100] + "百" + tail
+    rest = number % 1000
+    tail = "" if not rest else ("零" if rest < 100 else "") + chinese_numeral(rest)
+    return _DIGITS[number // 1000] + "千" + tail
+
+
+def _tens(number: int) -> str:
+    return _DIGITS[number // 10] + "十" + (_DIGITS[number % 10] if number % 10 else "")
+
+
+def label_text(clause: Clause) -> str:
+    """The label as a reader writes it: （九）, 第十条, 第三章, 一、 or 3."""
+    label = clause.label
+    if clause.kind == "article":
+        return f"第{label}条"
+    if clause.kind == "chapter":
+        return f"第{label}章"
+    if clause.kind in ("part", "section") or (clause.level == 1 and clause.children):
+        return f"第{_chinese(clause)}部分"
+    if label.isdigit() and clause.level > 2:
+        return f"{label}."
+    return f"（{label}）"
+
+
+def _chinese(clause: Clause) -> str:
+    if clause.number is not None and 0 <= clause.number < 10000:
+        return chinese_numeral(clause.number)
+    return clause.label
+
+
+def clause_name(clause: Clause) -> str:
+    """Label and heading: `（九）激发创新活力`, or the label alone when there is no heading."""
+    return label_text(clause) + (clause.heading or "")
+
+
+def summarize_change(facts: ChangeFacts) -> str:
+    """One line in Chinese saying what happened to one clause."""
+    if ChangeKind.ADDED in facts.kinds and facts.new is not None:
+        return _whole("新增", facts.new)
+    if ChangeKind.REMOVED in facts.kinds and facts.old is not None:
+        return _whole("删除", facts.old)
+    clause = facts.new or facts.old
+    assert clause is not None
+    parts = _detail_parts(facts)
+    return f"{clause_name(clause)}：{'；'.join(parts)}"
+
+
+def _whole(verb: str, clause: Clause) -> str:
+    noun = _NOUNS.get(clause.kind, "")
+    name = clause_name(clause)
+    if not clause.heading:
+        name += f"“{_snippet(clause.text)}”" if clause.text else ""
+    return f"{verb}{noun}{name}"
+
+
+def _detail_parts(facts: ChangeFacts) -> list[str]:
+    parts: list[str] = []
+    if ChangeKind.MODIFIED in facts.kinds:
+        parts.extend(_modified_parts(facts))
+    if ChangeKind.MOVED in facts.kinds:
+        parts.append(f"由{_parent_name(facts.old_parent)}移至{_parent_name(facts.new_parent)}")
+    if ChangeKind.RENUMBERED in facts.kinds and facts.old and facts.new:
+        parts.append(f"序号由{label_text(facts.old)}调整为{label_text(facts.new)}")
+    return parts
+
+
+def _modified_parts(facts: ChangeFacts) -> list[str]:
+    old, new = facts.old, facts.new
+    parts: list[str] = []
+    if old and new and (old.children or new.children) and old.heading != new.heading:
+        parts.append(f"标题由“{old.heading or ''}”调整为“{new.heading or ''}”")
+    context = _context_before(facts.redline)
+    parts.extend(
+        _amount_part(a, context.get(a.old.text if a.old else "", "")) for a in facts.amounts
+    )
+    if facts.units_added:
+        parts.append("新增责任单位：" + "、".join(facts.units_added))
+    if facts.units_removed:
+        parts.append("删除责任单位：" + "、".join(facts.units_removed))
+    for before, after in facts.dates_changed:
+        parts.append(_pair_part("日期", before, after))
+    if not parts:
+        parts.append(_wording_part(facts.redline))
+    return parts
+
+
+def _amount_part(change: AmountChange, context: str) -> str:
+    old, new = change.old, change.new
+    if old is None and new is not None:
+        return f"新增{context}{new.text}"
+    if new is None and old is not None:
+        return f"删去{context}{old.text}"
+    assert old is not None and new is not None
+    comparable = old.unit == new.unit or not old.unit or not new.unit
+    if comparable and new.value > old.value:
+        return f"{context}由{old.text}提高至{new.text}"
+    if comparable and new.value < old.value:
+        return f"{context}由{old.text}降低至{new.text}"
+    return f"{context}由{old.text}调整为{new.text}"
+
+
+def _context_before(ops: tuple[tuple[int, str], ...]) -> dict[str, str]:
+    """For each deleted figure, the words just before it (`最高给予30万元` -> `最高`)."""
+    out: dict[str, str] = {}
+    for k, (op, text) in enumerate(ops):
+        if op == DELETE and k > 0 and ops[k - 1][0] == EQUAL:
+            match = _CONTEXT_RE.search(ops[k - 1][1])
+            words = _TRAILING_VERBS_RE.sub("", match.group(0)) if match else ""
+            out[text.strip()] = words
+    return out
+
+
+def _pair_part(what: str, before: str | None, after: str | None) -> str:
+    if before is None:
+        return f"新增{what}{after}"
+    if after is None:
+        return f"删去{what}{before}"
+    return f"{what}由{before}调整为{after}"
+
+
+def _wording_part(ops: tuple[tuple[int, str], ...]) -> str:
+    deleted = "".join(t for op, t in ops if op == DELETE)
+    inserted = "".join(t for op, t in ops if op == INSERT)
+    if inserted and not deleted:
+        return f"增加“{_snippet(inserted)}”"
+    if deleted and not inserted:
+        return f"删去“{_snippet(deleted)}”"
+    if deleted and inserted and max(len(deleted), len(inserted)) <= _SNIPPET:
+        return f"“{deleted}”改为“{inserted}”"
+    return "内容修改"
+
+
+def _snippet(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= _SNIPPET else text[: _SNIPPET - 1] + "…"
+
+
+def _parent_name(parent: Clause | None) -> str:
+    if parent is None:
+        return "正文"
+    return label_text(parent)
+
+
+def summarize_document_change(field: str, old: str | None, new: str | None) -> str:
+    """One line for a document-level change: `状态由征求意见稿调整为正式稿`."""
+    name = _FIELD_NAMES.get(field, field)
+    if field == "status":
+        old = _STATUS_NAMES.get(old or "", old)
+        new = _STATUS_NAMES.get(new or "", new)
+    if old is None:
+        return f"新增{name}：{new}"
+    if new is None:
+        return f"删除{name}：{old}"
+    return f"{name}由“{old}”调整为“{new}”"
+
+
+def figure_direction(old: str, new: str) -> int:
+    """+1 when the figure went up, -1 down, 0 same or not comparable."""
+    (a, unit_a), (b, unit_b) = figure_value(old), figure_value(new)
+    if unit_a and unit_b and unit_a != unit_b:
+        return 0
+    return (b > a) - (b < a)
