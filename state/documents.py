@@ -249,7 +249,7 @@ class DocumentsMixin(StoreBase):
         """Record a lifecycle event once (same document, event and detail); True if new."""
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO status_events (document_id, event, at, detail) VALUES (?, ?, ?, ?)",
-            (event.document_id, event.event, ts(event.at), event.detail),
+            (event.document_id, event.event, ts(event.at), event.detail or ""),
         )
         return cursor.rowcount > 0
 
@@ -264,7 +264,7 @@ class DocumentsMixin(StoreBase):
                 document_id=r["document_id"],
                 event=r["event"],
                 at=must_ts(r["at"]),
-                detail=r["detail"],
+                detail=r["detail"] or None,
             )
             for r in rows
         ]

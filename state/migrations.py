@@ -106,7 +106,7 @@ CREATE TABLE status_events (
     document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     event TEXT NOT NULL,
     at TEXT NOT NULL,
-    detail TEXT,
+    detail TEXT NOT NULL DEFAULT '',
     UNIQUE (document_id, event, detail)
 );
 CREATE TABLE subscribers (

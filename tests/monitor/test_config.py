@@ -1,0 +1,107 @@
+"""Config files: defaults, validation errors that name the key, exit code 2 from the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli, main
+from monitor.config import config_keys, load_config, parse_duration
+from monitor.errors import ConfigError
+from monitor.presets import PRESETS
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "policywatch.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("45s", 45), ("30m", 1800), ("6h", 21600), ("1d", 86400), ("1h30m", 5400), ("500ms", 0.5)],
+)
+def test_parse_duration(text: str, seconds: float) -> None:
+    assert parse_duration(text) == dt.timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("bad", ["", "5x", "m", "0s", "-5m", "30 minutes"])
+def test_parse_duration_rejects(bad: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(bad)
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_presets_are_valid_configs(tmp_path: Path, preset: str) -> None:
+    config = load_config(_write(tmp_path, PRESETS[preset]))
+    assert config.sources
+    assert config.database.path == tmp_path / "policywatch.db"  # relative to the file
+    assert config.outbox.dir == tmp_path / "outbox"
+
+
+def test_gxj_preset_uses_http_and_keywords(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, PRESETS["gxj-sz"]))
+    assert {s.kind for s in config.sources} == {"html-list", "postmeta", "gkmlpt"}
+    assert all(s.url.startswith("http://gxj.sz.gov.cn/") for s in config.sources)
+    assert all("专精特新" in s.keywords for s in config.sources)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("bogus = 1\n", "'bogus'"),
+        ("[fetch]\nconcurrencyy = 3\n", "fetch.concurrencyy"),
+        ("[fetch]\nconcurrency = 'many'\n", "fetch.concurrency"),
+        ("[[source]]\nname='a'\nkind='page'\nurl='http://a.gov.cn/'\nevery='5x'\n", "source[1].every"),
+        ("[[source]]\nname='a'\nkind='rss'\nurl='http://a.gov.cn/'\n", "source[1].kind"),
+        ("[[source]]\nname='a'\nkind='page'\nurl='ftp://a.gov.cn/'\n", "source[1].url"),
+        ("[[source]]\nname='a'\nkind='page'\n", "source[1].url"),
+        ("[smtp]\nport = 25\n", "smtp.host"),
+        ("[daemon]\nsend_every = true\n", "daemon.send_every"),
+    ],
+)
+def test_errors_name_the_file_and_key(tmp_path: Path, text: str, named: str) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert named in str(info.value) and str(path) in str(info.value)
+
+
+def test_duplicate_source_names_rejected(tmp_path: Path) -> None:
+    src = "[[source]]\nname='a'\nkind='page'\nurl='http://a.gov.cn/'\n"
+    with pytest.raises(ConfigError, match="duplicate"):
+        load_config(_write(tmp_path, src * 2))
+
+
+def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(_write(tmp_path, "[fetch\n"))
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_cli_exits_2_with_one_line_naming_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, "[[source]]\nname='a'\nkind='page'\nurl='http://a.gov.cn/'\nevery='often'\n")
+    monkeypatch.setattr("sys.argv", ["policywatch", "--config", str(path), "sources", "list"])
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "source[1].every" in err[0]
+
+
+def test_config_env_var_overrides_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path, PRESETS["gxj-sz"])
+    monkeypatch.setenv("POLICYWATCH_CONFIG", str(path))
+    result = CliRunner().invoke(cli, ["sources", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "gxj-tzgg" in result.output
+
+
+def test_every_key_has_a_default_but_source_identity() -> None:
+    keys = config_keys()
+    assert {"name", "kind", "url", "every", "keywords"} <= set(keys["source"])
+    assert "password_env" in keys["smtp"] and "password" not in keys["smtp"]

@@ -1,0 +1,49 @@
+"""Migrations are recorded and re-runnable; the file is WAL with foreign keys on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from state.store import open_store
+
+
+def test_migrations_apply_once_then_noop(db_path: Path) -> None:
+    store = open_store(db_path, migrate=False)
+    try:
+        first = store.migrate()
+        second = store.migrate()
+        tables = set(store.db.table_names())
+    finally:
+        store.close()
+    assert first and second == []
+    expected = {
+        "sources", "fetch_attempts", "documents", "renditions", "versions", "change_sets",
+        "changes", "status_events", "subscribers", "subscriptions", "reviews", "outbox",
+        "users", "daemon_lock", "_sqlite_migrations",
+    }
+    assert expected <= tables
+    reopened = open_store(db_path)
+    try:
+        assert reopened.migrate() == []
+    finally:
+        reopened.close()
+
+
+def test_wal_and_foreign_keys(store) -> None:
+    assert store.scalar("PRAGMA journal_mode") == "wal"
+    assert store.scalar("PRAGMA foreign_keys") == 1
+    assert store.integrity_check() == "ok"
+
+
+def test_outbox_unique_per_change_set_subscriber_channel(store) -> None:
+    import sqlite3
+
+    import pytest
+
+    sql = store.db.table("outbox").schema
+    assert "UNIQUE (change_set_id, subscriber_id, channel)" in sql
+    with pytest.raises(sqlite3.IntegrityError):
+        store.db.execute(
+            "INSERT INTO outbox (change_set_id, subscriber_id, message_id, due_at, created_at)"
+            " VALUES (999, 999, 'x', 'now', 'now')"
+        )
