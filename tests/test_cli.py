@@ -67,7 +67,9 @@ def test_init_and_migrate_in_empty_folder(tmp_path: Path, monkeypatch: pytest.Mo
     assert '"gxj-postmeta"' in result.output
 
 
-def test_db_migrate_without_config_creates_default_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_db_migrate_without_config_creates_default_db(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["db", "migrate"])
     assert result.exit_code == 0 and "Applied 1 migration" in result.output

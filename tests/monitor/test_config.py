@@ -55,7 +55,10 @@ def test_gxj_preset_uses_http_and_keywords(tmp_path: Path) -> None:
         ("bogus = 1\n", "'bogus'"),
         ("[fetch]\nconcurrencyy = 3\n", "fetch.concurrencyy"),
         ("[fetch]\nconcurrency = 'many'\n", "fetch.concurrency"),
-        ("[[source]]\nname='a'\nkind='page'\nurl='http://a.gov.cn/'\nevery='5x'\n", "source[1].every"),
+        (
+            "[[source]]\nname='a'\nkind='page'\nurl='http://a.gov.cn/'\nevery='5x'\n",
+            "source[1].every",
+        ),
         ("[[source]]\nname='a'\nkind='rss'\nurl='http://a.gov.cn/'\n", "source[1].kind"),
         ("[[source]]\nname='a'\nkind='page'\nurl='ftp://a.gov.cn/'\n", "source[1].url"),
         ("[[source]]\nname='a'\nkind='page'\n", "source[1].url"),
@@ -83,8 +86,12 @@ def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.toml")
 
 
-def test_cli_exits_2_with_one_line_naming_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    path = _write(tmp_path, "[[source]]\nname='a'\nkind='page'\nurl='http://a.gov.cn/'\nevery='often'\n")
+def test_cli_exits_2_with_one_line_naming_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(
+        tmp_path, "[[source]]\nname='a'\nkind='page'\nurl='http://a.gov.cn/'\nevery='often'\n"
+    )
     monkeypatch.setattr("sys.argv", ["policywatch", "--config", str(path), "sources", "list"])
     with pytest.raises(SystemExit) as info:
         main()

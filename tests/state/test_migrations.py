@@ -17,9 +17,21 @@ def test_migrations_apply_once_then_noop(db_path: Path) -> None:
         store.close()
     assert first and second == []
     expected = {
-        "sources", "fetch_attempts", "documents", "renditions", "versions", "change_sets",
-        "changes", "status_events", "subscribers", "subscriptions", "reviews", "outbox",
-        "users", "daemon_lock", "_sqlite_migrations",
+        "sources",
+        "fetch_attempts",
+        "documents",
+        "renditions",
+        "versions",
+        "change_sets",
+        "changes",
+        "status_events",
+        "subscribers",
+        "subscriptions",
+        "reviews",
+        "outbox",
+        "users",
+        "daemon_lock",
+        "_sqlite_migrations",
     }
     assert expected <= tables
     reopened = open_store(db_path)

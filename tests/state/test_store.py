@@ -46,8 +46,14 @@ def _doc(amount: str = "30万元") -> PolicyDocument:
         amounts=(Amount(text=amount, value=300000.0, unit="元"),),
     )
     section = Clause(
-        kind="section", label="三", number=3, level=1, path=("三",), heading="提升企业创新能力",
-        text="", children=(clause,),
+        kind="section",
+        label="三",
+        number=3,
+        level=1,
+        path=("三",),
+        heading="提升企业创新能力",
+        text="",
+        children=(clause,),
     )
     return PolicyDocument(
         title="深圳市关于促进专精特新企业高质量发展的若干措施",
@@ -61,8 +67,13 @@ def _doc(amount: str = "30万元") -> PolicyDocument:
 
 def _fetched(body: bytes = b"<html>body</html>") -> Fetched:
     return Fetched(
-        url="http://gxj.sz.gov.cn/post_1.html", fetched_at=NOW, http_status=200, etag='"e1"',
-        last_modified="Fri, 30 Dec 2022 08:00:00 GMT", media_type="text/html", content=body,
+        url="http://gxj.sz.gov.cn/post_1.html",
+        fetched_at=NOW,
+        http_status=200,
+        etag='"e1"',
+        last_modified="Fri, 30 Dec 2022 08:00:00 GMT",
+        media_type="text/html",
+        content=body,
         content_hash="h1",
     )
 
@@ -89,16 +100,32 @@ def _change() -> ClauseChange:
 
 def test_source_and_attempts_round_trip(store: Store) -> None:
     source = store.sync_source(name="gxj", kind="html-list", url="http://gxj.sz.gov.cn/")
-    again = store.sync_source(name="gxj", kind="html-list", url="http://gxj.sz.gov.cn/x", auto_approve=True)
+    again = store.sync_source(
+        name="gxj", kind="html-list", url="http://gxj.sz.gov.cn/x", auto_approve=True
+    )
     assert again.id == source.id and again.url.endswith("/x") and again.auto_approve
-    for minutes, outcome in ((0, AttemptOutcome.UNCHANGED), (1, AttemptOutcome.FAILED), (2, AttemptOutcome.FAILED)):
+    for minutes, outcome in (
+        (0, AttemptOutcome.UNCHANGED),
+        (1, AttemptOutcome.FAILED),
+        (2, AttemptOutcome.FAILED),
+    ):
         at = NOW + dt.timedelta(minutes=minutes)
         store.record_attempt(
-            FetchAttempt(source_id=source.id, url=source.url, started_at=at, finished_at=at,
-                         outcome=outcome, error="HTTP 500" if outcome == AttemptOutcome.FAILED else None)
+            FetchAttempt(
+                source_id=source.id,
+                url=source.url,
+                started_at=at,
+                finished_at=at,
+                outcome=outcome,
+                error="HTTP 500" if outcome == AttemptOutcome.FAILED else None,
+            )
         )
     attempts = store.attempts(source.id)
-    assert [a.outcome for a in attempts] == [AttemptOutcome.FAILED, AttemptOutcome.FAILED, AttemptOutcome.UNCHANGED]
+    assert [a.outcome for a in attempts] == [
+        AttemptOutcome.FAILED,
+        AttemptOutcome.FAILED,
+        AttemptOutcome.UNCHANGED,
+    ]
     assert attempts[0].started_at == NOW + dt.timedelta(minutes=2)
     assert store.consecutive_failures(source.id) == 2
     health = store.source_health(source)
@@ -107,12 +134,21 @@ def test_source_and_attempts_round_trip(store: Store) -> None:
 
 
 def test_document_version_round_trip(store: Store) -> None:
-    doc_id = store.add_document(title="若干措施", norm_title="若干措施", status=Status.DRAFT, url=None, now=NOW)
-    rendition_id = store.add_rendition(document_id=doc_id, key="post:1", url="http://x/post_1.html", source_id=None)
+    doc_id = store.add_document(
+        title="若干措施", norm_title="若干措施", status=Status.DRAFT, url=None, now=NOW
+    )
+    rendition_id = store.add_rendition(
+        document_id=doc_id, key="post:1", url="http://x/post_1.html", source_id=None
+    )
     document = _doc()
     version_id = store.add_version(
-        document_id=doc_id, rendition_id=rendition_id, fetched=_fetched(), text="全文",
-        document=document, tree_hash="t1", parser_version="test",
+        document_id=doc_id,
+        rendition_id=rendition_id,
+        fetched=_fetched(),
+        text="全文",
+        document=document,
+        tree_hash="t1",
+        parser_version="test",
     )
     version = store.get_version(version_id)
     assert version.document == document  # the clause tree survives JSON and back
@@ -122,27 +158,60 @@ def test_document_version_round_trip(store: Store) -> None:
     assert stored_doc.latest_version_id == version_id and stored_doc.status == Status.FINAL
     assert stored_doc.version_count == 1
     rendition = store.get_rendition("post:1")
-    assert rendition is not None and rendition.last_version_id == version_id and rendition.tree_hash == "t1"
+    assert (
+        rendition is not None
+        and rendition.last_version_id == version_id
+        and rendition.tree_hash == "t1"
+    )
     assert store.documents_by_norm_title("若干措施")[0].id == doc_id
     assert store.add_status_event(StatusEvent(document_id=doc_id, event="final_published", at=NOW))
-    assert not store.add_status_event(StatusEvent(document_id=doc_id, event="final_published", at=NOW))
+    assert not store.add_status_event(
+        StatusEvent(document_id=doc_id, event="final_published", at=NOW)
+    )
     assert [e.event for e in store.status_events(doc_id)] == ["final_published"]
     with pytest.raises(NotFoundError):
         store.get_version(12345)
 
 
 def test_change_set_round_trip_and_review(store: Store) -> None:
-    doc_id = store.add_document(title="若干措施", norm_title="若干措施", status=Status.FINAL, url=None, now=NOW)
-    v1 = store.add_version(document_id=doc_id, rendition_id=None, fetched=_fetched(b"a"), text="a",
-                           document=_doc(), tree_hash="a", parser_version="t")
-    v2 = store.add_version(document_id=doc_id, rendition_id=None, fetched=_fetched(b"b"), text="b",
-                           document=_doc("50万元"), tree_hash="b", parser_version="t")
+    doc_id = store.add_document(
+        title="若干措施", norm_title="若干措施", status=Status.FINAL, url=None, now=NOW
+    )
+    v1 = store.add_version(
+        document_id=doc_id,
+        rendition_id=None,
+        fetched=_fetched(b"a"),
+        text="a",
+        document=_doc(),
+        tree_hash="a",
+        parser_version="t",
+    )
+    v2 = store.add_version(
+        document_id=doc_id,
+        rendition_id=None,
+        fetched=_fetched(b"b"),
+        text="b",
+        document=_doc("50万元"),
+        tree_hash="b",
+        parser_version="t",
+    )
     diff = DocumentDiff(
-        document_changes=(DocumentChange(field="status", old="draft", new="final", summary="状态由征求意见稿变为正式发布"),),
+        document_changes=(
+            DocumentChange(
+                field="status", old="draft", new="final", summary="状态由征求意见稿变为正式发布"
+            ),
+        ),
         changes=(_change(),),
     )
-    cs_id = store.add_change_set(document_id=doc_id, from_version_id=v1, to_version_id=v2, source_id=None,
-                                 kind=ChangeSetKind.CHANGED, diff=diff, detected_at=NOW)
+    cs_id = store.add_change_set(
+        document_id=doc_id,
+        from_version_id=v1,
+        to_version_id=v2,
+        source_id=None,
+        kind=ChangeSetKind.CHANGED,
+        diff=diff,
+        detected_at=NOW,
+    )
     cs = store.get_change_set(cs_id)
     assert cs.diff == diff and cs.state == ChangeSetState.PENDING
     assert cs.document_title == _doc().title and len(cs.changes) == 1
