@@ -1,0 +1,157 @@
+"""From bytes and a media type to `Extracted`: decoded, normalised body text plus metadata."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from parsers import html as html_
+from parsers.errors import ExtractionError, UnsupportedMediaTypeError
+from parsers.model import Attachment, Extracted
+from parsers.text import decode, normalise
+
+TEXT = "text/plain"
+HTML = "text/html"
+JSON = "application/json"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
+MEDIA_TYPES = (TEXT, HTML, JSON, DOCX, PDF)
+_ALIASES = {"application/xhtml+xml": HTML, "text/json": JSON, "application/x-pdf": PDF}
+
+_CONSULTATION = re.compile(
+    r"征求.{0,80}意见的?(?:通告|通知|公告|函)|意见征集|征求意见(?:通告|公告)$"
+)
+_ISSUING = re.compile(r"关于印发.{0,80}的通知$|印发《")
+_CLAUSE_START = re.compile(
+    r"(?m)^(?:第[一二三四五六七八九十百\d]+[章条]|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)"
+)
+
+
+def media_type_of(media_type: str) -> tuple[str, str | None]:
+    """`text/html; charset=gb2312` -> (`text/html`, `gb2312`)."""
+    main, _, params = media_type.partition(";")
+    main = main.strip().lower()
+    charset = None
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip("\"'")
+    return _ALIASES.get(main, main), charset
+
+
+def extract(
+    data: bytes, media_type: str, *, charset: str | None = None, url: str | None = None
+) -> Extracted:
+    """Decode and normalise one rendition; the structure is read later by `parse`."""
+    kind, declared = media_type_of(media_type)
+    charset = charset or declared
+    if kind == TEXT:
+        text, encoding = decode(data, charset=charset)
+        return _finish(None, normalise(text), encoding=encoding)
+    if kind == HTML:
+        return _from_html(data, charset, url)
+    if kind == JSON:
+        return _from_json(data, charset, url)
+    if kind == DOCX:
+        from parsers.docx import docx_text
+
+        return _finish(None, normalise(docx_text(data)))
+    if kind == PDF:
+        from parsers.pdf import pdf_text
+
+        return _finish(None, normalise(pdf_text(data)))
+    raise UnsupportedMediaTypeError(f"no extractor for media type {kind!r}")
+
+
+def _finish(title: str | None, text: str, **meta: Any) -> Extracted:
+    is_notice = False
+    if title:
+        consultation = _CONSULTATION.search(title) is not None
+        issuing = _ISSUING.search(title) is not None
+        is_notice = consultation or (issuing and len(_CLAUSE_START.findall(text)) < 3)
+    return Extracted(title=title, text=text, is_notice=is_notice, **meta)
+
+
+def _from_html(data: bytes, charset: str | None, url: str | None) -> Extracted:
+    raw, encoding = decode(data, charset=charset, html=True)
+    detail = html_.gkmlpt_detail(raw) if "_CONFIG" in raw else None
+    if detail is not None:
+        return _from_detail(detail, url, encoding)
+    tree = html_.parse_tree(raw)
+    for bad in tree.xpath("//script | //style | //noscript"):
+        bad.drop_tree()
+    body = html_.body_element(tree)
+    text = normalise(html_.element_text(body))
+    if not text:
+        raise ExtractionError("the page has no body text")
+    head = normalise(
+        html_.element_text(tree.find("body") if tree.find("body") is not None else tree)
+    )
+    return _finish(
+        html_.page_title(tree),
+        text,
+        attachments=html_.attachments_in(tree, url),
+        published=html_.page_date(tree, head[:2000]),
+        encoding=encoding,
+        issuer=html_.page_source(tree),
+    )
+
+
+def _content_text(content: str, url: str | None) -> tuple[str, tuple[Attachment, ...]]:
+    if not content.strip():
+        raise ExtractionError("the post has an empty content field")
+    tree = html_.parse_tree(f"<html><body>{content}</body></html>")
+    text = normalise(html_.element_text(tree.find("body")))
+    return text, html_.attachments_in(tree, url)
+
+
+def _from_detail(detail: dict[str, Any], url: str | None, encoding: str) -> Extracted:
+    text, inline = _content_text(str(detail.get("content") or ""), url)
+    listed = html_.json_attachments(detail.get("attachment") or detail.get("attachments"), url)
+    return _finish(
+        _str(detail.get("title")),
+        text,
+        attachments=_unique(inline + listed),
+        published=html_.detail_date(detail.get("date") or detail.get("publish_time")),
+        encoding=encoding,
+        doc_number=_str(detail.get("document_number")),
+        issuer=_str(detail.get("publisher")),
+    )
+
+
+def _from_json(data: bytes, charset: str | None, url: str | None) -> Extracted:
+    raw, encoding = decode(data, charset=charset or "utf-8")
+    try:
+        post = json.loads(raw)
+    except ValueError as exc:
+        raise ExtractionError(f"not valid JSON: {exc}") from exc
+    if not isinstance(post, dict) or not isinstance(post.get("content"), str):
+        raise ExtractionError("JSON without a 'content' field: not a postmeta post")
+    base = url or _str(post.get("url"))
+    text, inline = _content_text(post["content"], base)
+    listed = html_.json_attachments(post.get("attachment"), base)
+    date = post.get("visible_publish_time") or post.get("date") or post.get("publish_time")
+    return _finish(
+        _str(post.get("title")),
+        text,
+        attachments=_unique(inline + listed),
+        published=html_.detail_date(date),
+        encoding=encoding,
+        doc_number=_str(post.get("EXT_zh")),
+        issuer=_str(post.get("EXT_fwdw")),
+    )
+
+
+def _str(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _unique(items: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
+    seen: set[str] = set()
+    out: list[Attachment] = []
+    for item in items:
+        if item.url not in seen:
+            seen.add(item.url)
+            out.append(item)
+    return tuple(out)

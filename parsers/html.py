@@ -1,0 +1,224 @@
+"""Body text of HTML renditions: NFCMS/TRS article pages, gkmlpt detail pages, postmeta JSON.
+
+The body container is the first match of `BODY_SELECTORS` (ordered, from the site templates in
+`notes/gov-pages.md`); a gkmlpt page (`window._CONFIG` with a `DETAIL`) is read from its JSON.
+Paragraph-level elements become lines; everything else is inline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+import lxml.html  # type: ignore[import-untyped]
+from lxml import etree
+
+from parsers.errors import ExtractionError
+from parsers.fields import to_date
+from parsers.model import Attachment
+
+# (kind, name): "class" matches a class token, "id" an id. First match wins.
+BODY_SELECTORS: tuple[tuple[str, str], ...] = (
+    ("class", "TRS_Editor"),
+    ("class", "trs_editor_view"),
+    ("class", "TRS_UEDITOR"),
+    ("class", "news_cont_d_con"),
+    ("class", "article-content"),
+    ("id", "UCAP-CONTENT"),
+    ("id", "zoomcon"),
+    ("id", "zoom"),
+    ("id", "ivs_content"),
+    ("class", "Article_content"),
+    ("class", "pages_content"),
+    ("class", "tyxxy_main"),
+    ("class", "zx_xxgk_cont"),
+    ("class", "news_cont_d_wrap"),
+)
+_BLOCK = frozenset(
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "ul",
+        "ol",
+        "section",
+        "article",
+        "blockquote",
+        "pre",
+        "dd",
+        "dt",
+    ]
+)
+_DROP = "//script | //style | //noscript | //template"
+_FILE = re.compile(r"\.(pdf|docx?|wps|xlsx?|zip|ofd|rar|et)$", re.I)
+_CONFIG = re.compile(r"window\._CONFIG\s*=\s*")
+_CONTENT = re.compile(r'"content"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_PUBDATE = re.compile(
+    r"(?:信息提供日期|发布日期|发布时间|日期)[：:]\s*(\d{4}[-年./]\d{1,2}[-月./]\d{1,2})"
+)
+_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def _xpath_for(kind: str, name: str) -> str:
+    if kind == "id":
+        return f"//*[@id='{name}']"
+    return f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+
+
+def parse_tree(text: str) -> Any:
+    """An lxml HTML tree of `text` (raises ExtractionError when it is not HTML)."""
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"not an HTML document: {exc}") from exc
+
+
+def element_text(element: Any) -> str:
+    """Text of an element with one line per paragraph-level element."""
+    parts: list[str] = []
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if event == "start":
+            if tag in _BLOCK:
+                parts.append("\n")
+            if tag in ("td", "th"):
+                parts.append(" ")
+            if node.text and tag not in ("script", "style"):
+                parts.append(node.text)
+        else:
+            if tag in _BLOCK:
+                parts.append("\n")
+            if node is not element and node.tail:
+                parts.append(node.tail)
+    return "".join(_unwrap(p) for p in parts)
+
+
+def _unwrap(part: str) -> str:
+    """Source newlines inside a paragraph are not line breaks: keep only our own."""
+    return part if part == "\n" else part.replace("\r", "").replace("\n", "")
+
+
+def body_element(tree: Any) -> Any:
+    """The body container of a page (first matching selector, else <body>)."""
+    for kind, name in BODY_SELECTORS:
+        found = tree.xpath(_xpath_for(kind, name))
+        if found:
+            return found[0]
+    body = tree.find("body")
+    return body if body is not None else tree
+
+
+def attachments_in(tree: Any, base: str | None) -> tuple[Attachment, ...]:
+    """Attachment links (`a.nfw-cms-attachment`, or href/alt ending in a document suffix)."""
+    out: list[Attachment] = []
+    seen: set[str] = set()
+    for link in tree.iter("a"):
+        href = (link.get("href") or "").strip()
+        alt = (link.get("alt") or link.get("title") or "").strip()
+        marked = "nfw-cms-attachment" in (link.get("class") or "")
+        if not href or not (marked or _FILE.search(href) or _FILE.search(alt)):
+            continue
+        url = urljoin(base, href) if base else href
+        if url in seen:
+            continue
+        seen.add(url)
+        name = alt or " ".join(link.text_content().split()) or url.rsplit("/", 1)[-1]
+        out.append(Attachment(url=url, name=name))
+    return tuple(out)
+
+
+def _meta(tree: Any, name: str) -> str | None:
+    found = tree.xpath(f"//meta[@name='{name}']/@content")
+    value = str(found[0]).strip() if found else ""
+    return value or None
+
+
+def page_title(tree: Any) -> str | None:
+    """The article title: `<meta name=ArticleTitle>`, the first <h1>, else <title> trimmed."""
+    title = _meta(tree, "ArticleTitle")
+    if title:
+        return title
+    h1 = tree.find(".//h1")
+    if h1 is not None and h1.text_content().strip():
+        return " ".join(h1.text_content().split())
+    node = tree.find(".//title")
+    if node is not None and node.text:
+        return node.text.strip().split("-")[0].strip() or None
+    return None
+
+
+def page_date(tree: Any, head_text: str) -> dt.date | None:
+    """Publication date from `<meta name=PubDate>` or a `信息提供日期：…` / `发布日期：…` line."""
+    value = _meta(tree, "PubDate")
+    if value:
+        return to_date(value)
+    match = _PUBDATE.search(head_text)
+    return to_date(match.group(1)) if match else None
+
+
+def page_source(tree: Any) -> str | None:
+    """The issuer as the page gives it (`<meta name=ContentSource>`)."""
+    return _meta(tree, "ContentSource")
+
+
+# --- gkmlpt detail pages and postmeta JSON ------------------------------------------------------
+
+
+def gkmlpt_detail(text: str) -> dict[str, Any] | None:
+    """The `window._CONFIG.DETAIL` object of a gkmlpt page, or None when there is none."""
+    match = _CONFIG.search(text)
+    if match is None or "DETAIL" not in text[match.end() :]:
+        return None
+    try:
+        config, _ = json.JSONDecoder().raw_decode(text, match.end())
+    except ValueError:
+        config = None
+    detail = config.get("DETAIL") if isinstance(config, dict) else None
+    if isinstance(detail, dict):
+        return detail
+    content = _CONTENT.search(text, match.end())
+    if content is None:
+        return None
+    try:
+        return {"content": json.loads(f'"{content.group(1)}"')}
+    except ValueError:
+        return None
+
+
+def detail_date(value: Any) -> dt.date | None:
+    """A gkmlpt/postmeta date: unix seconds (Asia/Shanghai) or `YYYY-MM-DD…` text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return dt.datetime.fromtimestamp(value, tz=_SHANGHAI).date()
+        except (OverflowError, OSError, ValueError):
+            return None
+    return to_date(value) if isinstance(value, str) else None
+
+
+def json_attachments(items: Any, base: str | None) -> tuple[Attachment, ...]:
+    """Attachments listed in gkmlpt DETAIL / postmeta `attachment` (dicts or strings)."""
+    out: list[Attachment] = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, str):
+            url, name = item, item.rsplit("/", 1)[-1]
+        elif isinstance(item, dict):
+            url = str(item.get("url") or item.get("href") or item.get("path") or "")
+            name = str(item.get("name") or item.get("title") or item.get("alt") or "")
+            name = name or url.rsplit("/", 1)[-1]
+        else:
+            continue
+        if url:
+            out.append(Attachment(url=urljoin(base, url) if base else url, name=name))
+    return tuple(out)
