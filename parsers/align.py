@@ -30,14 +30,24 @@ def canonical(text: str | None) -> str:
     """Text for comparison: widths folded, lower case, punctuation and white space dropped."""
     if not text:
         return ""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    return "".join(ch for ch in folded if not _is_punct_or_space(ch))
+    return unicodedata.normalize("NFKC", text).lower().translate(_DROP)
 
 
-def _is_punct_or_space(ch: str) -> bool:
-    if ch in _KEPT_SIGNS:
-        return False
-    return ch.isspace() or unicodedata.category(ch)[0] in "PZC"
+class _DropTable(dict[int, int | None]):
+    """A `str.translate` table deleting punctuation, white space and control characters.
+
+    Filled lazily, one code point at a time, so the category lookup runs once per character.
+    """
+
+    def __missing__(self, code: int) -> int | None:
+        ch = chr(code)
+        drop = ch not in _KEPT_SIGNS and (ch.isspace() or unicodedata.category(ch)[0] in "PZC")
+        value = None if drop else code
+        self[code] = value
+        return value
+
+
+_DROP = _DropTable()
 
 
 def full_text(clause: Clause) -> str:

@@ -93,7 +93,9 @@ class _Fields:
 
 def _paired(alignment: Alignment, o: Node, n: Node) -> ClauseChange | None:
     old, new = o.clause, n.clause
-    ops = redline(display_text(old), display_text(new))
+    ops: tuple[tuple[int, str], ...] = ()
+    if o.content != n.content or _units_key(old) != _units_key(new):
+        ops = redline(display_text(old), display_text(new))
     fields = _fields(old, new, ops)
     kinds: list[ChangeKind] = []
     if o.content != n.content and changed(ops) or fields.units_added or fields.units_removed:
@@ -107,6 +109,10 @@ def _paired(alignment: Alignment, o: Node, n: Node) -> ClauseChange | None:
     if ChangeKind.MODIFIED not in kinds:
         ops, fields = (), _Fields(amounts=(), units_added=(), units_removed=(), dates_changed=())
     return _change(alignment, tuple(kinds), o, n, ops, fields)
+
+
+def _units_key(clause: Clause) -> set[str]:
+    return {canonical(u) for u in clause.responsible_units}
 
 
 def _renumbered(old: Clause, new: Clause) -> bool:

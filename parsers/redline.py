@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from diff_match_patch import diff_match_patch
 
@@ -48,6 +49,7 @@ def tokenize(text: str) -> list[Token]:
     return [Token(text=t, key=_key(t)) for t in _TOKEN_RE.findall(text)]
 
 
+@lru_cache(maxsize=65536)
 def _key(token: str) -> str:
     folded = unicodedata.normalize("NFKC", token).translate(_SAME_PUNCT)
     return " " if folded.isspace() else folded.lower()

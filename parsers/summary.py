@@ -16,6 +16,7 @@ _DIGITS = "零一二三四五六七八九"
 _SNIPPET = 24  # characters of clause text quoted at most
 # Words before a figure that carry no meaning in a summary ("给予", "达", "按"...).
 _TRAILING_VERBS_RE = re.compile(r"(?:给予|达到|达|按照|按|为|的|以|每人每次)+$")
+_LEADING_PREPS_RE = re.compile(r"^(?:对于|对|在|按照|按|将|其)")
 _CONTEXT_RE = re.compile(r"[\u4e00-\u9fff]{1,8}$")
 _STATUS_NAMES = {"draft": "征求意见稿", "final": "正式稿", "unknown": "未知"}
 _FIELD_NAMES = {"title": "标题", "status": "状态", "doc_number": "文号", "effective": "施行期限"}
@@ -93,7 +94,9 @@ def summarize_change(facts: ChangeFacts) -> str:
     clause = facts.new or facts.old
     assert clause is not None
     parts = _detail_parts(facts)
-    return f"{clause_name(clause)}：{'；'.join(parts)}"
+    section = (facts.old and facts.old.children) or (facts.new and facts.new.children)
+    name = label_text(clause) if section else clause_name(clause)
+    return f"{name}：{'；'.join(parts)}"
 
 
 def _whole(verb: str, clause: Clause) -> str:
@@ -157,6 +160,7 @@ def _context_before(ops: tuple[tuple[int, str], ...]) -> dict[str, str]:
         if op == DELETE and k > 0 and ops[k - 1][0] == EQUAL:
             match = _CONTEXT_RE.search(ops[k - 1][1])
             words = _TRAILING_VERBS_RE.sub("", match.group(0)) if match else ""
+            words = _LEADING_PREPS_RE.sub("", words)
             out[text.strip()] = words
     return out
 

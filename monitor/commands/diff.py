@@ -1,0 +1,102 @@
+"""`policywatch diff OLD NEW`: clause-level changes between two renditions of a policy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from parsers.model import DocumentDiff, PolicyDocument
+
+
+@click.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write a side-by-side redline page to this file.",
+)
+def diff(old: str, new: str, as_json: bool, html_file: str | None) -> None:
+    """Compare two versions (paths or http(s) URLs) clause by clause."""
+    from parsers.diff import diff_documents
+
+    old_doc, new_doc = _load(old), _load(new)
+    result = diff_documents(old_doc, new_doc)
+    if html_file:
+        from parsers.render_html import render_diff_html
+
+        page = render_diff_html(result, old=old_doc, new=new_doc)
+        Path(html_file).write_text(page, encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(diff_json(old_doc, new_doc, result), ensure_ascii=False, indent=1))
+    elif not html_file:
+        _print_report(result)
+
+
+def diff_json(old: PolicyDocument, new: PolicyDocument, result: DocumentDiff) -> dict[str, Any]:
+    """The `diff --json` shape: `{"old", "new", "changes"}` plus `document_changes`."""
+    from parsers.model import change_to_json, doc_change_to_json, document_fields_json
+
+    return {
+        "old": document_fields_json(old),
+        "new": document_fields_json(new),
+        "changes": [change_to_json(c) for c in result.changes],
+        "document_changes": [doc_change_to_json(c) for c in result.document_changes],
+    }
+
+
+def _load(source: str) -> PolicyDocument:
+    from parsers import parse, parse_path
+    from parsers.errors import ParseError
+
+    try:
+        if source.startswith(("http://", "https://")):
+            data, media_type, charset = _fetch(source)
+            return parse(data, media_type, charset=charset, url=source)
+        path = Path(source)
+        if not path.is_file():
+            raise click.BadParameter(f"no such file: {source}")
+        return parse_path(path)
+    except ParseError as exc:
+        raise click.ClickException(f"{source}: {exc}") from exc
+
+
+def _fetch(url: str) -> tuple[bytes, str, str | None]:
+    import httpx
+
+    try:
+        response = httpx.get(url, timeout=30, follow_redirects=True)
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"{url}: {exc}") from exc
+    content_type = response.headers.get("content-type", "application/octet-stream")
+    media_type = content_type.split(";")[0].strip().lower()
+    return response.content, media_type, response.charset_encoding
+
+
+def _print_report(result: DocumentDiff) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    if result.empty:
+        console.print("No changes.")
+        return
+    for doc_change in result.document_changes:
+        console.print(Text(f"• {doc_change.summary}", style="bold"))
+    for change in result.changes:
+        kinds = ",".join(k.value for k in change.kinds)
+        console.print(Text.assemble((f"[{kinds}] ", "cyan"), (change.summary, "bold")))
+        if change.redline:
+            line = Text("    ")
+            for op, text in change.redline:
+                style = {-1: "red strike", 1: "green underline"}.get(op, "")
+                line.append(text, style=style)
+            console.print(line)
+    console.print(f"{len(result.changes)} clause change(s).")
