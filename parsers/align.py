@@ -238,12 +238,9 @@ def _match_by_children(result: Alignment) -> None:
         (n for n in result.free_old() if n.has_children),
         key=lambda n: -n.clause.level,
     )
-    children_of: dict[int, list[int]] = defaultdict(list)
-    for n in result.new:
-        if n.parent is not None:
-            children_of[n.parent].append(n.index)
+    old_children, new_children = _children(result.old), _children(result.new)
     for o in olds:
-        kids = [n.index for n in result.old if n.parent == o.index]
+        kids = old_children[o.index]
         targets: Counter[int] = Counter()
         for k in kids:
             new_k = result.pairs.get(k)
@@ -253,8 +250,16 @@ def _match_by_children(result: Alignment) -> None:
         if not targets:
             continue
         target, count = targets.most_common(1)[0]
-        if 2 * count > len(kids) and 2 * count > len(children_of[target]):
+        if 2 * count > len(kids) and 2 * count > len(new_children[target]):
             result.link(o.index, target, 0.0)
+
+
+def _children(nodes: list[Node]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = defaultdict(list)
+    for n in nodes:
+        if n.parent is not None:
+            out[n.parent].append(n.index)
+    return out
 
 
 def _drop_weak_moves(result: Alignment) -> None:
