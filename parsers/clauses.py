@@ -209,7 +209,7 @@ def _heading(node: _Node) -> tuple[str | None, str]:
         return caption.group(1), "\n".join([first[caption.end() :], *rest_lines]).strip()
     if node.kind in _TITLE_KINDS or (node.kind == "section" and _is_title_line(first)):
         return first or None, "\n".join(rest_lines)
-    if node.children and _is_title_line(first):
+    if (node.children or rest_lines) and node.kind != "article" and _is_title_line(first):
         return first, "\n".join(rest_lines)
     if node.kind in _SENTENCE_KINDS:
         sentence = _FIRST_SENTENCE.match(first)
@@ -219,7 +219,7 @@ def _heading(node: _Node) -> tuple[str | None, str]:
 
 
 def _is_title_line(line: str) -> bool:
-    return 0 < len(line) <= 40 and not any(p in line for p in "。；！？")
+    return 0 < len(line) <= 40 and not any(p in line for p in "。；！？，：")
 
 
 def _freeze(node: _Node, parent: tuple[str, ...]) -> Clause:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 from parsers.errors import ExtractionError
-from parsers.text import join_wrapped, normalise_line
+from parsers.text import display_width, join_wrapped, normalise_line
+
+_CAPTION_ONLY = re.compile(r"^(?:【[^】]*】)?$")
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +33,23 @@ def pdf_text(data: bytes) -> str:
 
 
 def _join(lines: list[str]) -> list[str]:
+    """Blocks start at numbered lines; a label alone on its line is glued to the next line."""
     from parsers.clauses import match_label
 
-    width = max(len(x) for x in lines)
+    width = max(display_width(x) for x in lines)
     out: list[str] = []
     block: list[str] = []
+    glue = False
     for line in lines:
-        if match_label(line) is not None and block:
+        label = match_label(line)
+        if label is None and glue:
+            block[-1] = f"{block[-1]} {line}"
+            glue = False
+            continue
+        if label is not None and block:
             out.extend(join_wrapped(block, width))
             block = []
         block.append(line)
+        glue = label is not None and _CAPTION_ONLY.match(label.rest) is not None
     out.extend(join_wrapped(block, width))
     return out

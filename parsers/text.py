@@ -152,10 +152,15 @@ def normalise(text: str) -> str:
 _END = "。；：！？”’」』）》.;:!?"
 
 
-def join_wrapped(lines: list[str], width: int | None = None) -> list[str]:
+def display_width(line: str) -> float:
+    """Printed width in CJK characters: ASCII counts half."""
+    return sum(0.5 if ord(c) < 128 else 1.0 for c in line)
+
+
+def join_wrapped(lines: list[str], width: float | None = None) -> list[str]:
     """Join hard-wrapped lines (PDF): a nearly full line not ending a sentence continues."""
     if width is None:
-        width = max((len(x) for x in lines), default=0)
+        width = max((display_width(x) for x in lines), default=0)
     out: list[str] = []
     joining = False
     for line in lines:
@@ -163,5 +168,6 @@ def join_wrapped(lines: list[str], width: int | None = None) -> list[str]:
             out[-1] += line
         else:
             out.append(line)
-        joining = len(line) >= max(width * 0.85, 10) and line[-1:] not in _END
+        full = display_width(out[-1].rsplit("\n", 1)[-1]) >= max(width * 0.8, 8)
+        joining = full and line[-1:] not in _END
     return out
