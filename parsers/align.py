@@ -148,7 +148,7 @@ def align(old: Sequence[Clause], new: Sequence[Clause]) -> Alignment:
     """Pair the clauses of two trees (see the module docstring for the phases)."""
     result = Alignment(old=flatten(old), new=flatten(new))
     _match_exact(result, lambda n: n.content)
-    _match_exact(result, lambda n: n.heading)
+    _match_exact(result, lambda n: n.heading, scored=True)
     _match_fuzzy(result, sections=False)
     _match_by_children(result)
     _match_fuzzy(result, sections=True)
@@ -156,7 +156,8 @@ def align(old: Sequence[Clause], new: Sequence[Clause]) -> Alignment:
     return result
 
 
-def _match_exact(result: Alignment, key: Callable[[Node], str]) -> None:
+def _match_exact(result: Alignment, key: Callable[[Node], str], *, scored: bool = False) -> None:
+    """Pair nodes with equal keys; `scored` keeps the text similarity (moves need it high)."""
     groups: dict[str, list[Node]] = defaultdict(list)
     for node in result.free_new():
         if k := key(node):
@@ -166,24 +167,30 @@ def _match_exact(result: Alignment, key: Callable[[Node], str]) -> None:
         if (k := key(node)) in groups:
             old_groups[k].append(node)
     for k, olds in old_groups.items():
-        _pair_group(result, olds, groups[k])
+        for o, n in _pair_group(result, olds, groups[k]):
+            score = _dice(_bigrams(o.content), _bigrams(n.content)) if scored else 1.0
+            result.link(o.index, n.index, min(score, 1.0) if o.content != n.content else 1.0)
 
 
-def _pair_group(result: Alignment, olds: list[Node], news: list[Node]) -> None:
+def _pair_group(result: Alignment, olds: list[Node], news: list[Node]) -> list[tuple[Node, Node]]:
     if len(olds) == 1 and len(news) == 1:
-        result.link(olds[0].index, news[0].index)
-        return
+        return [(olds[0], news[0])]
     if len(olds) > _BIG_GROUP or len(news) > _BIG_GROUP:
-        for o, n in zip(olds, news, strict=False):
-            result.link(o.index, n.index)
-        return
-    free = list(news)
+        return list(zip(olds, news, strict=False))
+    free, out = list(news), []
     for o in olds:
         if not free:
-            return
+            break
         best = max(free, key=lambda n: _tie_key(result, o, n))
         free.remove(best)
-        result.link(o.index, best.index)
+        out.append((o, best))
+    return out
+
+
+def _dice(mine: set[str], theirs: set[str]) -> float:
+    if not mine and not theirs:
+        return 1.0
+    return 2 * len(mine & theirs) / (len(mine) + len(theirs))
 
 
 def _tie_key(result: Alignment, o: Node, n: Node) -> tuple[bool, bool, bool, int]:
@@ -222,7 +229,7 @@ def _match_fuzzy(result: Alignment, *, sections: bool) -> None:
                 hits.update(posting)
         for cand, _ in hits.most_common(_CANDIDATES):
             theirs = grams[cand]
-            score = 2 * len(mine & theirs) / (len(mine) + len(theirs))
+            score = _dice(mine, theirs)
             if score >= FUZZY_THRESHOLD:
                 bonus = 0.05 * sum(_tie_key(result, o, result.new[cand])[:3])
                 triples.append((score + bonus, score, o.index, cand))
@@ -251,7 +258,7 @@ def _match_by_children(result: Alignment) -> None:
             continue
         target, count = targets.most_common(1)[0]
         if 2 * count > len(kids) and 2 * count > len(new_children[target]):
-            result.link(o.index, target, 0.0)
+            result.link(o.index, target)
 
 
 def _children(nodes: list[Node]) -> dict[int, list[int]]:
@@ -264,5 +271,5 @@ def _children(nodes: list[Node]) -> dict[int, list[int]]:
 
 def _drop_weak_moves(result: Alignment) -> None:
     for old, score in list(result.scores.items()):
-        if 0.0 < score < MOVE_THRESHOLD and result.parent_moved(old, result.pairs[old]):
+        if score < MOVE_THRESHOLD and result.parent_moved(old, result.pairs[old]):
             result.unlink(old)

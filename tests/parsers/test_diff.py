@@ -310,3 +310,12 @@ def test_renumbered_copy_reports_only_renumbering(sections: list[list[str]], shi
     changes = diff_clauses(numbered(named), numbered(named, start=1 + shift))
     assert changes and all(c.kinds == (RN,) for c in changes)
     assert len(changes) == sum(len(s) for s in sections)
+
+
+def test_same_heading_elsewhere_with_other_text_is_not_a_move() -> None:
+    old = numbered(BASE)
+    other = "强化资金奖励。统筹市区两级财政资金，对重点企业给予研发费用补贴和贷款贴息"
+    new_sections = [(BASE[0][0], BASE[0][1][1:]), BASE[1], (BASE[2][0], [*BASE[2][1], other])]
+    kinds = [c.kinds for c in diff_clauses(old, numbered(new_sections))]
+    assert all(MV not in k for k in kinds)
+    assert (R,) in kinds and (A,) in kinds
