@@ -1,0 +1,300 @@
+"""Fetching: the only place that builds an HTTP client and sees httpx's exceptions.
+
+One `Fetcher` per check cycle wraps one `httpx.AsyncClient` on the `httpx-aiohttp`
+transport (measured in `bench/bench_check.py`: about 5x less CPU than httpx's default
+transport for the same GETs). It bounds concurrency overall and per host, sends conditional
+GETs, retries 5xx / timeouts / resets with exponential backoff (never 4xx), caps body sizes,
+follows redirects itself so that every hop is checked against `[fetch] allow_hosts`
+(names and resolved addresses), and maps every error to `monitor.errors.FetchError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import fnmatch
+import hashlib
+import ipaddress
+import logging
+import socket
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from monitor.config import FetchConfig
+from monitor.errors import (
+    BodyTooLargeError,
+    FetchConnectionError,
+    FetchError,
+    FetchTimeoutError,
+    HTTPStatusError,
+    URLNotAllowedError,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+logger = logging.getLogger(__name__)
+
+_REDIRECTS = (301, 302, 303, 307, 308)
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchResult:
+    """What one GET brought back (after redirects); `content` is empty on 304."""
+
+    url: str  # the URL asked for
+    final_url: str  # the effective URL after redirects
+    status: int
+    content: bytes
+    content_type: str  # the Content-Type header as sent ("" when absent)
+    etag: str | None
+    last_modified: str | None
+    fetched_at: dt.datetime
+    elapsed: float  # seconds, including retries
+
+    @property
+    def not_modified(self) -> bool:
+        """True for a 304 answer to a conditional GET."""
+        return self.status == 304
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of the body, hex."""
+        return hashlib.sha256(self.content).hexdigest()
+
+
+class HostPolicy:
+    """`[fetch] allow_hosts`: host name globs, IP addresses and networks."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.names: list[str] = []
+        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for pattern in patterns:
+            try:
+                self.networks.append(ipaddress.ip_network(pattern.strip("[]"), strict=False))
+            except ValueError:
+                self.names.append(pattern.lower().rstrip("."))
+
+    def allows_name(self, host: str) -> bool:
+        """Does a host name (not an address) match a name pattern?"""
+        host = host.lower().rstrip(".")
+        return any(
+            host == p or fnmatch.fnmatchcase(host, p) or (p.startswith("*.") and host == p[2:])
+            for p in self.names
+        )
+
+    def allows_address(self, address: IPAddress, *, named: bool) -> bool:
+        """A resolved address: listed networks always; public ones when the name was allowed."""
+        if any(address in net for net in self.networks):
+            return True
+        return named and address.is_global
+
+
+def check_url(url: str, policy: HostPolicy) -> tuple[str, int]:
+    """Scheme and host syntax check; returns (host, port) or raises URLNotAllowedError."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise URLNotAllowedError(url, f"scheme {parts.scheme or '(none)'!r} is not http(s)")
+    host = parts.hostname
+    if not host:
+        raise URLNotAllowedError(url, "no host")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise URLNotAllowedError(url, "bad port") from None
+    if _literal(host) is None and not policy.allows_name(host):
+        raise URLNotAllowedError(url, f"host {host!r} is not in [fetch] allow_hosts")
+    return host, port
+
+
+def _literal(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+class Fetcher:
+    """Polite, bounded, checked HTTP GETs over one shared client (use `async with`)."""
+
+    def __init__(self, config: FetchConfig, *, client: httpx.AsyncClient | None = None) -> None:
+        self.config = config
+        self.policy = HostPolicy(config.allow_hosts)
+        self._client = client
+        self._overall = asyncio.Semaphore(max(1, config.concurrency))
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._resolved: dict[tuple[str, int], tuple[IPAddress, ...]] = {}
+        self.requests = 0  # HTTP requests sent (retries and redirects included)
+        self.not_modified = 0  # 304 answers
+
+    async def __aenter__(self) -> Fetcher:
+        if self._client is None:
+            self._client = make_client(self.config)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the client and its connections."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        max_bytes: int | None = None,
+    ) -> FetchResult:
+        """GET `url` (conditionally when validators are given); raises FetchError."""
+        started = time.perf_counter()
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        current = url
+        for _hop in range(self.config.max_redirects + 1):
+            status, resp_headers, body = await self._with_retries(
+                current, headers, max_bytes or self.config.max_body_bytes
+            )
+            if status in _REDIRECTS and "location" in resp_headers:
+                current = urljoin(current, resp_headers["location"])
+                continue
+            if status >= 400:
+                raise HTTPStatusError(current, status)
+            return FetchResult(
+                url=url,
+                final_url=current,
+                status=status,
+                content=body,
+                content_type=resp_headers.get("content-type", ""),
+                etag=resp_headers.get("etag"),
+                last_modified=resp_headers.get("last-modified"),
+                fetched_at=dt.datetime.now(dt.UTC),
+                elapsed=time.perf_counter() - started,
+            )
+        raise FetchError(url, f"more than {self.config.max_redirects} redirects")
+
+    async def _with_retries(
+        self, url: str, headers: dict[str, str], max_bytes: int
+    ) -> tuple[int, dict[str, str], bytes]:
+        delay = self.config.backoff
+        for attempt in range(self.config.retries + 1):
+            last = attempt == self.config.retries
+            try:
+                status, resp_headers, body = await self._once(url, headers, max_bytes)
+            except (FetchTimeoutError, FetchConnectionError) as exc:
+                if last:
+                    raise
+                logger.info("retrying %s after %s", url, exc.message)
+            else:
+                if status < 500 or last:
+                    return status, resp_headers, body
+                logger.info("retrying %s after HTTP %d", url, status)
+            await asyncio.sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _once(
+        self, url: str, headers: dict[str, str], max_bytes: int
+    ) -> tuple[int, dict[str, str], bytes]:
+        host, port = check_url(url, self.policy)
+        await self._check_addresses(url, host, port)
+        per_host = self._hosts.setdefault(host, asyncio.Semaphore(max(1, self.config.per_host)))
+        async with self._overall, per_host:
+            self.requests += 1
+            return await _request(self._require_client(), url, headers, max_bytes)
+
+    def _require_client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            raise RuntimeError("Fetcher used outside `async with`")
+        return self._client
+
+    async def _check_addresses(self, url: str, host: str, port: int) -> None:
+        literal = _literal(host)
+        if literal is not None:
+            addresses: tuple[IPAddress, ...] = (literal,)
+        else:
+            addresses = await self._resolve(url, host, port)
+        for address in addresses:
+            if not self.policy.allows_address(address, named=literal is None):
+                raise URLNotAllowedError(url, f"address {address} of {host!r} is not allowed")
+
+    async def _resolve(self, url: str, host: str, port: int) -> tuple[IPAddress, ...]:
+        key = (host, port)
+        if key not in self._resolved:
+            loop = asyncio.get_running_loop()
+            try:
+                infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except OSError as exc:
+                raise FetchConnectionError(url, f"cannot resolve {host!r}: {exc}") from exc
+            self._resolved[key] = tuple(ipaddress.ip_address(i[4][0]) for i in infos)
+        return self._resolved[key]
+
+
+async def _request(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], max_bytes: int
+) -> tuple[int, dict[str, str], bytes]:
+    import httpx
+
+    try:
+        async with client.stream("GET", url, headers=headers) as response:
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise BodyTooLargeError(url, f"body of {declared} bytes exceeds {max_bytes}")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise BodyTooLargeError(url, f"body exceeds {max_bytes} bytes")
+                chunks.append(chunk)
+            return response.status_code, dict(response.headers), b"".join(chunks)
+    except httpx.HTTPError as exc:
+        raise _map_error(url, exc) from exc
+
+
+def _map_error(url: str, exc: Exception) -> FetchError:
+    """httpx (and the aiohttp errors under it) -> the project's FetchError tree."""
+    import httpx
+
+    cause = exc.__cause__
+    reason = str(cause or exc) or type(cause or exc).__name__
+    timed_out = isinstance(cause, TimeoutError) or type(cause).__name__.endswith("TimeoutError")
+    if timed_out or (isinstance(exc, httpx.TimeoutException) and cause is None):
+        return FetchTimeoutError(url, f"timed out ({reason})")
+    if isinstance(exc, httpx.TransportError):
+        return FetchConnectionError(url, f"connection failed: {reason}")
+    return FetchError(url, reason)
+
+
+def make_client(config: FetchConfig) -> httpx.AsyncClient:
+    """The project's one HTTP client factory: httpx on the aiohttp transport, keep-alive."""
+    import httpx
+    from httpx_aiohttp import AiohttpTransport
+
+    limits = httpx.Limits(
+        max_connections=max(1, config.concurrency),
+        max_keepalive_connections=max(1, config.concurrency),
+        keepalive_expiry=30.0,
+    )
+    return httpx.AsyncClient(
+        transport=AiohttpTransport(limits=limits, trust_env=False),
+        timeout=httpx.Timeout(config.timeout),
+        headers={"User-Agent": config.user_agent},
+        follow_redirects=False,
+        trust_env=False,
+    )
