@@ -1,0 +1,93 @@
+"""`policywatch parse FILE_OR_URL [--json]`: the clause tree of one rendition of a policy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from parsers.model import Clause, PolicyDocument
+
+
+@click.command()
+@click.argument("source")
+@click.option("--json", "as_json", is_flag=True, help="Print the document and its clauses as JSON.")
+def parse(source: str, as_json: bool) -> None:
+    """Parse a file (.txt .html .json .docx .pdf) or an http(s) URL into its clause tree."""
+    doc = _load(source)
+    if as_json:
+        from parsers.model import document_to_json
+
+        click.echo(json.dumps(document_to_json(doc), ensure_ascii=False, indent=1))
+    else:
+        _print_tree(doc)
+
+
+def _load(source: str) -> PolicyDocument:
+    from parsers import media_type_for, parse_path
+    from parsers import parse as parse_bytes
+    from parsers.errors import ParseError
+
+    try:
+        if source.startswith(("http://", "https://")):
+            data, media_type, charset = _fetch(source)
+            if media_type in ("application/octet-stream", ""):
+                media_type = media_type_for(Path(source.split("?")[0]), data)
+            return parse_bytes(data, media_type, charset=charset, url=source)
+        path = Path(source)
+        if not path.is_file():
+            raise click.ClickException(f"no such file: {source}")
+        return parse_path(path)
+    except ParseError as exc:
+        raise click.ClickException(f"{source}: {exc.__class__.__name__}: {exc}") from exc
+
+
+def _fetch(url: str) -> tuple[bytes, str, str | None]:
+    """GET one URL (the monitor's fetch layer will replace this)."""
+    import httpx
+
+    from parsers.extract import media_type_of
+
+    try:
+        response = httpx.get(url, timeout=30, follow_redirects=True)
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"{url}: {exc}") from exc
+    media_type, charset = media_type_of(response.headers.get("content-type", ""))
+    return response.content, media_type, charset
+
+
+def _print_tree(doc: PolicyDocument) -> None:
+    from rich.console import Console
+    from rich.tree import Tree
+
+    fields = [
+        ("status", doc.status.value),
+        ("doc_number", doc.doc_number),
+        ("issuer", doc.issuer),
+        ("published", doc.published),
+        ("comment_deadline", doc.comment_deadline),
+        ("effective", doc.effective),
+    ]
+    root = Tree(f"[bold]{doc.title or '(untitled)'}[/bold]")
+    for name, value in fields:
+        if value:
+            root.add(f"[dim]{name}:[/dim] {value}")
+    for clause in doc.clauses:
+        _add(root, clause)
+    Console(highlight=False).print(root)
+
+
+def _add(parent: Tree, clause: Clause) -> None:
+    text = clause.heading or clause.text[:40] + ("…" if len(clause.text) > 40 else "")
+    line = f"[bold]{clause.label}[/bold] {text}"
+    if clause.responsible_units:
+        line += f" [dim]（{'、'.join(clause.responsible_units)}）[/dim]"
+    if clause.amounts:
+        line += " [cyan]" + " ".join(a.text for a in clause.amounts) + "[/cyan]"
+    node = parent.add(line)
+    for child in clause.children:
+        _add(node, child)
