@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from rich.tree import Tree
+
     from parsers.model import Clause, PolicyDocument
 
 
