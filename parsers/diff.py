@@ -9,6 +9,7 @@ come with each change. Document-level fields (title, status, 文号, effective) 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from parsers.align import Alignment, Node, align, canonical, display_text
@@ -27,6 +28,8 @@ from parsers.redline import changed, figure_replacements, figure_value, redline
 from parsers.summary import ChangeFacts, summarize_change, summarize_document_change
 
 _DOC_FIELDS = ("title", "status", "doc_number", "effective")
+# The title of an issuing notice: 关于印发《…》的通知 names the policy it carries.
+_ISSUING_NOTICE_RE = re.compile(r"(?:印发|发布|公布)《(.+)》的(?:通知|公告|决定)$")
 
 
 def diff_documents(old: PolicyDocument, new: PolicyDocument) -> DocumentDiff:
@@ -42,10 +45,17 @@ def document_changes(old: PolicyDocument, new: PolicyDocument) -> tuple[Document
     out: list[DocumentChange] = []
     for name in _DOC_FIELDS:
         before, after = _field(old, name), _field(new, name)
-        if canonical(before) != canonical(after):
+        if _comparable(name, before) != _comparable(name, after):
             summary = summarize_document_change(name, before, after)
             out.append(DocumentChange(field=name, old=before, new=after, summary=summary))
     return tuple(out)
+
+
+def _comparable(name: str, value: str | None) -> str:
+    """Canonical value; a title `关于印发《X》的通知` compares as X (the notice wraps it)."""
+    if name == "title" and value and (match := _ISSUING_NOTICE_RE.search(value)):
+        value = match.group(1)
+    return canonical(value)
 
 
 def _field(doc: PolicyDocument, name: str) -> str | None:

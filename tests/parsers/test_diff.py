@@ -319,3 +319,9 @@ def test_same_heading_elsewhere_with_other_text_is_not_a_move() -> None:
     kinds = [c.kinds for c in diff_clauses(old, numbered(new_sections))]
     assert all(MV not in k for k in kinds)
     assert (R,) in kinds and (A,) in kinds
+
+
+def test_issuing_notice_title_is_the_policy_title() -> None:
+    old = PolicyDocument(title="若干措施", status=Status.FINAL)
+    new = PolicyDocument(title="市工业和信息化局关于印发《若干措施》的通知", status=Status.FINAL)
+    assert diff_documents(old, new).empty
