@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "sources": "monitor.commands.setup:sources",
     "parse": "monitor.commands.parse:parse",
     "diff": "monitor.commands.diff:diff",
+    "run": "monitor.commands.daemon:run",
+    "status": "monitor.commands.daemon:status",
 }
 
 

@@ -69,6 +69,26 @@ def check(app: AppContext) -> None:
         raise SystemExit(1)
 
 
+@db.command()
+@click.pass_obj
+def vacuum(app: AppContext) -> None:
+    """Prune attempts past `[daemon] retention`, then rebuild the file (safe while running)."""
+    from state.base import utcnow
+    from state.store import open_store
+
+    config = app.config_or_default()
+    store = open_store(config.database.path, migrate=False)
+    try:
+        pruned = store.apply_retention(older_than=utcnow() - config.daemon.retention)
+        before, after = store.vacuum()
+    finally:
+        store.close()
+    click.echo(
+        f"Pruned {pruned.attempts_deleted} attempt(s), {pruned.raw_bodies_dropped} raw body(ies);"
+        f" {before:,} -> {after:,} bytes"
+    )
+
+
 @click.group()
 def sources() -> None:
     """Inspect the configured sources."""

@@ -1,0 +1,141 @@
+"""`run` (the daemon) and `status` (its health, from the database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from monitor.context import AppContext
+
+if TYPE_CHECKING:
+    from monitor.health import DaemonStatus
+
+
+@click.command()
+@click.option("--serve", is_flag=True, help="Also serve the review UI ([web] host/port).")
+@click.pass_obj
+def run(app: AppContext, serve: bool) -> None:
+    """Run the scheduler in the foreground until SIGTERM/SIGINT (one per database)."""
+    from monitor.daemon import run_daemon
+    from monitor.errors import DaemonLockedError
+
+    config = app.config
+    if serve:
+        _check_web()
+    try:
+        code = run_daemon(config, serve=serve)
+    except DaemonLockedError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    sys.exit(code)
+
+
+def _check_web() -> None:
+    try:
+        from monitor.web.app import create_app  # noqa: F401
+    except ImportError:
+        click.echo("Error: --serve needs the review UI (monitor.web.app), not installed", err=True)
+        sys.exit(2)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def status(app: AppContext, as_json: bool) -> None:
+    """Show the daemon's heartbeat and each source's health; exit 1 when unhealthy."""
+    from monitor.health import collect_status
+    from state.base import utcnow
+
+    config = app.config
+    if not config.database.path.exists():
+        click.echo(f"Error: no database at {config.database.path}", err=True)
+        sys.exit(1)
+    store = app.store(migrate=False)
+    try:
+        report = collect_status(config, store, now=utcnow())
+    finally:
+        store.close()
+    if as_json:
+        import json
+
+        click.echo(json.dumps(_as_json(report), ensure_ascii=False, indent=2))
+    else:
+        _print_table(report)
+    sys.exit(0 if report.healthy else 1)
+
+
+def _when(value: dt.datetime | None, default: str = "-") -> str:
+    from monitor.daemon import SHANGHAI
+
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if value else default
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _as_json(report: DaemonStatus) -> dict[str, Any]:
+    lock = report.lock
+    return {
+        "healthy": report.healthy,
+        "daemon": {
+            "running": report.running,
+            "pid": lock.pid if lock else None,
+            "host": lock.host if lock else None,
+            "started_at": _iso(lock.started_at) if lock else None,
+            "heartbeat_at": _iso(lock.heartbeat_at) if lock else None,
+        },
+        "sources": [
+            {
+                "name": s.name,
+                "enabled": s.enabled,
+                "schedule": s.schedule,
+                "last_success": _iso(s.last_success),
+                "last_error": s.last_error,
+                "last_error_at": _iso(s.last_error_at),
+                "consecutive_failures": s.consecutive_failures,
+                "next_due": _iso(s.next_due),
+                "failing": s.failing,
+            }
+            for s in report.sources
+        ],
+        "outbox": {
+            "pending": report.outbox.pending,
+            "due": report.outbox.due,
+            "claimed": report.outbox.claimed,
+            "failed": report.outbox.failed,
+            "oldest_due_at": _iso(report.outbox.oldest_due_at),
+        },
+    }
+
+
+def _print_table(report: DaemonStatus) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    lock = report.lock
+    if report.running and lock:
+        age = int(report.heartbeat_age.total_seconds()) if report.heartbeat_age else 0
+        console.print(f"Daemon: running, pid {lock.pid} on {lock.host}, heartbeat {age}s ago")
+    elif lock:
+        console.print(
+            f"Daemon: NOT running (last heartbeat {_when(lock.heartbeat_at)}, pid {lock.pid})"
+        )
+    else:
+        console.print("Daemon: NOT running")
+    table = Table("source", "schedule", "last success", "failures", "last error", "next due")
+    for s in report.sources:
+        error = f"{_when(s.last_error_at)} {s.last_error}" if s.last_error else "-"
+        due = _when(s.next_due, "now") if s.enabled else "disabled"
+        fails = f"[red]{s.consecutive_failures}[/red]" if s.failing else str(s.consecutive_failures)
+        table.add_row(s.name, s.schedule, _when(s.last_success), fails, error, due)
+    console.print(table)
+    box = report.outbox
+    console.print(
+        f"Outbox: {box.pending} pending ({box.due} due, oldest {_when(box.oldest_due_at)}),"
+        f" {box.claimed} claimed, {box.failed} failed"
+    )

@@ -1,0 +1,421 @@
+"""`policywatch run`: the scheduled service (APScheduler 3.x `AsyncIOScheduler`) in the foreground.
+
+Jobs: one check per enabled source (its `every` with jitter, or its `cron` in Asia/Shanghai),
+sending due outbox rows every `send_every`, the digest at `digest_time`, the heartbeat of the
+daemon lock, and a daily retention pass. The first run of each check is derived from the
+database (last attempt + interval; never checked: at once), so a restart neither skips nor
+bunches checks. SIGTERM/SIGINT stop scheduling, let in-flight jobs finish (or cancel them, which
+rolls their transaction back), close the store and release the lock, all within `STOP_TIMEOUT`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import logging
+import os
+import signal
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from monitor.config import Config, SourceConfig
+from monitor.errors import ConfigError, DaemonLockedError
+from state.base import utcnow
+from state.daemon import DaemonLock, LockHeldError
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.base import BaseTrigger
+
+    from state.store import Store
+
+logger = logging.getLogger(__name__)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+STALE_BEATS = 6  # a lock whose heartbeat is this many beats old may be taken over
+STOP_TIMEOUT = 8.0  # seconds in-flight jobs get after SIGTERM before they are cancelled
+HOUSEKEEPING_EVERY = dt.timedelta(days=1)
+_BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+
+
+# -- schedule -------------------------------------------------------------------------------
+
+
+def cron_trigger(source: SourceConfig, *, jitter: dt.timedelta | None = None) -> BaseTrigger:
+    """The CronTrigger of a source with `cron` (Asia/Shanghai); ConfigError when malformed."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    assert source.cron is not None
+    try:
+        trigger: BaseTrigger = CronTrigger.from_crontab(source.cron, timezone=SHANGHAI)
+    except ValueError as exc:
+        raise ConfigError(f"source {source.name!r}: bad cron {source.cron!r}: {exc}") from None
+    if jitter:
+        trigger.jitter = int(jitter.total_seconds()) or None
+    return trigger
+
+
+def next_due(source: SourceConfig, last_attempt: dt.datetime | None) -> dt.datetime | None:
+    """When the source is next due, from its last attempt; None: never checked (due at once)."""
+    if last_attempt is None:
+        return None
+    if source.cron:
+        # The first cron time after the last check: a time missed while down is due at once.
+        after = last_attempt + dt.timedelta(microseconds=1)
+        fire: dt.datetime | None = cron_trigger(source).get_next_fire_time(None, after)
+        return fire.astimezone(dt.UTC) if fire else None
+    return last_attempt + source.every
+
+
+def source_trigger(source: SourceConfig, jitter: dt.timedelta) -> BaseTrigger:
+    """The trigger of a source's check job; jitter is capped at a tenth of the interval."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    if source.cron:
+        return cron_trigger(source, jitter=jitter)
+    spread = min(jitter, source.every / 10).total_seconds()
+    return IntervalTrigger(seconds=source.every.total_seconds(), jitter=spread or None)
+
+
+# -- the lock -------------------------------------------------------------------------------
+
+
+def _boot_id() -> str:
+    try:
+        return _BOOT_ID.read_text().strip()
+    except OSError:
+        return "unknown-boot"
+
+
+def new_lock(now: dt.datetime) -> DaemonLock:
+    """The lock this process will hold: a fresh owner token tied to this boot, pid and host."""
+    return DaemonLock(
+        owner=f"{_boot_id()}/{uuid.uuid4().hex}",
+        pid=os.getpid(),
+        host=socket.gethostname(),
+        started_at=now,
+        heartbeat_at=now,
+    )
+
+
+def holder_alive(lock: DaemonLock) -> bool | None:
+    """Is the lock's daemon alive? None when it runs on another host (only its heartbeat tells)."""
+    if lock.host != socket.gethostname():
+        return None
+    if not lock.owner.startswith(_boot_id() + "/"):
+        return False  # taken before the last reboot
+    try:
+        os.kill(lock.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by another user
+    started = _process_start(lock.pid)
+    # A reused pid: the process there started after the lock was taken, so it is not the daemon.
+    return started is None or started <= lock.started_at + dt.timedelta(seconds=2)
+
+
+def _process_start(pid: int) -> dt.datetime | None:
+    """When a process started (Linux /proc), or None when that cannot be read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        boot = next(
+            line for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime")
+        )
+    except (OSError, StopIteration):
+        return None
+    ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22: starttime, after comm
+    seconds = int(boot.split()[1]) + ticks / os.sysconf("SC_CLK_TCK")
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+def acquire_lock(store: Store, config: Config) -> DaemonLock:
+    """Take the database's daemon lock, or raise DaemonLockedError naming the holder."""
+    mine = new_lock(utcnow())
+    try:
+        stale = store.acquire_daemon_lock(
+            mine, stale_after=config.daemon.heartbeat * STALE_BEATS, is_alive=holder_alive
+        )
+    except LockHeldError as exc:
+        raise DaemonLockedError(str(exc)) from None
+    if stale is not None:
+        logger.warning(
+            "took over the lock left by pid %s on %s (last heartbeat %s)",
+            stale.pid,
+            stale.host,
+            stale.heartbeat_at.isoformat(),
+        )
+    return mine
+
+
+# -- the service ----------------------------------------------------------------------------
+
+
+class Daemon:
+    """The scheduler, its jobs and the shutdown sequence, over one open store."""
+
+    def __init__(self, config: Config, store: Store, lock: DaemonLock) -> None:
+        self.config = config
+        self.store = store
+        self.lock = lock
+        self.exit_code = 0
+        self._stop = asyncio.Event()
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self._sources = tuple(s for s in config.sources if s.enabled)
+        self._extra: list[tuple[asyncio.Task[Any], Callable[[], None]]] = []
+
+    def request_stop(self, reason: str = "requested", exit_code: int = 0) -> None:
+        """Stop scheduling and shut down (idempotent; a second signal cancels in-flight jobs)."""
+        if self._stop.is_set():
+            logger.warning("second stop request (%s): cancelling in-flight jobs", reason)
+            for task in list(self._inflight):
+                task.cancel()
+            return
+        logger.info("stopping: %s", reason, extra={"pw_event": "stopping"})
+        self.exit_code = exit_code
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        """True once a stop was requested."""
+        return self._stop.is_set()
+
+    def add_companion(self, coro: Awaitable[Any], *, on_stop: Callable[[], None]) -> None:
+        """Run a coroutine (the review UI) beside the scheduler; `on_stop` asks it to finish."""
+        self._extra.append((asyncio.ensure_future(coro), on_stop))
+
+    async def run(self) -> int:
+        """Schedule every job, wait for a stop request, shut down; returns the exit code."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop, signal.Signals(sig).name)
+        scheduler = self._scheduler()
+        scheduler.start()
+        logger.info(
+            "daemon started: %d source(s), pid %s",
+            len(self._sources),
+            os.getpid(),
+            extra={"pw_event": "started", "pw_sources": len(self._sources)},
+        )
+        try:
+            await self._stop.wait()
+        finally:
+            scheduler.pause()
+            await self._drain()
+            scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # let the scheduler's shutdown callback run
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+        return self.exit_code
+
+    async def _drain(self) -> None:
+        """Let in-flight jobs finish within STOP_TIMEOUT, then cancel what is left."""
+        for _task, on_stop in self._extra:
+            on_stop()
+        pending = {*self._inflight, *(task for task, _stop in self._extra)}
+        if pending:
+            _done, late = await asyncio.wait(pending, timeout=STOP_TIMEOUT)
+            for task in late:
+                logger.warning("cancelling %s (did not finish in time)", task.get_name())
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=1.0)
+        logger.info("daemon stopped", extra={"pw_event": "stopped"})
+
+    def _scheduler(self) -> AsyncIOScheduler:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        daemon = self.config.daemon
+        scheduler = AsyncIOScheduler(
+            timezone=SHANGHAI,
+            job_defaults={
+                "max_instances": 1,
+                "coalesce": True,
+                "misfire_grace_time": int(daemon.misfire_grace.total_seconds()) or 1,
+            },
+        )
+        now = utcnow()
+        for source in self._sources:
+            record = self.store.sync_source(
+                name=source.name, kind=source.kind, url=source.url, auto_approve=source.auto_approve
+            )
+            due = next_due(source, self.store.last_attempt_at(record.id))
+            scheduler.add_job(
+                self._tracked(self._check, source),
+                source_trigger(source, daemon.jitter),
+                id=f"check:{source.name}",
+                name=f"check {source.name}",
+                next_run_time=max(due or now, now),
+            )
+            logger.info("source %s next due %s", source.name, max(due or now, now).isoformat())
+        every = IntervalTrigger(seconds=daemon.send_every.total_seconds())
+        scheduler.add_job(self._tracked(self._send), every, id="send", next_run_time=now)
+        hour, minute = _hhmm(self.config.notifications.digest_time)
+        digest = CronTrigger(hour=hour, minute=minute, timezone=SHANGHAI)
+        scheduler.add_job(self._tracked(self._send), digest, id="digest")
+        beat = IntervalTrigger(seconds=daemon.heartbeat.total_seconds())
+        scheduler.add_job(self._tracked(self._heartbeat), beat, id="heartbeat")
+        daily = IntervalTrigger(seconds=HOUSEKEEPING_EVERY.total_seconds())
+        scheduler.add_job(self._tracked(self._housekeeping), daily, id="housekeeping")
+        return scheduler
+
+    def _tracked(
+        self, job: Callable[..., Awaitable[None]], *args: Any
+    ) -> Callable[[], Awaitable[None]]:
+        """Wrap a job so shutdown can wait for it, and so a bug in it never stops the daemon."""
+
+        async def run() -> None:
+            if self._stop.is_set():
+                return
+            task = asyncio.current_task()
+            assert task is not None
+            self._inflight.add(task)
+            try:
+                await job(*args)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("job %s failed", getattr(job, "__name__", job))
+            finally:
+                self._inflight.discard(task)
+
+        run.__name__ = getattr(job, "__name__", "job")
+        return run
+
+    async def _check(self, source: SourceConfig) -> None:
+        """Check one source (the pipeline records its attempt), then update its flag."""
+        from monitor.pipeline import run_check
+
+        report = await run_check(self.config, self.store, sources=(source,), now=utcnow())
+        logger.info(
+            "checked %s", source.name, extra={"pw_event": "checked", "pw_source": source.name}
+        )
+        logger.debug("check report %r", report)
+        self._update_flag(source)
+
+    def _update_flag(self, source: SourceConfig) -> None:
+        record = self.store.get_source(source.name)
+        failures = self.store.consecutive_failures(record.id)
+        flag = failures >= self.config.daemon.failure_threshold
+        if flag != record.flagged:
+            self.store.set_source_flag(record.id, flagged=flag)
+            if flag:
+                logger.error(
+                    "source %s failed %d times in a row",
+                    source.name,
+                    failures,
+                    extra={"pw_event": "source_flagged", "pw_source": source.name},
+                )
+
+    async def _send(self) -> None:
+        """Deliver the outbox rows that are due (immediate ones and digests)."""
+        from monitor.notify import send_due
+
+        report = await _maybe_await(send_due(self.config, self.store, now=utcnow()))
+        logger.debug("send report %r", report)
+
+    async def _heartbeat(self) -> None:
+        """Refresh the lock's heartbeat; stop when another daemon took the lock over."""
+        if not self.store.heartbeat(self.lock.owner, now=utcnow()):
+            logger.error("the daemon lock was taken over by another process; stopping")
+            self.request_stop("lock lost", exit_code=1)
+
+    async def _housekeeping(self) -> None:
+        """Prune attempts and superseded raw bodies past `retention`."""
+        report = self.store.apply_retention(older_than=utcnow() - self.config.daemon.retention)
+        logger.info(
+            "retention: %d attempt(s) deleted, %d raw body(ies) dropped",
+            report.attempts_deleted,
+            report.raw_bodies_dropped,
+            extra={"pw_event": "retention", **_extra(dataclasses.asdict(report))},
+        )
+
+
+async def _maybe_await(value: Any) -> Any:
+    if asyncio.iscoroutine(value):
+        return await value
+    return value
+
+
+def _extra(values: dict[str, Any]) -> dict[str, Any]:
+    return {f"pw_{k}": v for k, v in values.items()}
+
+
+def _hhmm(text: str) -> tuple[int, int]:
+    try:
+        hour, minute = (int(p) for p in text.split(":"))
+        if not (0 <= hour < 24 and 0 <= minute < 60):
+            raise ValueError(text)
+    except ValueError:
+        raise ConfigError(f"notifications.digest_time: expected HH:MM, got {text!r}") from None
+    return hour, minute
+
+
+async def serve_daemon(config: Config, store: Store, lock: DaemonLock, *, serve: bool) -> int:
+    """Run the daemon (and with `serve`, the review UI in the same loop) until stopped."""
+    daemon = Daemon(config, store, lock)
+    if serve:
+        server = _ui_server(config)
+        daemon.add_companion(_serve_ui(server, daemon), on_stop=server.request_exit)
+    return await daemon.run()
+
+
+def _ui_server(config: Config) -> Any:
+    """A uvicorn server for the review UI whose own signal capture is off (the daemon's rules)."""
+    import uvicorn
+
+    from monitor.web.app import create_app
+
+    class _Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Any:
+            yield
+
+        def request_exit(self) -> None:
+            self.should_exit = True
+
+    from state.store import open_store
+
+    app = create_app(config, lambda: open_store(config.database.path, migrate=False))
+    return _Server(uvicorn.Config(app, host=config.web.host, port=config.web.port, log_config=None))
+
+
+async def _serve_ui(server: Any, daemon: Daemon) -> None:
+    """Serve until asked to exit; if the server stops on its own, stop the daemon too."""
+    try:
+        await server.serve()
+    except SystemExit:  # uvicorn exits when it cannot start (port in use)
+        logger.error("the review UI could not start on %s", server.config.port)
+    finally:
+        if not daemon.stopping:
+            daemon.request_stop("review UI stopped", exit_code=1)
+
+
+def run_daemon(config: Config, *, serve: bool = False) -> int:
+    """`policywatch run`: take the lock, run until SIGTERM/SIGINT, release; returns exit code."""
+    from state.store import open_store
+
+    for source in config.sources:
+        if source.cron:
+            cron_trigger(source)  # fail fast on a malformed expression
+    _hhmm(config.notifications.digest_time)
+    store = open_store(config.database.path)
+    try:
+        lock = acquire_lock(store, config)
+        try:
+            return asyncio.run(serve_daemon(config, store, lock, serve=serve))
+        finally:
+            store.release_daemon_lock(lock.owner)
+    finally:
+        store.close()
+
+
+__all__ = ["Daemon", "DaemonLockedError", "next_due", "run_daemon"]

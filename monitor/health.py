@@ -1,0 +1,93 @@
+"""`policywatch status`: the health of the daemon and every source, read from the database only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from monitor.config import Config
+from monitor.daemon import STALE_BEATS, holder_alive, next_due
+from state.daemon import DaemonLock, OutboxBacklog
+from state.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from state.store import Store
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceStatus:
+    """One configured source as `status` shows it."""
+
+    name: str
+    enabled: bool
+    schedule: str  # "every 30m" or "cron 0 9 * * *"
+    last_success: dt.datetime | None
+    last_error: str | None
+    last_error_at: dt.datetime | None
+    consecutive_failures: int
+    next_due: dt.datetime | None  # None: due at once (never checked), or disabled
+    failing: bool  # consecutive failures reached the threshold
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DaemonStatus:
+    """The daemon's lock and heartbeat, every source, the outbox backlog."""
+
+    running: bool
+    lock: DaemonLock | None
+    heartbeat_age: dt.timedelta | None
+    sources: tuple[SourceStatus, ...]
+    outbox: OutboxBacklog
+
+    @property
+    def healthy(self) -> bool:
+        """The daemon runs and no source failed `failure_threshold` times in a row."""
+        return self.running and not any(s.failing for s in self.sources)
+
+
+def daemon_running(lock: DaemonLock | None, config: Config, now: dt.datetime) -> bool:
+    """Does the lock belong to a live daemon (process alive here, or fresh heartbeat)?"""
+    if lock is None:
+        return False
+    alive = holder_alive(lock)
+    if alive is False:
+        return False
+    return now - lock.heartbeat_at <= config.daemon.heartbeat * STALE_BEATS
+
+
+def collect_status(config: Config, store: Store, *, now: dt.datetime) -> DaemonStatus:
+    """Everything `status` prints, computed from the database and the config."""
+    lock = store.daemon_lock()
+    return DaemonStatus(
+        running=daemon_running(lock, config, now),
+        lock=lock,
+        heartbeat_age=now - lock.heartbeat_at if lock else None,
+        sources=tuple(_source_status(config, store, s.name) for s in config.sources),
+        outbox=store.outbox_backlog(now=now),
+    )
+
+
+def _source_status(config: Config, store: Store, name: str) -> SourceStatus:
+    from monitor.config import format_duration
+
+    source = config.source(name)
+    schedule = f"cron {source.cron}" if source.cron else f"every {format_duration(source.every)}"
+    try:
+        health = store.source_health(store.get_source(name))
+    except NotFoundError:  # never synced: the daemon has not seen it yet
+        health = None
+    failures = health.consecutive_failures if health else 0
+    return SourceStatus(
+        name=name,
+        enabled=source.enabled,
+        schedule=schedule,
+        last_success=health.last_success if health else None,
+        last_error=health.last_error if health else None,
+        last_error_at=health.last_error_at if health else None,
+        consecutive_failures=failures,
+        next_due=next_due(source, health.last_attempt if health else None)
+        if source.enabled
+        else None,
+        failing=source.enabled and failures >= config.daemon.failure_threshold,
+    )
