@@ -290,7 +290,7 @@ def test_document_level_changes() -> None:
 # --- properties -----------------------------------------------------------------------------
 
 _CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF)
-_TEXT = st.text(_CJK, min_size=8, max_size=40)
+_TEXT = st.text(_CJK, min_size=8, max_size=40).filter(lambda t: len(set(t)) >= 6)
 _SECTIONS = st.lists(
     st.lists(_TEXT, min_size=1, max_size=6, unique=True), min_size=1, max_size=5
 ).filter(lambda ss: len({t for s in ss for t in s}) == sum(len(s) for s in ss))
@@ -325,3 +325,30 @@ def test_issuing_notice_title_is_the_policy_title() -> None:
     old = PolicyDocument(title="若干措施", status=Status.FINAL)
     new = PolicyDocument(title="市工业和信息化局关于印发《若干措施》的通知", status=Status.FINAL)
     assert diff_documents(old, new).empty
+
+
+_EDIT = st.tuples(st.integers(0, 2), st.integers(0, 99), st.integers(0, 99), _TEXT)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_SECTIONS, st.lists(_EDIT, max_size=6))
+def test_edits_inside_sections_never_report_moves(
+    sections: list[list[str]], edits: list[tuple[int, int, int, str]]
+) -> None:
+    edited = [list(s) for s in sections]
+    for action, si, ci, text in edits:
+        group = edited[si % len(edited)]
+        k = ci % (len(group) + 1)
+        if action == 0 and all(text not in g for g in [*edited, *sections]):
+            group.insert(k, text)
+        elif action == 1 and len(group) > 1:
+            group.pop(k % len(group))
+        elif action == 2:
+            group[k % len(group)] = group[k % len(group)][:4] + text[:3] + group[k % len(group)][7:]
+    old = numbered([(f"第{i}部分标题", s) for i, s in enumerate(sections)])
+    new = numbered([(f"第{i}部分标题", s) for i, s in enumerate(edited)])
+    changes = diff_clauses(old, new)
+    assert all(MV not in c.kinds for c in changes)
+    olds = [c.old.path for c in changes if c.old]
+    news = [c.new.path for c in changes if c.new]
+    assert len(olds) == len(set(olds)) and len(news) == len(set(news))
