@@ -5,7 +5,6 @@ Run by hand: `.venv/bin/python bench/bench_diff.py`. Prints milliseconds (best o
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import time
 from collections.abc import Callable
@@ -109,4 +108,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    _ = dataclasses

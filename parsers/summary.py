@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from parsers.model import AmountChange, ChangeKind, Clause
-from parsers.redline import DELETE, EQUAL, INSERT, figure_value
+from parsers.redline import DELETE, EQUAL, INSERT
 
 _DIGITS = "零一二三四五六七八九"
 _SNIPPET = 24  # characters of clause text quoted at most
@@ -207,11 +207,3 @@ def summarize_document_change(field: str, old: str | None, new: str | None) -> s
     if new is None:
         return f"删除{name}：{old}"
     return f"{name}由“{old}”调整为“{new}”"
-
-
-def figure_direction(old: str, new: str) -> int:
-    """+1 when the figure went up, -1 down, 0 same or not comparable."""
-    (a, unit_a), (b, unit_b) = figure_value(old), figure_value(new)
-    if unit_a and unit_b and unit_a != unit_b:
-        return 0
-    return (b > a) - (b < a)

@@ -352,3 +352,17 @@ def test_edits_inside_sections_never_report_moves(
     olds = [c.old.path for c in changes if c.old]
     news = [c.new.path for c in changes if c.new]
     assert len(olds) == len(set(olds)) and len(news) == len(set(news))
+
+
+def test_dates_are_dates_not_amounts() -> None:
+    old = dataclasses.replace(
+        measure(1, "申报截止。于2023年6月30日前完成申报"), dates=("2023年6月30日",)
+    )
+    new = dataclasses.replace(
+        measure(1, "申报截止。于2023年9月30日前完成申报"), dates=("2023年9月30日",)
+    )
+    (change,) = diff_clauses(with_paths([old]), with_paths([new]))
+    assert change.kinds == (M,)
+    assert change.amounts == ()
+    assert change.dates_changed == (("2023年6月30日", "2023年9月30日"),)
+    assert change.summary == "（一）申报截止：日期由2023年6月30日调整为2023年9月30日"
