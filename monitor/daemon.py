@@ -18,6 +18,7 @@ import logging
 import os
 import signal
 import socket
+import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -316,10 +317,8 @@ class Daemon:
                 )
 
     async def _send(self) -> None:
-        """Deliver the outbox rows that are due (immediate ones and digests)."""
-        from monitor.notify import send_due
-
-        report = await _maybe_await(send_due(self.config, self.store, now=utcnow()))
+        """Deliver the outbox rows that are due (immediate ones and digests), off the loop."""
+        report = await in_daemon_thread(_send_due, self.config)
         logger.debug("send report %r", report)
 
     async def _heartbeat(self) -> None:
@@ -339,10 +338,47 @@ class Daemon:
         )
 
 
-async def _maybe_await(value: Any) -> Any:
-    if asyncio.iscoroutine(value):
-        return await value
-    return value
+def _send_due(config: Config) -> Any:
+    """One send run on its own connection (SMTP blocks; the loop keeps checking meanwhile)."""
+    from monitor.notify import send_due
+    from state.store import open_store
+
+    store = open_store(config.database.path, migrate=False)
+    try:
+        return send_due(config, store, now=utcnow())
+    finally:
+        store.close()
+
+
+async def in_daemon_thread(func: Callable[..., Any], *args: Any) -> Any:
+    """Run blocking `func` in a daemon thread: a hung SMTP server cannot hold up the exit.
+
+    A send cut short at exit is safe: its rows stay claimed and are sent again, with the same
+    Message-ID, after the claim lease.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def work() -> None:
+        try:
+            result = func(*args)
+        except BaseException as exc:  # handed to the awaiting task
+            with contextlib.suppress(RuntimeError):  # the loop is gone
+                loop.call_soon_threadsafe(settle, None, exc)
+        else:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(settle, result, None)
+
+    threading.Thread(target=work, name=getattr(func, "__name__", "work"), daemon=True).start()
+    return await future
 
 
 def _extra(values: dict[str, Any]) -> dict[str, Any]:
