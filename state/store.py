@@ -16,9 +16,12 @@ from state.migrations import apply
 from state.outbox import OutboxMixin
 from state.people import PeopleMixin
 from state.sources import SourcesMixin
+from state.users import UsersMixin
 
 
-class Store(SourcesMixin, DocumentsMixin, ChangesMixin, PeopleMixin, OutboxMixin, DaemonMixin):
+class Store(
+    SourcesMixin, DocumentsMixin, ChangesMixin, PeopleMixin, OutboxMixin, DaemonMixin, UsersMixin
+):
     """policywatch's SQLite database."""
 
     def migrate(self) -> list[str]:

@@ -1,0 +1,166 @@
+"""Jinja environment and the filters the review UI's templates use (escaping always on)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from parsers.model import AmountChange, ChangeKind, ClauseChange, ClauseRef, Status
+from parsers.records import (
+    Cadence,
+    ChangeSetKind,
+    ChangeSetRecord,
+    ChangeSetState,
+    OutboxState,
+    Role,
+)
+
+TEMPLATES = Path(__file__).parent / "templates"
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+# User-facing labels (Simplified Chinese) of the closed sets shown in the UI.
+KIND_LABELS = {
+    ChangeKind.ADDED: "新增",
+    ChangeKind.REMOVED: "删除",
+    ChangeKind.MODIFIED: "修改",
+    ChangeKind.MOVED: "移动",
+    ChangeKind.RENUMBERED: "重新编号",
+}
+SET_KIND_LABELS = {
+    ChangeSetKind.NEW_DOCUMENT: "新文件",
+    ChangeSetKind.CHANGED: "新版本",
+    ChangeSetKind.STATUS: "状态变化",
+}
+STATE_LABELS = {
+    ChangeSetState.PENDING: "待审核",
+    ChangeSetState.APPROVED: "已批准",
+    ChangeSetState.REJECTED: "已驳回",
+}
+STATUS_LABELS = {
+    Status.DRAFT: "征求意见稿",
+    Status.FINAL: "正式稿",
+    Status.UNKNOWN: "未知",
+    Status.EXPIRED: "已失效",
+    Status.ABOLISHED: "已废止",
+}
+OUTBOX_LABELS = {
+    OutboxState.PENDING: "待发送",
+    OutboxState.CLAIMED: "发送中",
+    OutboxState.SENT: "已发送",
+    OutboxState.FAILED: "发送失败",
+    OutboxState.CANCELLED: "已取消",
+}
+CADENCE_LABELS = {Cadence.IMMEDIATE: "即时", Cadence.DAILY: "每日汇总", Cadence.WEEKLY: "每周汇总"}
+ROLE_LABELS = {Role.ADMIN: "管理员", Role.REVIEWER: "审核员"}
+ACTION_LABELS = {
+    "approve": "批准",
+    "reject": "驳回",
+    "suppress": "屏蔽变更",
+    "unsuppress": "取消屏蔽",
+    "edit_summary": "修改摘要",
+    "auto_approve": "自动批准",
+    "source_auto_approve": "设置自动批准",
+    "subscriber_add": "新增订阅者",
+    "subscriber_edit": "修改订阅者",
+    "subscriber_deactivate": "停用订阅者",
+    "subscriber_activate": "启用订阅者",
+    "subscription_add": "新增订阅",
+    "subscription_delete": "删除订阅",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Segment:
+    """A run of clause text and how it is shown: `keep`, `del` (struck red) or `ins` (green)."""
+
+    op: str
+    text: str
+
+
+def old_segments(change: ClauseChange) -> tuple[Segment, ...]:
+    """The old clause as kept and deleted runs (whole text deleted when the clause was removed)."""
+    if not change.redline:
+        return (Segment(op="keep", text=change.old_text),) if change.old_text else ()
+    return tuple(
+        Segment(op="del" if op < 0 else "keep", text=text) for op, text in change.redline if op <= 0
+    )
+
+
+def new_segments(change: ClauseChange) -> tuple[Segment, ...]:
+    """The new clause as kept and inserted runs."""
+    if not change.redline:
+        return (Segment(op="keep", text=change.new_text),) if change.new_text else ()
+    return tuple(
+        Segment(op="ins" if op > 0 else "keep", text=text) for op, text in change.redline if op >= 0
+    )
+
+
+def local_time(value: dt.datetime | None) -> str:
+    """An aware datetime shown in Beijing time: `2022-12-30 10:00`."""
+    if value is None:
+        return "—"
+    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def clause_label(ref: ClauseRef | None) -> str:
+    """`（九）激发创新活力` for a measure; `—` when the clause is absent on that side."""
+    if ref is None:
+        return "—"
+    label = f"（{ref.label}）" if len(ref.path) > 1 else f"{ref.label}、"
+    return label + (ref.heading or "")
+
+
+def amount_text(change: AmountChange) -> str:
+    """`30万元 → 50万元` (a missing side shown as —)."""
+    old = change.old.text if change.old else "—"
+    new = change.new.text if change.new else "—"
+    return f"{old} → {new}"
+
+
+def kind_counts(record: ChangeSetRecord) -> list[tuple[str, int]]:
+    """Visible changes of a change set counted by kind, in a fixed order: [("修改", 3), ...]."""
+    counts: Counter[ChangeKind] = Counter()
+    for stored in record.visible_changes:
+        counts.update(stored.change.kinds)
+    return [(KIND_LABELS[k], counts[k]) for k in ChangeKind if counts[k]]
+
+
+def labels(values: Iterable[ChangeKind]) -> str:
+    """`修改、重新编号`."""
+    return "、".join(KIND_LABELS[v] for v in values)
+
+
+def make_environment() -> jinja2.Environment:
+    """The one Jinja environment of the UI: package templates, autoescape always on."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        local_time=local_time,
+        clause_label=clause_label,
+        amount_text=amount_text,
+        kind_labels=labels,
+    )
+    env.globals.update(
+        old_segments=old_segments,
+        new_segments=new_segments,
+        kind_counts=kind_counts,
+        SET_KIND_LABELS=SET_KIND_LABELS,
+        STATE_LABELS=STATE_LABELS,
+        STATUS_LABELS=STATUS_LABELS,
+        OUTBOX_LABELS=OUTBOX_LABELS,
+        CADENCE_LABELS=CADENCE_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+        ACTION_LABELS=ACTION_LABELS,
+    )
+    return env
