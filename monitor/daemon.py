@@ -196,7 +196,7 @@ class Daemon:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop, signal.Signals(sig).name)
-        scheduler = self._scheduler()
+        scheduler = self.build_scheduler()
         scheduler.start()
         logger.info(
             "daemon started: %d source(s), pid %s",
@@ -229,7 +229,8 @@ class Daemon:
                 await asyncio.wait(late, timeout=1.0)
         logger.info("daemon stopped", extra={"pw_event": "stopped"})
 
-    def _scheduler(self) -> AsyncIOScheduler:
+    def build_scheduler(self) -> AsyncIOScheduler:
+        """Every job, with each check's first run derived from the database (not started)."""
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
         from apscheduler.triggers.cron import CronTrigger
         from apscheduler.triggers.interval import IntervalTrigger
