@@ -1,9 +1,181 @@
-"""Store mixin: the notification outbox (filled by the notifications work)."""
+"""Store mixin: the notification outbox (durable queue of one email per change set × subscriber).
+
+The life of a row: `pending` (due at `due_at`) -> `claimed` (committed with `claimed_at` BEFORE
+anything is sent) -> `sent` once the server accepted it, or back to `pending` with an
+exponential backoff, or `failed` (5xx, too many attempts), or `cancelled` (unsubscribed). A row
+left `claimed` by a process that died is claimed again after the lease and sent with the same
+Message-ID.
+"""
 
 from __future__ import annotations
 
-from state.base import StoreBase
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from parsers.records import Cadence, OutboxItem, OutboxState
+from state.base import StoreBase, from_ts, must_ts, ts
+
+MAX_BACKOFF = dt.timedelta(hours=6)
+_DUE_WHERE = "(state = 'pending' AND due_at <= ?) OR (state = 'claimed' AND claimed_at <= ?)"
+
+
+def _item(row: dict[str, Any]) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"],
+        change_set_id=row["change_set_id"],
+        subscriber_id=row["subscriber_id"],
+        channel=row["channel"],
+        cadence=Cadence(row["cadence"]),
+        state=OutboxState(row["state"]),
+        message_id=row["message_id"],
+        due_at=must_ts(row["due_at"]),
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        claimed_at=from_ts(row["claimed_at"]),
+        sent_at=from_ts(row["sent_at"]),
+        created_at=must_ts(row["created_at"]),
+    )
+
+
+def backoff(attempts: int, base: dt.timedelta) -> dt.timedelta:
+    """Delay before the next try after `attempts` tries: base, 2×, 4×... capped at 6 hours."""
+    delay: dt.timedelta = base * (2 ** max(attempts - 1, 0))
+    return min(delay, MAX_BACKOFF)
 
 
 class OutboxMixin(StoreBase):
-    """Outbox rows: queue, claim, confirm, retry."""
+    """Outbox rows: queue, claim, confirm, retry, give up."""
+
+    def queue_outbox(self, item: OutboxItem) -> int | None:
+        """Queue a row; None when this change set × subscriber × channel is already queued."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO outbox (change_set_id, subscriber_id, channel, cadence,"
+            " state, message_id, due_at, attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            (
+                item.change_set_id,
+                item.subscriber_id,
+                item.channel,
+                item.cadence.value,
+                item.state.value,
+                item.message_id,
+                ts(item.due_at),
+                ts(item.created_at),
+            ),
+        )
+        return int(cursor.lastrowid) if cursor.rowcount and cursor.lastrowid else None
+
+    def due_outbox(
+        self, *, now: dt.datetime, lease: dt.timedelta, limit: int = 10_000
+    ) -> list[OutboxItem]:
+        """Rows due now, and claimed rows whose lease ran out (nothing is changed)."""
+        rows = self.rows(
+            f"SELECT * FROM outbox WHERE {_DUE_WHERE} ORDER BY due_at, id LIMIT ?",
+            (ts(now), ts(now - lease), limit),
+        )
+        return [_item(r) for r in rows]
+
+    def claim_due(
+        self, *, now: dt.datetime, lease: dt.timedelta, limit: int = 10_000
+    ) -> list[OutboxItem]:
+        """Claim the due rows in one committed transaction (claimed_at = now, attempts + 1)."""
+        with self.atomic():
+            due = self.due_outbox(now=now, lease=lease, limit=limit)
+            self.db.conn.executemany(
+                "UPDATE outbox SET state = 'claimed', claimed_at = ?, attempts = attempts + 1"
+                " WHERE id = ?",
+                [(ts(now), item.id) for item in due],
+            )
+        ids = [item.id for item in due if item.id is not None]
+        return self.outbox_rows(ids)
+
+    def outbox_rows(self, ids: Sequence[int]) -> list[OutboxItem]:
+        """The rows with these ids, in (due_at, id) order."""
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        rows = self.rows(
+            f"SELECT * FROM outbox WHERE id IN ({marks}) ORDER BY due_at, id", tuple(ids)
+        )
+        return [_item(r) for r in rows]
+
+    def confirm_sent(self, ids: Sequence[int], *, now: dt.datetime) -> int:
+        """Mark claimed rows sent (after the server's 250), committed at once; returns count."""
+        with self.atomic():
+            cursor = self.db.conn.executemany(
+                "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL"
+                " WHERE id = ? AND state = 'claimed'",
+                [(ts(now), i) for i in ids],
+            )
+        return cursor.rowcount
+
+    def schedule_retry(
+        self,
+        ids: Sequence[int],
+        *,
+        now: dt.datetime,
+        error: str,
+        base: dt.timedelta,
+        max_attempts: int,
+    ) -> int:
+        """Back to pending after `backoff`, or failed after `max_attempts`; returns retried."""
+        retried = 0
+        with self.atomic():
+            for item in self.outbox_rows(ids):
+                if item.attempts >= max_attempts:
+                    self._finish(
+                        item, OutboxState.FAILED, f"gave up after {item.attempts}: {error}"
+                    )
+                    continue
+                due = now + backoff(item.attempts, base)
+                self.update(
+                    "outbox",
+                    item.id or 0,
+                    {"state": "pending", "due_at": ts(due), "last_error": error},
+                )
+                retried += 1
+        return retried
+
+    def _finish(self, item: OutboxItem, state: OutboxState, error: str | None) -> None:
+        self.update("outbox", item.id or 0, {"state": state.value, "last_error": error})
+
+    def give_up(self, ids: Sequence[int], *, error: str) -> None:
+        """Mark rows failed with the reason (5xx for the recipient, bad address...)."""
+        with self.atomic():
+            for item in self.outbox_rows(ids):
+                self._finish(item, OutboxState.FAILED, error)
+
+    def cancel_outbox(self, ids: Sequence[int], *, reason: str) -> None:
+        """Mark rows cancelled (the subscriber left or was removed)."""
+        with self.atomic():
+            for item in self.outbox_rows(ids):
+                self._finish(item, OutboxState.CANCELLED, reason)
+
+    def list_outbox(
+        self,
+        *,
+        state: OutboxState | None = None,
+        change_set_id: int | None = None,
+        limit: int = 500,
+    ) -> list[OutboxItem]:
+        """Rows, newest first, optionally of one state and/or change set."""
+        where, params = [], []
+        if state is not None:
+            where.append("state = ?")
+            params.append(state.value)
+        if change_set_id is not None:
+            where.append("change_set_id = ?")
+            params.append(str(change_set_id))
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = self.rows(
+            f"SELECT * FROM outbox{clause} ORDER BY created_at DESC, id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [_item(r) for r in rows]
+
+    def outbox_counts(self) -> dict[OutboxState, int]:
+        """How many rows are in each state (every state present, 0 when none)."""
+        counts = dict.fromkeys(OutboxState, 0)
+        for row in self.rows("SELECT state, count(*) AS n FROM outbox GROUP BY state"):
+            counts[OutboxState(row["state"])] = row["n"]
+        return counts

@@ -1,0 +1,60 @@
+"""Records notifications take in (a change set with its documents) and give out (emails)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from parsers.model import PolicyDocument, Status
+from parsers.records import Cadence, ChangeSetKind, ChangeSetRecord, StoredChange, Subscriber
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeSetContext:
+    """A change set with what rendering and routing need: both trees, page links, source."""
+
+    change_set: ChangeSetRecord
+    old: PolicyDocument | None = None
+    new: PolicyDocument | None = None
+    url: str | None = None  # the new version's page
+    old_url: str | None = None  # the old version's page, when it differs
+    source: str | None = None  # the source's name
+
+    @property
+    def title(self) -> str:
+        """The policy's title as the newest version gives it."""
+        return (self.new.title if self.new and self.new.title else None) or (
+            self.change_set.document_title
+        )
+
+    @property
+    def deadline(self) -> dt.date | None:
+        """The comment deadline of a draft for comment, else None."""
+        if self.new is not None and self.new.status is Status.DRAFT:
+            return self.new.comment_deadline
+        return None
+
+    @property
+    def urgent(self) -> bool:
+        """A new draft for comment with a deadline: always sent immediately."""
+        return self.deadline is not None and (
+            self.change_set.kind is ChangeSetKind.NEW_DOCUMENT or self.old is None
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Route:
+    """One subscriber to notify about one change set: how often, and which changes."""
+
+    subscriber: Subscriber
+    cadence: Cadence
+    changes: tuple[StoredChange, ...]  # the visible changes this subscriber asked about
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenderedEmail:
+    """A rendered email before it becomes a MIME message."""
+
+    subject: str
+    text: str
+    html: str

@@ -1,0 +1,167 @@
+"""Delivery: SMTP over stdlib `smtplib` (STARTTLS/SSL, AUTH, one connection per batch) and the
+`.eml` folder writer used when no `[smtp]` is configured.
+
+Server answers are mapped at this boundary (as httpx maps httpcore's errors): 4xx ->
+`TemporaryDeliveryError`, 5xx -> `PermanentDeliveryError` (for that recipient only; the
+connection stays usable after smtplib's RSET), no connection / dropped / 421 ->
+`ConnectionDeliveryError`. Nothing above this module imports smtplib.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import ClassVar
+
+from notifications.errors import (
+    ConnectionDeliveryError,
+    DeliveryError,
+    PermanentDeliveryError,
+    TemporaryDeliveryError,
+)
+
+
+class Transport(ABC):
+    """Delivers messages; open once per batch (`with transport:`), then `deliver` each."""
+
+    registry: ClassVar[dict[str, type[Transport]]] = {}
+    kind: ClassVar[str]
+
+    def __init_subclass__(cls, *, kind: str, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.kind = kind
+        Transport.registry[kind] = cls
+
+    def open(self) -> None:  # noqa: B027 - optional hook
+        """Connect (no-op for transports without a connection)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Disconnect (no-op for transports without a connection)."""
+
+    @abstractmethod
+    def deliver(self, msg: EmailMessage) -> None:
+        """Deliver one message, or raise a `DeliveryError`."""
+
+    def __enter__(self) -> Transport:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SMTPSettings:
+    """Where and how to connect (the password already read from the environment)."""
+
+    host: str
+    port: int = 587
+    starttls: bool = True
+    ssl: bool = False
+    username: str | None = None
+    password: str | None = None
+    sender: str = "policywatch@localhost"
+    timeout: float = 30.0
+
+
+def _mapped(code: int, text: str) -> DeliveryError:
+    if code == 421 or code < 400:
+        return ConnectionDeliveryError(f"{code} {text}", code=code)
+    if code < 500:
+        return TemporaryDeliveryError(f"{code} {text}", code=code)
+    return PermanentDeliveryError(f"{code} {text}", code=code)
+
+
+def _text(raw: bytes | str) -> str:
+    return (raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw).strip()
+
+
+class SMTPTransport(Transport, kind="smtp"):
+    """SMTP delivery over one connection; the envelope sender is `settings.sender`."""
+
+    def __init__(self, settings: SMTPSettings) -> None:
+        self.settings = settings
+        self._conn: smtplib.SMTP | None = None
+
+    def open(self) -> None:
+        """Connect, STARTTLS or SSL as configured, and log in when a username is set."""
+        s = self.settings
+        try:
+            if s.ssl:
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+                )
+            else:
+                conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+                if s.starttls:
+                    conn.starttls(context=ssl.create_default_context())
+            if s.username:
+                conn.login(s.username, s.password or "")
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ConnectionDeliveryError(f"cannot connect to {s.host}:{s.port}: {exc}") from exc
+        self._conn = conn
+
+    def close(self) -> None:
+        """Say QUIT (ignoring a dead connection)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.quit()
+            except (smtplib.SMTPException, OSError):
+                conn.close()
+
+    def deliver(self, msg: EmailMessage) -> None:
+        """Send one message to its To addresses; returns once the server answered 250."""
+        if self._conn is None:
+            raise ConnectionDeliveryError("not connected")
+        to = [a.addr_spec for a in msg["To"].addresses]
+        try:
+            self._conn.send_message(msg, from_addr=self.settings.sender, to_addrs=to)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            raise _mapped(code, _text(text)) from exc
+        except smtplib.SMTPServerDisconnected as exc:
+            self._conn = None
+            raise ConnectionDeliveryError(f"server disconnected: {exc}") from exc
+        except smtplib.SMTPResponseException as exc:
+            raise _mapped(exc.smtp_code, _text(exc.smtp_error)) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            self._conn = None
+            raise ConnectionDeliveryError(str(exc) or exc.__class__.__name__) from exc
+
+
+def eml_name(message_id: str) -> str:
+    """The file name for a Message-ID: a retry of the same message overwrites its file."""
+    return re.sub(r"[^A-Za-z0-9.@_-]", "_", message_id.strip("<> ")) + ".eml"
+
+
+class EmlTransport(Transport, kind="eml"):
+    """Writes each message to `<dir>/<Message-ID>.eml` atomically (the demo's default)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def open(self) -> None:
+        """Create the folder."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConnectionDeliveryError(f"cannot create {self.directory}: {exc}") from exc
+
+    def deliver(self, msg: EmailMessage) -> None:
+        """Write the message (temporary file, then rename over any earlier copy)."""
+        target = self.directory / eml_name(str(msg["Message-ID"]))
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            with os.fdopen(fd, "wb") as out:
+                out.write(msg.as_bytes())
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise TemporaryDeliveryError(f"cannot write {target}: {exc}") from exc
