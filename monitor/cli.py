@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "diff": "monitor.commands.diff:diff",
     "run": "monitor.commands.daemon:run",
     "status": "monitor.commands.daemon:status",
+    "serve": "monitor.commands.web:serve",
+    "users": "monitor.commands.web:users",
 }
 
 
