@@ -197,6 +197,10 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop, signal.Signals(sig).name)
         scheduler = self.build_scheduler()
+        try:
+            self.recover_auto_approvals()
+        except Exception:  # never a reason not to start: the next restart retries
+            logger.exception("recovering auto-approvals failed")
         scheduler.start()
         logger.info(
             "daemon started: %d source(s), pid %s",
@@ -293,29 +297,50 @@ class Daemon:
         return run
 
     async def _check(self, source: SourceConfig) -> None:
-        """Check one source (the pipeline records its attempt), then update its flag."""
+        """Check one source; the pipeline records its attempt and flags it after N failures."""
         from monitor.pipeline import run_check
 
-        report = await run_check(self.config, self.store, sources=(source,), now=utcnow())
-        logger.info(
-            "checked %s", source.name, extra={"pw_event": "checked", "pw_source": source.name}
-        )
-        logger.debug("check report %r", report)
-        self._update_flag(source)
+        started = utcnow()
+        cycle = await run_check(self.config, self.store, sources=(source,), now=None)
+        for report in cycle.reports:
+            logger.info(
+                "checked %s: %s",
+                report.name,
+                report.outcome,
+                extra=_extra(
+                    {
+                        "event": "checked",
+                        "source": report.name,
+                        "outcome": str(report.outcome),
+                        "started_at": started.isoformat(),
+                        "new_documents": report.new_documents,
+                        "changed": report.changed,
+                        "error": report.error,
+                    }
+                ),
+            )
 
-    def _update_flag(self, source: SourceConfig) -> None:
-        record = self.store.get_source(source.name)
-        failures = self.store.consecutive_failures(record.id)
-        flag = failures >= self.config.daemon.failure_threshold
-        if flag != record.flagged:
-            self.store.set_source_flag(record.id, flagged=flag)
-            if flag:
-                logger.error(
-                    "source %s failed %d times in a row",
-                    source.name,
-                    failures,
-                    extra={"pw_event": "source_flagged", "pw_source": source.name},
+    def recover_auto_approvals(self) -> int:
+        """Approve change sets of auto-approve sources left pending by a crash; returns count.
+
+        The pipeline approves right after storing a change set, in a second transaction; a kill
+        between the two would otherwise leave them waiting for a reviewer nobody expects.
+        """
+        from monitor.notify import approve_change_set
+        from parsers.records import ChangeSetState
+
+        auto = {self.store.get_source(s.name).id for s in self._sources if s.auto_approve}
+        pending = self.store.list_change_sets(state=ChangeSetState.PENDING, limit=100_000)
+        count = 0
+        for change_set in reversed(pending):  # oldest first
+            if change_set.source_id in auto:
+                approve_change_set(
+                    self.store, change_set.id, actor="auto", now=utcnow(), config=self.config
                 )
+                count += 1
+        if count:
+            logger.warning("approved %d change set(s) of auto-approve sources left pending", count)
+        return count
 
     async def _send(self) -> None:
         """Deliver the outbox rows that are due (immediate ones and digests), off the loop."""
