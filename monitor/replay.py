@@ -98,6 +98,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         logger.debug("replay: %s", format % args)
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.server.replay.answered(self.path, code)
+        super().send_response(code, message)
+
     def do_HEAD(self) -> None:  # noqa: N802
         self._serve(head=True)
 
@@ -213,7 +217,8 @@ class ReplayServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.faults: dict[str, Fault] = {}
         self.released = threading.Event()
-        self.requests: list[str] = []
+        self.requests: list[str] = []  # paths asked for, in order
+        self.responses: list[tuple[str, int]] = []  # (path, status) answered, in order
         self._lock = threading.Lock()
         self.snapshot = Snapshot(Path(snapshot_dir), self.url)
         self._thread: threading.Thread | None = None
@@ -234,6 +239,11 @@ class ReplayServer:
         """Remember a requested path (tests inspect `requests`)."""
         with self._lock:
             self.requests.append(path)
+
+    def answered(self, path: str, status: int) -> None:
+        """Remember a response's status (tests inspect `responses`)."""
+        with self._lock:
+            self.responses.append((path, status))
 
     def serve_forever(self) -> None:
         """Serve until `close()` (blocking)."""

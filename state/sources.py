@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from parsers.records import AttemptOutcome, FetchAttempt, SourceRecord
-from state.base import StoreBase, from_ts, must_ts, ts, utcnow
+from state.base import StoreBase, compress, decompress, dumps, from_ts, must_ts, ts, utcnow
 from state.errors import NotFoundError
+
+_URL_PREFIX = "url:"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -21,6 +25,26 @@ class SourceHealth:
     last_error: str | None
     last_error_at: dt.datetime | None
     consecutive_failures: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UrlState:
+    """What the monitor remembers about one fetched URL (kept in the `kv` table).
+
+    Conditional GETs use its validators; `tree_hash` is the clause tree this URL showed last
+    (each URL remembers its own content); `body` is kept for list pages and notices, whose
+    items or attachments must be known again when the server answers 304.
+    """
+
+    url: str
+    verdict: str  # "list", "document", "notice", "not_document"
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    tree_hash: str | None = None
+    clauses: int = 0
+    content_type: str = ""
+    body: bytes | None = None
 
 
 def _source(row: dict[str, Any]) -> SourceRecord:
@@ -167,3 +191,33 @@ class SourcesMixin(StoreBase):
                 "DELETE FROM fetch_attempts WHERE started_at < ?", (ts(older_than),)
             )
         return int(cursor.rowcount)
+
+    # -- per-URL memory (validators, last tree) ---------------------------------------------
+
+    def url_state(self, url: str) -> UrlState | None:
+        """What was remembered about `url`, or None."""
+        raw = self.scalar("SELECT value FROM kv WHERE key = ?", (_URL_PREFIX + url,))
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        body = data.pop("body", None)
+        return UrlState(url=url, body=decompress(base64.b64decode(body)) if body else None, **data)
+
+    def set_url_state(self, state: UrlState) -> None:
+        """Remember `state` for its URL (replacing what was there)."""
+        data: dict[str, Any] = {
+            "verdict": state.verdict,
+            "etag": state.etag,
+            "last_modified": state.last_modified,
+            "content_hash": state.content_hash,
+            "tree_hash": state.tree_hash,
+            "clauses": state.clauses,
+            "content_type": state.content_type,
+        }
+        if state.body is not None:
+            data["body"] = base64.b64encode(compress(state.body)).decode("ascii")
+        self.db.execute(
+            "INSERT INTO kv (key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (_URL_PREFIX + state.url, dumps(data)),
+        )
