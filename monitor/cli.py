@@ -28,6 +28,9 @@ COMMANDS: dict[str, str] = {
     "status": "monitor.commands.daemon:status",
     "serve": "monitor.commands.web:serve",
     "users": "monitor.commands.web:users",
+    "subscribers": "monitor.commands.notify:subscribers",
+    "send": "monitor.commands.notify:send",
+    "unsubscribe": "monitor.commands.notify:unsubscribe",
 }
 
 
