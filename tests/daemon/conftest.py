@@ -156,3 +156,73 @@ def spawn() -> Iterator[Callable[..., DaemonProcess]]:
         for stream in (process.proc.stdout, process.proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+SITE = Path(__file__).resolve().parents[1] / "fixtures" / "site"
+SNAPSHOTS = ("2022-06-20", "2022-12-30", "2023-03-01")
+REPLAY_SOURCES = (
+    (
+        "tzgg",
+        "html-list",
+        "/xxgk/xxgkml/qt/tzgg/index.html",
+        '["专精特新", "若干措施", "征求意见"]',
+    ),
+    ("gygh", "html-list", "/xxgk/xxgkml/zcfgjzcjd/gygh/index.html", '["专精特新", "若干措施"]'),
+    ("postmeta", "postmeta", "/postmeta/i/61057.json", '["专精特新", "若干措施"]'),
+    ("gkmlpt", "gkmlpt", "/gkmlpt/api/all/3115", '["专精特新", "若干措施"]'),
+)
+SOURCE_NAMES = tuple(name for name, *_ in REPLAY_SOURCES)
+
+
+def replay_config(
+    folder: Path,
+    base_url: str,
+    *,
+    auto_approve: bool = False,
+    extra: str = "",
+    daemon: dict[str, Any] | None = None,
+) -> Path:
+    """A config watching the replayed bureau site's four sources, checked every second."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = [
+        f'[[source]]\nname = "{name}"\nkind = "{kind}"\nurl = "{base_url}{path}"\n'
+        f'every = "1s"\nkeywords = {keywords}\nauto_approve = {str(auto_approve).lower()}\n'
+        for name, kind, path, keywords in REPLAY_SOURCES
+    ]
+    fetch = '[fetch]\nallow_hosts = ["127.0.0.1"]\nretries = 0\ntimeout = 5.0\n'
+    return write_config(
+        folder, sources="\n".join(tables), daemon=daemon, extra=fetch + "\n" + extra
+    )
+
+
+def db_dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Documents, versions and change sets of a database, without ids or times (comparable).
+
+    Which rendition (HTML page, postmeta JSON, gkmlpt detail) delivers a new version first
+    depends on which source is checked first, so versions compare by clause tree, not by URL
+    or bytes.
+    """
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            "documents": conn.execute(
+                "SELECT title, norm_title, status FROM documents ORDER BY title"
+            ).fetchall(),
+            "versions": conn.execute(
+                "SELECT d.title, v.seq, v.tree_hash"
+                " FROM versions v JOIN documents d ON d.id = v.document_id ORDER BY d.title, v.seq"
+            ).fetchall(),
+            "change_sets": conn.execute(
+                "SELECT d.title, cs.kind, cs.state, fv.seq, tv.seq, cs.document_changes_json,"
+                " (SELECT group_concat(c.kinds || ':' || c.change_json, '|') FROM changes c"
+                "  WHERE c.change_set_id = cs.id ORDER BY c.position)"
+                " FROM change_sets cs JOIN documents d ON d.id = cs.document_id"
+                " LEFT JOIN versions fv ON fv.id = cs.from_version_id"
+                " LEFT JOIN versions tv ON tv.id = cs.to_version_id"
+                " ORDER BY d.title, tv.seq, cs.kind"
+            ).fetchall(),
+        }
+    finally:
+        conn.close()

@@ -1,0 +1,79 @@
+"""Acceptance: `policywatch run` against the replayed bureau site ends where `check` ends."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.config import load_config
+from monitor.pipeline import run_check
+from monitor.replay import ReplayServer, serve_in_thread
+from state.store import open_store
+from tests.daemon.conftest import (
+    SITE,
+    SNAPSHOTS,
+    SOURCE_NAMES,
+    DaemonProcess,
+    db_dump,
+    replay_config,
+)
+
+
+@pytest.fixture
+def replay() -> Iterator[ReplayServer]:
+    """The replayed bureau site, first snapshot."""
+    server = serve_in_thread(SITE / SNAPSHOTS[0])
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def check_once(config_path: Path) -> None:
+    """What `policywatch check` does: one cycle over every enabled source."""
+    config = load_config(config_path)
+    store = open_store(config.database.path)
+    try:
+        asyncio.run(run_check(config, store))
+    finally:
+        store.close()
+
+
+def wait_all_checked_since(daemon: DaemonProcess, since: dt.datetime) -> None:
+    """Block until every source logged a check that *started* after `since`."""
+    pending = set(SOURCE_NAMES)
+
+    def fresh(record: dict[str, Any]) -> bool:
+        if (
+            record.get("event") == "checked"
+            and record.get("error") is None
+            and dt.datetime.fromisoformat(record["started_at"]) > since
+        ):
+            pending.discard(record["source"])
+        return not pending
+
+    daemon.wait_for(fresh, timeout=60)
+
+
+def test_run_follows_three_snapshots_like_check_and_stops_on_sigterm(
+    tmp_path: Path, replay: ReplayServer, spawn: Callable[..., DaemonProcess]
+) -> None:
+    daemon_config = replay_config(tmp_path / "daemon", replay.url)
+    reference_config = replay_config(tmp_path / "reference", replay.url)
+    daemon = spawn(daemon_config)
+    daemon.wait_event("started")
+    for snapshot in SNAPSHOTS:
+        replay.switch(SITE / snapshot)
+        wait_all_checked_since(daemon, dt.datetime.now(dt.UTC))
+        check_once(reference_config)
+    assert daemon.stop() == 0
+    assert '"stopped"' in daemon.drain()
+    produced = db_dump(tmp_path / "daemon" / "policywatch.db")
+    expected = db_dump(tmp_path / "reference" / "policywatch.db")
+    assert len(expected["versions"]) >= 3 and len(expected["change_sets"]) >= 3
+    assert produced == expected
