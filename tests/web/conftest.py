@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,12 +138,34 @@ def add_people(store: Store) -> None:
     )
 
 
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seeded]:
+    """Parse, diff, hash and store once per session; tests get a copy of the file."""
+    path = tmp_path_factory.mktemp("web-template") / "policywatch.db"
+    template = open_store(path)
+    try:
+        ids = seed(template)
+        add_people(template)
+    finally:
+        template.close()
+    return path, ids
+
+
 @pytest.fixture
-def seeded(store: Store) -> Seeded:
-    """The store with the change sets, staff and subscribers."""
-    ids = seed(store)
-    add_people(store)
-    return ids
+def seeded(_template_db: tuple[Path, Seeded], db_path: Path) -> Seeded:
+    """The test's database: change sets, staff and subscribers (a copy of the template)."""
+    shutil.copyfile(_template_db[0], db_path)
+    return _template_db[1]
+
+
+@pytest.fixture
+def store(seeded: Seeded, db_path: Path) -> Iterator[Store]:
+    """The seeded store of this test."""
+    s = open_store(db_path, migrate=False)
+    try:
+        yield s
+    finally:
+        s.close()
 
 
 @pytest.fixture
@@ -156,9 +179,7 @@ def app_factory(db_path: Path, web_config: Config) -> Callable[[], object]:
     """Builds the app over the test database (a store per request)."""
 
     def make() -> object:
-        return create_app(
-            web_config, lambda: open_store(db_path, migrate=False), clock=lambda: NOW
-        )
+        return create_app(web_config, lambda: open_store(db_path, migrate=False), clock=lambda: NOW)
 
     return make
 
