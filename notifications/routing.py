@@ -58,7 +58,10 @@ def change_haystack(ctx: ChangeSetContext, change: ClauseChange) -> str:
     for ref, doc in ((change.old, ctx.old), (change.new, ctx.new)):
         if ref is not None:
             parts.append(ref.heading or "")
-        parts.extend(c.heading or "" for c in _ancestors(doc, ref))
+        found = _ancestors(doc, ref)
+        parts.extend(c.heading or "" for c in found)
+        if found and ref is not None and found[-1].path == ref.path:
+            parts.append(found[-1].text)
     return normalise("\n".join(parts))
 
 
