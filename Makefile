@@ -24,9 +24,11 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# The end-to-end review UI tests drive Debian's chromium (Playwright, executable_path).
+# The end-to-end review UI tests drive Debian's chromium (Playwright, executable_path);
+# a CJK font makes the Chinese pages (and their screenshots) legible.
 browser:
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	command -v chromium >/dev/null && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || \
+	  (apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-microhei)
 
 pytest: $(STAMP) browser
 	$(BIN)/pytest -q

@@ -1,0 +1,153 @@
+"""End-to-end review in a real headless Chromium (Debian `chromium`, driven by Playwright)
+against uvicorn serving the app on a free loopback port in a thread.
+
+Saves `docs/screenshots/review-queue.png` and `docs/screenshots/change-set.png` (the README's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+import uvicorn
+
+from monitor.config import Config
+from monitor.web import create_app
+from parsers.records import ChangeSetState, OutboxState
+from state.store import Store, open_store
+from tests.web.conftest import NOW, PASSWORDS, Seeded
+
+if TYPE_CHECKING:
+    from playwright.sync_api import FloatRect, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (run `make browser`)"
+)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn that tells the test thread when it is listening."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
+
+
+@pytest.fixture
+def live_url(seeded: Seeded, db_path: Path, web_config: Config) -> Iterator[str]:
+    """The app served by uvicorn on 127.0.0.1 (a free port) in a thread."""
+    app = create_app(web_config, lambda: open_store(db_path, migrate=False), clock=lambda: NOW)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve([sock])), daemon=True)
+    thread.start()
+    assert server.ready.wait(10), "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture
+def page(live_url: str) -> Iterator[Page]:
+    """A fresh Chromium page (zh-CN, 1280 px wide) whose relative URLs go to the live app."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        context = browser.new_context(
+            locale="zh-CN", viewport={"width": 1280, "height": 900}, base_url=live_url
+        )
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+
+
+def _clip(height: int) -> FloatRect:
+    return {"x": 0, "y": 0, "width": 1280, "height": height}
+
+
+def _login(page: Page, name: str, start: str) -> None:
+    page.goto(start)
+    assert "/login?next=" in page.url  # no session: sent to the login page
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(PASSWORDS[name])
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"**{start}")
+
+
+def test_review_draft_to_final_in_chromium(page: Page, store: Store, seeded: Seeded) -> None:
+    from playwright.sync_api import expect
+
+    _login(page, "alice", "/")
+    expect(page.get_by_role("heading", name="审核队列")).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "review-queue.png"), clip=_clip(420))
+
+    page.locator(f'a[href="/change-sets/{seeded.change_set_id}"]').click()
+    card = page.locator('article[data-clause="九"]')
+    expect(card.locator(".old del")).to_have_text("30万元")
+    expect(card.locator(".new ins")).to_have_text("50万元")
+    struck = card.locator(".old del").evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert struck == "line-through"
+
+    card.get_by_label("摘要").fill("（九）大赛获奖项目奖励上限由30万元提高至50万元")
+    card.get_by_role("button", name="保存摘要").click()
+    expect(page.locator(".flash")).to_have_text("摘要已更新")
+    expect(page.locator('article[data-clause="九"] .summary')).to_contain_text("大赛获奖项目")
+    page.screenshot(path=str(SCREENSHOTS / "change-set.png"), full_page=True, clip=_clip(1250))
+
+    page.get_by_role("button", name="批准并通知订阅者").click()
+    expect(page.locator(".flash")).to_contain_text("已批准")
+    rows = page.locator("table.outbox-table tbody tr")
+    expect(rows.first).to_contain_text("待发送")
+    queued = store.list_outbox(change_set_id=seeded.change_set_id)
+    assert rows.count() == len(queued) >= 1
+    assert all(item.state is OutboxState.PENDING for item in queued)
+    assert store.get_change_set(seeded.change_set_id).state is ChangeSetState.APPROVED
+
+    page.get_by_role("link", name="发件箱").click()
+    expect(page.locator("table.outbox-table tbody tr")).to_have_count(len(queued))
+
+
+def test_script_payload_in_a_clause_runs_nothing(page: Page, seeded: Seeded) -> None:
+    from playwright.sync_api import expect
+
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    _login(page, "bob", f"/change-sets/{seeded.script_change_set_id}")
+    card = page.locator("article.card").first
+    expect(card.locator(".old del")).to_have_text("<script>document.title='PWNED'</script>")
+    expect(card.locator(".new ins")).to_contain_text("<b>加粗</b>")
+    assert page.locator("main script").count() == 0
+    assert page.locator(".new b").count() == 0
+    assert page.title() != "PWNED" and not dialogs
+    assert page.evaluate("document.scripts.length") == 0
