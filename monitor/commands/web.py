@@ -34,8 +34,12 @@ def users() -> None:
     """Staff accounts of the review UI."""
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _read_password(name: str) -> str:
-    if sys.stdin.isatty():
+    if _interactive():
         password = str(
             click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
         )
