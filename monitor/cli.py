@@ -31,6 +31,10 @@ COMMANDS: dict[str, str] = {
     "subscribers": "monitor.commands.notify:subscribers",
     "send": "monitor.commands.notify:send",
     "unsubscribe": "monitor.commands.notify:unsubscribe",
+    "check": "monitor.commands.monitor:check",
+    "replay": "monitor.commands.monitor:replay",
+    "documents": "monitor.commands.monitor:documents",
+    "changes": "monitor.commands.changes:changes",
 }
 
 

@@ -175,6 +175,8 @@ class Fetcher:
                 continue
             if status >= 400:
                 raise HTTPStatusError(current, status)
+            if status == 304:
+                self.not_modified += 1
             return FetchResult(
                 url=url,
                 final_url=current,

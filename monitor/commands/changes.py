@@ -1,0 +1,101 @@
+"""`changes list|show`: the change sets the monitor stored (review commands append here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from monitor.context import AppContext
+
+if TYPE_CHECKING:
+    from parsers.records import ChangeSetRecord
+
+
+@click.group()
+def changes() -> None:
+    """Change sets between versions: list them, show one."""
+
+
+def change_set_json(cs: ChangeSetRecord) -> dict[str, Any]:
+    """The stable JSON shape of a change set (other tools read these keys)."""
+    from parsers.model import change_to_json
+
+    return {
+        "id": cs.id,
+        "document": cs.document_id,
+        "from_version": cs.from_version_id,
+        "to_version": cs.to_version_id,
+        "detected_at": cs.detected_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "state": cs.state.value,
+        "changes": [change_to_json(c.change) for c in cs.changes],
+    }
+
+
+@changes.command("list")
+@click.option("--state", type=click.Choice(["pending", "approved", "rejected"]), default=None)
+@click.option("--document", "document_id", type=int, default=None, help="Only this document.")
+@click.option("--json", "as_json", is_flag=True, help="JSON: a list of change sets.")
+@click.pass_obj
+def list_changes(
+    app: AppContext, state: str | None, document_id: int | None, as_json: bool
+) -> None:
+    """Change sets, newest first."""
+    from parsers.records import ChangeSetState
+
+    store = app.store()
+    try:
+        found = store.list_change_sets(
+            state=ChangeSetState(state) if state else None, document_id=document_id
+        )
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps([change_set_json(c) for c in found], ensure_ascii=False, indent=1))
+        return
+    for cs in found:
+        click.echo(
+            f"{cs.id:>4}  {cs.detected_at:%Y-%m-%d %H:%M}  {cs.state.value:<8} {cs.kind.value:<12}"
+            f" {len(cs.changes):>3} changes  #{cs.document_id} {cs.document_title}"
+        )
+
+
+@changes.command("show")
+@click.argument("change_set_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="JSON: one change set.")
+@click.pass_obj
+def show_change(app: AppContext, change_set_id: int, as_json: bool) -> None:
+    """One change set with its clause changes."""
+    from state.errors import NotFoundError
+
+    store = app.store()
+    try:
+        try:
+            cs = store.get_change_set(change_set_id)
+        except NotFoundError as exc:
+            raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(change_set_json(cs), ensure_ascii=False, indent=1))
+        return
+    click.echo(f"#{cs.id} {cs.kind.value} [{cs.state.value}] {cs.document_title}")
+    if cs.note:
+        click.echo(f"note: {cs.note}")
+    for d in cs.diff.document_changes:
+        click.echo(f"  * {d.summary}")
+    for c in cs.visible_changes:
+        click.echo(f"  - {c.summary}")
+
+
+def _mount_review_commands() -> None:
+    """`changes approve|reject` live with the notifications commands."""
+    from monitor.commands.notify import approve, reject
+
+    changes.add_command(approve)
+    changes.add_command(reject)
+
+
+_mount_review_commands()

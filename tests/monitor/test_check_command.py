@@ -1,0 +1,108 @@
+"""`policywatch check`, `documents`, `changes` over the replayed site; `replay` as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from monitor.replay import ReplayServer
+
+CONFIG = """
+[database]
+path = "pw.db"
+
+[fetch]
+allow_hosts = ["*.gov.cn", "127.0.0.1"]
+retries = 0
+
+[[source]]
+name = "tzgg"
+kind = "html-list"
+url = "{base}/xxgk/xxgkml/qt/tzgg/index.html"
+keywords = ["专精特新"]
+
+[[source]]
+name = "gkmlpt"
+kind = "gkmlpt"
+url = "{base}/gkmlpt/api/all/3115"
+keywords = ["专精特新"]
+"""
+
+
+def _invoke(config: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--config", str(config), *args])
+    return result.exit_code, result.output
+
+
+def test_check_then_list_and_show(replay: ReplayServer, site: Path, tmp_path: Path) -> None:
+    config = tmp_path / "policywatch.toml"
+    config.write_text(CONFIG.format(base=replay.url), encoding="utf-8")
+    for name in ("2022-06-20", "2022-12-30"):
+        replay.switch(site / name)
+        code, out = _invoke(config, "check")
+        assert code == 0, out
+        assert "sources checked 2" in out
+    code, out = _invoke(config, "documents", "list", "--json")
+    docs = json.loads(out)
+    assert set(docs[0]) == {"id", "title", "status", "versions", "url"}
+    zjtx = [d for d in docs if "专精特新企业高质量发展" in d["title"]]
+    assert [d["versions"] for d in zjtx] == [2]
+    code, out = _invoke(config, "changes", "list", "--json")
+    sets = json.loads(out)
+    assert all(
+        set(s)
+        == {"id", "document", "from_version", "to_version", "detected_at", "state", "changes"}
+        for s in sets
+    )
+    changed = [s for s in sets if s["from_version"] is not None]
+    assert len(changed) == 1 and len(changed[0]["changes"]) == 17
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", changed[0]["detected_at"])
+    code, out = _invoke(config, "changes", "show", str(changed[0]["id"]), "--json")
+    assert json.loads(out) == changed[0]
+    code, out = _invoke(config, "documents", "show", str(zjtx[0]["id"]))
+    assert code == 0 and "final_published" in out
+
+
+def test_check_exits_1_when_a_source_fails(tmp_path: Path, replay: ReplayServer) -> None:
+    config = tmp_path / "policywatch.toml"
+    broken = CONFIG.format(base=replay.url).replace("/gkmlpt/api/all/3115", "/gkmlpt/api/all/9")
+    config.write_text(broken, encoding="utf-8")
+    code, out = _invoke(config, "check")
+    assert code == 1
+    assert "failed 1" in out
+
+
+def test_replay_command_serves_and_switches(site: Path) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from monitor.cli import main; main()",
+            "replay",
+            str(site / "2022-06-20"),
+            "--port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        base = re.search(r"http://127\.0\.0\.1:\d+", line)
+        assert base, line
+        with urllib.request.urlopen(base.group(0) + "/__replay/switch?snapshot=2022-12-30") as r:
+            assert r.status == 200
+        url = base.group(0) + "/postmeta/p/10/10358/10358920.json"
+        with urllib.request.urlopen(url) as r:
+            assert r.status == 200
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
