@@ -13,13 +13,20 @@ MonitorError
 
 from __future__ import annotations
 
+import click
+
 
 class MonitorError(Exception):
     """Base class of the monitor's errors."""
 
 
-class ConfigError(MonitorError):
-    """The configuration is invalid; the message names the file and the key."""
+class ConfigError(MonitorError, click.ClickException):
+    """The configuration is invalid; the message names the file and the key (exit 2)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        click.ClickException.__init__(self, message)
 
 
 class DaemonLockedError(MonitorError):
