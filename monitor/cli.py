@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "replay": "monitor.commands.monitor:replay",
     "documents": "monitor.commands.monitor:documents",
     "changes": "monitor.commands.changes:changes",
+    "demo": "monitor.commands.demo:demo",
 }
 
 

@@ -1,0 +1,289 @@
+"""`policywatch demo`: the whole story on the bundled replica of gxj.sz.gov.cn, narrated.
+
+Writes a config into a folder, serves the three recorded snapshots on loopback one after the
+other, checks them, auto-approves what it finds (a demo has no staff), writes the emails as
+.eml files, and prints what happened at each step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from monitor.config import Config, load_config
+from monitor.pipeline import CycleReport, run_check
+from monitor.replay import ReplayServer, bundled_site, serve_in_thread
+from parsers.records import Cadence, ChangeSetKind, ChangeSetRecord, Subscriber, Subscription
+from state.store import Store, open_store
+
+SNAPSHOTS = (
+    ("2022-06-20", "the consultation notice for the draft (征求意见稿) is published"),
+    ("2022-12-30", "the final version is published on four channels"),
+    ("2023-03-01", "the final's page is corrected in place (and visit counters moved)"),
+)
+SUBSCRIBERS = (
+    ("张经理", "zhang@example.com", "示例精密制造有限公司", ("企业融资",), Cadence.IMMEDIATE),
+    ("李总", "li@example.com", "示例智能科技有限公司", (), Cadence.IMMEDIATE),
+    ("王主任", "wang@example.com", "示例咨询有限公司", (), Cadence.DAILY),
+)
+DEMO_ACTOR = "demo (auto-approve)"
+
+CONFIG_TEMPLATE = """\
+# Written by `policywatch demo`: the bundled replica of gxj.sz.gov.cn on loopback.
+[database]
+path = "policywatch.db"
+
+[fetch]
+allow_hosts = ["*.gov.cn", "127.0.0.1"]
+timeout = 5.0
+retries = 1
+backoff = 0.05
+
+[outbox]
+dir = "outbox"
+
+[notifications]
+base_url = "http://127.0.0.1:8000"
+
+[[source]]
+name = "gxj-tzgg"
+kind = "html-list"
+url = "{base}/xxgk/xxgkml/qt/tzgg/index.html"
+keywords = ["专精特新"]
+
+[[source]]
+name = "gxj-gygh"
+kind = "html-list"
+url = "{base}/xxgk/xxgkml/zcfgjzcjd/gygh/index.html"
+keywords = ["专精特新"]
+
+[[source]]
+name = "gxj-postmeta"
+kind = "postmeta"
+url = "{base}/postmeta/i/61057.json"
+keywords = ["专精特新"]
+
+[[source]]
+name = "gxj-gkmlpt"
+kind = "gkmlpt"
+url = "{base}/gkmlpt/api/all/3115"
+keywords = ["专精特新"]
+"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoResult:
+    """What the demo left behind, for the caller and the tests."""
+
+    folder: Path
+    config_path: Path
+    database: Path
+    outbox: Path
+    change_sets: tuple[int, ...]
+    emails: int
+    elapsed: float
+
+
+def run_demo(
+    folder: Path, *, console: Console, clock: Callable[[], dt.datetime] | None = None
+) -> DemoResult:
+    """Run the narrated demo in `folder` (created if needed); returns where things are."""
+    started = time.perf_counter()
+    now = clock or (lambda: dt.datetime.now(dt.UTC))
+    folder.mkdir(parents=True, exist_ok=True)
+    site = bundled_site()
+    with serve_in_thread(site / SNAPSHOTS[0][0]) as server:
+        config_path = folder / "policywatch.toml"
+        config_path.write_text(
+            CONFIG_TEMPLATE.format(base=server.url.rstrip("/")), encoding="utf-8"
+        )
+        config = load_config(config_path)
+        store = open_store(config.database.path)
+        try:
+            _intro(console, folder, server, store, now())
+            change_sets = _story(console, config, store, server, site, now)
+            emails = _send(console, config, store, now())
+            _epilogue(console, config, store, change_sets)
+        finally:
+            store.close()
+    elapsed = time.perf_counter() - started
+    console.print(f"\nDemo finished in {elapsed:.1f} s.")
+    return DemoResult(
+        folder=folder,
+        config_path=config_path,
+        database=config.database.path,
+        outbox=config.outbox.dir,
+        change_sets=tuple(change_sets),
+        emails=emails,
+        elapsed=elapsed,
+    )
+
+
+def _intro(
+    console: Console, folder: Path, server: ReplayServer, store: Store, now: dt.datetime
+) -> None:
+    console.rule("[bold]policywatch demo[/bold]: 深圳市工业和信息化局, replayed on loopback")
+    console.print(f"Folder:       {folder}")
+    console.print(f"Replica site: {server.url} (three snapshots bundled with policywatch)")
+    for name, email, company, topics, cadence in SUBSCRIBERS:
+        if store.find_subscriber(email) is None:
+            store.add_subscriber(
+                Subscriber(name=name, email=email, company=company),
+                [Subscription(topics=topics, cadence=cadence)],
+                now=now,
+            )
+        wants = f"topic {', '.join(topics)}" if topics else "every change"
+        console.print(f"Subscriber:   {name} <{email}>, {wants}, {cadence.value}")
+
+
+def _story(
+    console: Console,
+    config: Config,
+    store: Store,
+    server: ReplayServer,
+    site: Path,
+    now: Callable[[], dt.datetime],
+) -> list[int]:
+    found: list[int] = []
+    for step, (snapshot, what) in enumerate(SNAPSHOTS, 1):
+        server.switch(site / snapshot)
+        console.rule(f"Step {step}: {snapshot}, {what}")
+        found += _check(console, config, store, now)
+    console.rule("Step 4: the same snapshot once more")
+    found += _check(console, config, store, now)
+    return found
+
+
+def _check(
+    console: Console, config: Config, store: Store, now: Callable[[], dt.datetime]
+) -> list[int]:
+    before = {cs.id for cs in store.list_change_sets()}
+    report = asyncio.run(run_check(config, store, now=now))
+    _report_line(console, report)
+    new = sorted(cs.id for cs in store.list_change_sets() if cs.id not in before)
+    for cs_id in new:
+        _narrate(console, config, store, store.get_change_set(cs_id), now())
+    if not new:
+        console.print("  No new document and no change: nothing to review, nothing to send.")
+    return new
+
+
+def _report_line(console: Console, report: CycleReport) -> None:
+    console.print(
+        f"  Checked {report.checked} sources in {report.elapsed:.2f} s: "
+        f"{report.requests} requests ({report.not_modified} answered 304 Not Modified), "
+        f"{report.new_documents} new document(s), {report.changed} changed, {report.failed} failed."
+    )
+
+
+def _narrate(
+    console: Console, config: Config, store: Store, cs: ChangeSetRecord, now: dt.datetime
+) -> None:
+    from monitor.notify import approve_change_set
+
+    version = store.get_version(cs.to_version_id) if cs.to_version_id else None
+    document = version.document if version else None
+    if cs.kind is ChangeSetKind.NEW_DOCUMENT:
+        console.print(f"  New document: 《{cs.document_title}》")
+        if document is not None and version is not None:
+            deadline = document.comment_deadline or "none"
+            console.print(
+                f"    status {document.status.value}, {len(document.walk())} clauses, "
+                f"comment deadline {deadline}, from {version.url}"
+            )
+    else:
+        console.print(
+            f"  New version of 《{cs.document_title}》: {len(cs.changes)} clause change(s), "
+            f"{len(cs.diff.document_changes)} document-level change(s)"
+        )
+        for change in cs.diff.document_changes:
+            console.print(f"    {change.summary}")
+        if len(cs.changes) <= 3:
+            for stored in cs.changes:
+                console.print(f"    {stored.summary}")
+    queued = approve_change_set(store, cs.id, actor=DEMO_ACTOR, now=now, config=config)
+    console.print(
+        f"  Change set #{cs.id} auto-approved (the demo skips staff review; "
+        f"a real deployment waits for a reviewer): {queued} email(s) queued."
+    )
+
+
+def _send(console: Console, config: Config, store: Store, now: dt.datetime) -> int:
+    from monitor.notify import send_due
+
+    console.rule("Sending")
+    immediate = send_due(config, store, now=now)
+    # Digest subscribers are due at the next digest time; a demo does not wait for it.
+    later = now + dt.timedelta(days=1, minutes=1)
+    digests = send_due(config, store, now=later)
+    for item in (*immediate.items, *digests.items):
+        console.print(f"  {item.outcome:<6} to {item.to}: {item.subject}")
+    emails = immediate.emails + digests.emails
+    console.print(
+        f"  {emails} email(s) written to {config.outbox.dir}/ "
+        f"({digests.emails} of them daily digests, sent ahead of their 09:00 slot)."
+    )
+    return emails
+
+
+def _epilogue(console: Console, config: Config, store: Store, change_sets: list[int]) -> None:
+    changed = [store.get_change_set(i) for i in change_sets]
+    final = next((cs for cs in changed if cs.kind is ChangeSetKind.CHANGED), None)
+    if final is not None:
+        console.rule(
+            f"The {len(final.changes)} clause changes from draft to final (change set #{final.id})"
+        )
+        console.print(_changes_table(final))
+    password = _demo_user(store)
+    cfg = config.path
+    console.rule("Where things are")
+    console.print(f"Database:  {config.database.path}")
+    console.print(f"Emails:    {config.outbox.dir}/*.eml")
+    console.print(f"Config:    {cfg}")
+    console.print(f"Review UI: policywatch --config {cfg} serve")
+    console.print(f"           then open http://127.0.0.1:8000/ and log in as demo / {password}")
+
+
+def _changes_table(cs: ChangeSetRecord) -> Table:
+    table = Table("#", "kinds", "draft", "final", "summary", show_lines=False)
+    for n, stored in enumerate(cs.changes, 1):
+        change = stored.change
+        table.add_row(
+            str(n),
+            ", ".join(k.value for k in change.kinds),
+            _label(change.old.label if change.old else None),
+            _label(change.new.label if change.new else None),
+            stored.summary,
+        )
+    return table
+
+
+def _label(label: str | None) -> str:
+    return f"（{label}）" if label else "—"
+
+
+def _demo_user(store: Store) -> str:
+    """A reviewer account for the demo's database, with a fresh random password."""
+    from monitor.web.auth import hash_password
+    from parsers.records import Role
+
+    password = secrets.token_urlsafe(9)
+    existing = store.find_user("demo")
+    if existing is None:
+        store.add_user(
+            name="demo",
+            role=Role.ADMIN,
+            password_hash=hash_password(password),
+            now=dt.datetime.now(dt.UTC),
+        )
+    elif existing.id is not None:
+        store.set_user_password(existing.id, hash_password(password))
+    return password
