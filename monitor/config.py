@@ -120,7 +120,8 @@ class NotificationsConfig:
     token_days: int = 90  # unsubscribe links stay valid this long
     max_attempts: int = 8  # delivery tries before a message is given up
     retry_backoff: dt.timedelta = dt.timedelta(minutes=1)  # first retry delay, doubled per try
-    claim_lease: dt.timedelta = dt.timedelta(minutes=15)  # a claimed, unconfirmed row is retried after
+    # a claimed but unconfirmed row is retried after this lease (a sender died mid-send)
+    claim_lease: dt.timedelta = dt.timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
