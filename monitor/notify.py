@@ -303,12 +303,13 @@ def send_due(
         rows = store.claim_due(now=now, lease=lease)
     run = _Run(due=len(rows), dry_run=dry_run)
     mailer = _Mailer(config=config, store=store, now=now)
-    ready = [m for m in (mailer.compose(e, run) for e in envelopes(rows)) if m is not None]
     if dry_run:
-        for env, msg in ready:
-            run.add(str(msg["To"]), str(msg["Subject"]), len(env.rows), "dry-run")
-    elif ready:
-        mailer.deliver_all(ready, run)
+        for env in envelopes(rows):
+            ready = mailer.compose(env, run)
+            if ready is not None:
+                run.add(str(ready[1]["To"]), str(ready[1]["Subject"]), len(env.rows), "dry-run")
+    elif rows:
+        mailer.deliver_all(envelopes(rows), run)
     report = run.report()
     if report.due:
         logger.info(
@@ -403,19 +404,21 @@ class _Mailer:
         day = self.now.astimezone(SHANGHAI).date()
         return render_email(digest_subject(cadence, day, len(policies)), view)
 
-    def deliver_all(self, ready: Sequence[_Ready], run: _Run) -> None:
-        """Deliver in batches, one connection each; a lost connection defers all the rest."""
+    def deliver_all(self, envs: Sequence[Envelope], run: _Run) -> None:
+        """Compose and deliver batch by batch, one connection each (bounded memory); a lost
+        connection defers everything not yet delivered."""
         transport = make_transport(self.config)
-        size = self.config.smtp.batch_size if self.config.smtp else len(ready)
-        done = 0
-        while done < len(ready):
-            batch = ready[done : done + max(size, 1)]
-            processed, error = self._batch(transport, batch, run)
-            done += processed
+        size = max(self.config.smtp.batch_size if self.config.smtp else 100, 1)
+        for start in range(0, len(envs), size):
+            chunk = [self.compose(env, run) for env in envs[start : start + size]]
+            ready = [r for r in chunk if r is not None]
+            processed, error = self._batch(transport, ready, run)
             if error is not None:
                 run.errors.append(error)
-                for env, msg in ready[done:]:
+                for env, msg in ready[processed:]:
                     self._retry(env, str(msg["To"]), str(msg["Subject"]), error, run)
+                for env in envs[start + size :]:
+                    self._retry(env, f"subscriber {env.subscriber_id}", "", error, run)
                 return
 
     def _batch(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from jinja2 import PackageLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from notifications.model import ChangeSetContext, RenderedEmail
 from parsers.model import ChangeKind, ClauseChange
@@ -178,13 +179,24 @@ def digest_subject(cadence: Cadence, day: dt.date, policies: int) -> str:
     return f"【政策动态{period}汇总】{chinese_date(day)}：{policies}项政策有变化"
 
 
+@functools.lru_cache(maxsize=256)
+def render_policy(policy: PolicyView, kind: str) -> str:
+    """One policy's part (`html` or `txt`), rendered once and shared by every recipient."""
+    return create_environment().get_template(f"_policy.{kind}.j2").render(policy=policy)
+
+
 def render_email(subject: str, view: EmailView) -> RenderedEmail:
     """Render the text and HTML parts of an email."""
     env = create_environment()
+    # The policy parts are escaped HTML already (autoescaped templates): mark them safe.
+    html_parts = [Markup(render_policy(p, "html")) for p in view.policies]
+    text_parts = [render_policy(p, "txt") for p in view.policies]
     return RenderedEmail(
         subject=one_line(subject)[:MAX_SUBJECT],
-        text=env.get_template("email.txt.j2").render(email=view, subject=subject),
-        html=env.get_template("email.html.j2").render(email=view, subject=subject),
+        text=env.get_template("email.txt.j2").render(email=view, subject=subject, parts=text_parts),
+        html=env.get_template("email.html.j2").render(
+            email=view, subject=subject, parts=html_parts
+        ),
     )
 
 
