@@ -5,13 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner, Result
 
 from monitor.cli import cli
-from monitor.commands.notify import approve, reject
-from monitor.context import AppContext
 from parsers.records import ChangeSetState, OutboxState
 from state.store import Store
 from tests.notifications.conftest import SMTPServer, draft_to_final
@@ -42,11 +39,6 @@ def run(config_file: Path, *args: str) -> Result:
     return CliRunner().invoke(cli, ["--config", str(config_file), *args])
 
 
-def review(command: click.Command, config_file: Path, *args: str) -> Result:
-    """Run `approve`/`reject` directly (the `changes` group mounts them)."""
-    return CliRunner().invoke(command, list(args), obj=AppContext(config_path=str(config_file)))
-
-
 def test_acceptance_three_subscribers_each_message_once(
     config_file: Path, store: Store, smtp_server: SMTPServer
 ) -> None:
@@ -60,7 +52,7 @@ def test_acceptance_three_subscribers_each_message_once(
     result = run(config_file, "subscribers", "add", "王五", "c@client.cn", "--cadence", "daily")
     assert result.exit_code == 0, result.output
     cs = draft_to_final(store)
-    result = review(approve, config_file, str(cs), "--by", "审核员")
+    result = run(config_file, "changes", "approve", str(cs), "--by", "审核员")
     assert result.exit_code == 0 and "3 email(s) queued" in result.output, result.output
     assert store.get_change_set(cs).reviewed_by == "审核员"
     result = run(config_file, "send", "--dry-run")
@@ -77,13 +69,15 @@ def test_acceptance_three_subscribers_each_message_once(
 def test_reject_needs_a_reason_and_sends_nothing(config_file: Path, store: Store) -> None:
     run(config_file, "subscribers", "add", "李四", "b@client.cn")
     cs = draft_to_final(store)
-    assert review(reject, config_file, str(cs)).exit_code == 2
-    result = review(reject, config_file, str(cs), "--reason", "格式噪声", "--by", "审核员")
+    assert run(config_file, "changes", "reject", str(cs)).exit_code == 2
+    result = run(
+        config_file, "changes", "reject", str(cs), "--reason", "格式噪声", "--by", "审核员"
+    )
     assert result.exit_code == 0, result.output
     record = store.get_change_set(cs)
     assert (record.state, record.note) == (ChangeSetState.REJECTED, "格式噪声")
     assert store.reviews(cs)[0].action == "reject"
-    result = review(approve, config_file, str(cs))
+    result = run(config_file, "changes", "approve", str(cs))
     assert result.exit_code == 1 and "rejected" in result.output
     assert store.list_outbox() == []
 
@@ -149,7 +143,7 @@ def test_unsubscribe_token_from_the_email(
 ) -> None:
     run(config_file, "subscribers", "add", "李四", "b@client.cn")
     cs = draft_to_final(store)
-    review(approve, config_file, str(cs))
+    run(config_file, "changes", "approve", str(cs))
     run(config_file, "send")
     (received,) = smtp_server.messages
     token = received.msg["List-Unsubscribe"].strip().strip("<>").rsplit("/", 1)[1]
@@ -158,4 +152,4 @@ def test_unsubscribe_token_from_the_email(
     assert result.exit_code == 0 and "Unsubscribed 李四" in result.output
     assert not store.list_subscribers()[0].active
     cs2 = draft_to_final(store)
-    assert "0 email(s) queued" in review(approve, config_file, str(cs2)).output
+    assert "0 email(s) queued" in run(config_file, "changes", "approve", str(cs2)).output
