@@ -181,6 +181,7 @@ def replay_config(
     auto_approve: bool = False,
     extra: str = "",
     daemon: dict[str, Any] | None = None,
+    timeout: float = 5.0,
 ) -> Path:
     """A config watching the replayed bureau site's four sources, checked every second."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -189,7 +190,7 @@ def replay_config(
         f'every = "1s"\nkeywords = {keywords}\nauto_approve = {str(auto_approve).lower()}\n'
         for name, kind, path, keywords in REPLAY_SOURCES
     ]
-    fetch = '[fetch]\nallow_hosts = ["127.0.0.1"]\nretries = 0\ntimeout = 5.0\n'
+    fetch = f'[fetch]\nallow_hosts = ["127.0.0.1"]\nretries = 0\ntimeout = {timeout}\n'
     return write_config(
         folder, sources="\n".join(tables), daemon=daemon, extra=fetch + "\n" + extra
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ import pytest
 
 from monitor.config import load_config
 from monitor.pipeline import run_check
-from monitor.replay import ReplayServer, serve_in_thread
+from monitor.replay import Fault, ReplayServer, serve_in_thread
+from parsers.records import AttemptOutcome
 from state.store import open_store
 from tests.daemon.conftest import (
     SITE,
@@ -77,3 +79,27 @@ def test_run_follows_three_snapshots_like_check_and_stops_on_sigterm(
     expected = db_dump(tmp_path / "reference" / "policywatch.db")
     assert len(expected["versions"]) >= 3 and len(expected["change_sets"]) >= 3
     assert produced == expected
+
+
+def test_sigterm_lets_an_in_flight_check_finish_its_transaction(
+    tmp_path: Path, replay: ReplayServer, spawn: Callable[..., DaemonProcess]
+) -> None:
+    hanging = "/xxgk/xxgkml/qt/tzgg/index.html"
+    replay.set_fault(hanging, Fault.HANG)
+    config = replay_config(tmp_path, replay.url, timeout=1.5)
+    daemon = spawn(config)
+    daemon.wait_event("started")
+    deadline = time.monotonic() + 30
+    while hanging not in replay.requests:  # the check of tzgg is now in flight
+        assert time.monotonic() < deadline, "tzgg was never requested"
+        time.sleep(0.01)
+    assert daemon.stop() == 0
+    log = daemon.drain()
+    assert "cancelling" not in log  # it finished (with its fetch timeout) instead
+    store = open_store(tmp_path / "policywatch.db", migrate=False)
+    try:
+        attempts = store.attempts(store.get_source("tzgg").id)
+        assert attempts and attempts[0].outcome is AttemptOutcome.FAILED
+        assert store.daemon_lock() is None
+    finally:
+        store.close()

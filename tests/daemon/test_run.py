@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import signal
+import socket
 from collections.abc import Callable
 from pathlib import Path
+
+import httpx
 
 from state.store import open_store
 from tests.daemon.conftest import DaemonProcess, policywatch, write_config
@@ -65,3 +68,19 @@ def test_a_daemon_killed_with_sigkill_is_replaced_at_once(
     assert f"pid {first.pid}" in taken["message"]
     second.wait_event("started")
     assert second.stop() == 0
+
+
+def test_run_serve_answers_the_review_ui_beside_the_scheduler(
+    tmp_path: Path, spawn: Callable[..., DaemonProcess]
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    config = write_config(tmp_path, extra=f'[web]\nhost = "127.0.0.1"\nport = {port}\n')
+    daemon = spawn(config, "--serve")
+    daemon.wait_event("started")
+    daemon.wait_for(lambda r: "Uvicorn running" in r["message"])
+    response = httpx.get(f"http://127.0.0.1:{port}/login")
+    assert response.status_code == 200
+    assert policywatch(config, "status").returncode == 0
+    assert daemon.stop() == 0
