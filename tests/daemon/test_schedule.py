@@ -110,3 +110,63 @@ def test_first_runs_come_from_the_last_attempts(store: Store) -> None:
     digest = runs["digest"].astimezone(dt.timezone(dt.timedelta(hours=8)))
     assert (digest.hour, digest.minute) == (9, 30)
     assert {s.name for s in store.list_sources()} >= {"fresh", "daily"}  # synced from the config
+
+
+def test_change_sets_of_auto_approve_sources_left_pending_by_a_crash_are_approved(
+    store: Store,
+) -> None:
+    from parsers.model import DocumentDiff, PolicyDocument, Status
+    from parsers.records import ChangeSetKind, ChangeSetState, Fetched, Subscriber, Subscription
+
+    cfg = config_from_dict(
+        {
+            "source": [
+                {
+                    "name": "auto",
+                    "kind": "page",
+                    "url": "http://127.0.0.1:9/a",
+                    "auto_approve": True,
+                },
+                {"name": "manual", "kind": "page", "url": "http://127.0.0.1:9/b"},
+            ]
+        }
+    )
+    now = utcnow()
+    store.add_subscriber(Subscriber(name="客户", email="c@example.test"), [Subscription()], now=now)
+    pending = {}
+    for name in ("auto", "manual"):
+        source = store.sync_source(name=name, kind="page", url="http://127.0.0.1:9/")
+        doc = store.add_document(
+            title=f"{name}措施", norm_title=name, status=Status.FINAL, url=None, now=now
+        )
+        version = store.add_version(
+            document_id=doc,
+            rendition_id=None,
+            fetched=Fetched(
+                url="http://127.0.0.1:9/",
+                fetched_at=now,
+                http_status=200,
+                media_type="text/html",
+                content=b"x",
+                content_hash="h",
+            ),
+            text="x",
+            document=PolicyDocument(title=f"{name}措施", status=Status.FINAL),
+            tree_hash="t",
+            parser_version="t",
+        )
+        pending[name] = store.add_change_set(
+            document_id=doc,
+            from_version_id=None,
+            to_version_id=version,
+            source_id=source.id,
+            kind=ChangeSetKind.NEW_DOCUMENT,
+            diff=DocumentDiff(),
+            detected_at=now,
+        )
+    daemon = Daemon(cfg, store, new_lock(now))
+    assert daemon.recover_auto_approvals() == 1
+    assert store.get_change_set(pending["auto"]).state is ChangeSetState.APPROVED
+    assert store.get_change_set(pending["manual"]).state is ChangeSetState.PENDING
+    assert store.outbox_backlog(now=utcnow()).pending == 1
+    assert daemon.recover_auto_approvals() == 0
