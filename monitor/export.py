@@ -2,7 +2,7 @@
 
 `load_export(store, id)` gathers the change set and its two versions; each `export_<format>`
 turns that into bytes. Suppressed changes are left out and reviewer summaries win everywhere.
-`change_set_json` is the `changes show --json` shape (issue 5), shared with that command.
+The JSON reuses `changes show --json`'s shape (`monitor.commands.changes.change_set_json`).
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ from parsers.model import (
     ChangeKind,
     ClauseRef,
     DocumentDiff,
-    change_to_json,
     doc_change_to_json,
 )
 from parsers.records import ChangeSetRecord, StoredChange, VersionRecord
-from state.base import ts
 
 if TYPE_CHECKING:
     from state.store import Store
@@ -76,35 +74,29 @@ def load_export(store: Store, change_set_id: int) -> ExportSource:
 # --- JSON ------------------------------------------------------------------------------------
 
 
-def stored_change_json(stored: StoredChange) -> dict[str, Any]:
-    """The `diff --json` change with the reviewer's summary, plus `id` and `suppressed`."""
-    out = change_to_json(stored.change)
-    out["summary"] = stored.summary
-    out["id"] = stored.id
-    out["suppressed"] = stored.suppressed
-    return out
-
-
-def change_set_json(cs: ChangeSetRecord, *, include_suppressed: bool = False) -> dict[str, Any]:
-    """The `changes show --json` shape: id, document, versions, detected_at, state, changes."""
-    changes = cs.changes if include_suppressed else cs.visible_changes
-    return {
-        "id": cs.id,
-        "document": cs.document_id,
-        "from_version": cs.from_version_id,
-        "to_version": cs.to_version_id,
-        "detected_at": ts(cs.detected_at),
-        "state": cs.state.value,
-        "changes": [stored_change_json(c) for c in changes],
-        "kind": cs.kind.value,
-        "document_title": cs.document_title,
-        "document_changes": [doc_change_to_json(c) for c in cs.diff.document_changes],
-    }
+def client_view(cs: ChangeSetRecord) -> ChangeSetRecord:
+    """The change set as clients see it: suppressed changes dropped, reviewers' summaries in."""
+    visible = tuple(
+        dataclasses.replace(
+            s, change=dataclasses.replace(s.change, summary=s.summary), summary_override=None
+        )
+        for s in cs.visible_changes
+    )
+    diff = DocumentDiff(
+        document_changes=cs.diff.document_changes, changes=tuple(s.change for s in visible)
+    )
+    return dataclasses.replace(cs, changes=visible, diff=diff)
 
 
 def export_json(source: ExportSource) -> bytes:
-    """The visible changes as indented UTF-8 JSON (the `changes show --json` shape)."""
-    data = change_set_json(source.change_set)
+    """The `changes show --json` shape of the visible changes, plus title and document changes."""
+    from monitor.commands.changes import change_set_json
+
+    cs = client_view(source.change_set)
+    data = change_set_json(cs)
+    data["kind"] = cs.kind.value
+    data["document_title"] = cs.document_title
+    data["document_changes"] = [doc_change_to_json(c) for c in cs.diff.document_changes]
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
@@ -147,18 +139,12 @@ def export_csv(source: ExportSource) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    for number, stored in enumerate(source.change_set.visible_changes, 1):
+    for number, stored in enumerate(client_view(source.change_set).changes, 1):
         writer.writerow(csv_row(number, stored))
     return buffer.getvalue().encode("utf-8-sig")
 
 
 # --- HTML ------------------------------------------------------------------------------------
-
-
-def visible_diff(cs: ChangeSetRecord) -> DocumentDiff:
-    """The change set's diff without suppressed changes, with reviewers' summaries."""
-    changes = tuple(dataclasses.replace(s.change, summary=s.summary) for s in cs.visible_changes)
-    return DocumentDiff(document_changes=cs.diff.document_changes, changes=changes)
 
 
 def deliverable_title(cs: ChangeSetRecord) -> str:
@@ -171,7 +157,7 @@ def export_html(source: ExportSource) -> bytes:
     from parsers.render_html import render_diff_html
 
     page = render_diff_html(
-        visible_diff(source.change_set),
+        client_view(source.change_set).diff,
         old=source.old.document if source.old else None,
         new=source.new.document if source.new else None,
         title=deliverable_title(source.change_set),
@@ -186,7 +172,7 @@ def export_docx(source: ExportSource) -> bytes:
     """A Word redline: title, document-level changes, then per change a heading and redline."""
     from docx import Document
 
-    cs = source.change_set
+    cs = client_view(source.change_set)
     doc = Document()
     _set_style_fonts(doc)
     doc.core_properties.title = deliverable_title(cs)
@@ -198,9 +184,9 @@ def export_docx(source: ExportSource) -> bytes:
         for doc_change in cs.diff.document_changes:
             _cjk_runs(doc.add_paragraph(doc_change.summary, style="List Bullet"))
     _cjk_runs(doc.add_heading("条款变化", level=1))
-    if not cs.visible_changes:
+    if not cs.changes:
         _cjk_runs(doc.add_paragraph("条款无变化。"))
-    for number, stored in enumerate(cs.visible_changes, 1):
+    for number, stored in enumerate(cs.changes, 1):
         _add_change(doc, number, stored)
     buffer = io.BytesIO()
     doc.save(buffer)

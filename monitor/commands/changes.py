@@ -99,3 +99,47 @@ def _mount_review_commands() -> None:
 
 
 _mount_review_commands()
+
+
+# --- export (issue 9): client deliverables -------------------------------------------------
+
+EXPORT_FORMATS = ("json", "csv", "html", "docx")  # the keys of monitor.export.FORMATS
+
+
+@changes.command("export")
+@click.argument("change_set_id", metavar="ID", type=int)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    default="json",
+    show_default=True,
+    help="json (the `show --json` shape), csv (Excel-ready), html or docx (redlines).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file instead of standard output.",
+)
+@click.pass_obj
+def export(app: AppContext, change_set_id: int, fmt: str, output: str | None) -> None:
+    """Export change set ID for a client: JSON, CSV, an HTML or a DOCX redline."""
+    from pathlib import Path
+
+    from monitor.export import FORMATS, load_export
+    from state.errors import NotFoundError
+
+    store = app.store()
+    try:
+        source = load_export(store, change_set_id)
+    except NotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    data = FORMATS[fmt](source)
+    if output is None:
+        click.echo(data, nl=False)  # bytes go to the binary stream untouched
+        return
+    Path(output).write_bytes(data)
+    click.echo(f"Wrote {output} ({fmt}, {len(data)} bytes)", err=True)
