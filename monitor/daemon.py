@@ -17,18 +17,16 @@ import datetime as dt
 import logging
 import os
 import signal
-import socket
 import threading
-import uuid
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from monitor.config import Config, SourceConfig
 from monitor.errors import ConfigError, DaemonLockedError
+from monitor.lock import acquire_lock
 from state.base import utcnow
-from state.daemon import DaemonLock, LockHeldError
+from state.daemon import DaemonLock
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -39,10 +37,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-STALE_BEATS = 6  # a lock whose heartbeat is this many beats old may be taken over
 STOP_TIMEOUT = 8.0  # seconds in-flight jobs get after SIGTERM before they are cancelled
 HOUSEKEEPING_EVERY = dt.timedelta(days=1)
-_BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 
 
 # -- schedule -------------------------------------------------------------------------------
@@ -82,77 +78,6 @@ def source_trigger(source: SourceConfig, jitter: dt.timedelta) -> BaseTrigger:
         return cron_trigger(source, jitter=jitter)
     spread = min(jitter, source.every / 10).total_seconds()
     return IntervalTrigger(seconds=source.every.total_seconds(), jitter=spread or None)
-
-
-# -- the lock -------------------------------------------------------------------------------
-
-
-def _boot_id() -> str:
-    try:
-        return _BOOT_ID.read_text().strip()
-    except OSError:
-        return "unknown-boot"
-
-
-def new_lock(now: dt.datetime) -> DaemonLock:
-    """The lock this process will hold: a fresh owner token tied to this boot, pid and host."""
-    return DaemonLock(
-        owner=f"{_boot_id()}/{uuid.uuid4().hex}",
-        pid=os.getpid(),
-        host=socket.gethostname(),
-        started_at=now,
-        heartbeat_at=now,
-    )
-
-
-def holder_alive(lock: DaemonLock) -> bool | None:
-    """Is the lock's daemon alive? None when it runs on another host (only its heartbeat tells)."""
-    if lock.host != socket.gethostname():
-        return None
-    if not lock.owner.startswith(_boot_id() + "/"):
-        return False  # taken before the last reboot
-    try:
-        os.kill(lock.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by another user
-    started = _process_start(lock.pid)
-    # A reused pid: the process there started after the lock was taken, so it is not the daemon.
-    return started is None or started <= lock.started_at + dt.timedelta(seconds=2)
-
-
-def _process_start(pid: int) -> dt.datetime | None:
-    """When a process started (Linux /proc), or None when that cannot be read."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        boot = next(
-            line for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime")
-        )
-    except (OSError, StopIteration):
-        return None
-    ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22: starttime, after comm
-    seconds = int(boot.split()[1]) + ticks / os.sysconf("SC_CLK_TCK")
-    return dt.datetime.fromtimestamp(seconds, dt.UTC)
-
-
-def acquire_lock(store: Store, config: Config) -> DaemonLock:
-    """Take the database's daemon lock, or raise DaemonLockedError naming the holder."""
-    mine = new_lock(utcnow())
-    try:
-        stale = store.acquire_daemon_lock(
-            mine, stale_after=config.daemon.heartbeat * STALE_BEATS, is_alive=holder_alive
-        )
-    except LockHeldError as exc:
-        raise DaemonLockedError(str(exc)) from None
-    if stale is not None:
-        logger.warning(
-            "took over the lock left by pid %s on %s (last heartbeat %s)",
-            stale.pid,
-            stale.host,
-            stale.heartbeat_at.isoformat(),
-        )
-    return mine
 
 
 # -- the service ----------------------------------------------------------------------------
@@ -236,32 +161,44 @@ class Daemon:
     def build_scheduler(self) -> AsyncIOScheduler:
         """Every job, with each check's first run derived from the database (not started)."""
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
-        from apscheduler.triggers.cron import CronTrigger
-        from apscheduler.triggers.interval import IntervalTrigger
 
-        daemon = self.config.daemon
         scheduler = AsyncIOScheduler(
             timezone=SHANGHAI,
             job_defaults={
                 "max_instances": 1,
                 "coalesce": True,
-                "misfire_grace_time": int(daemon.misfire_grace.total_seconds()) or 1,
+                "misfire_grace_time": int(self.config.daemon.misfire_grace.total_seconds()) or 1,
             },
         )
         now = utcnow()
         for source in self._sources:
-            record = self.store.sync_source(
-                name=source.name, kind=source.kind, url=source.url, auto_approve=source.auto_approve
-            )
-            due = next_due(source, self.store.last_attempt_at(record.id))
-            scheduler.add_job(
-                self._tracked(self._check, source),
-                source_trigger(source, daemon.jitter),
-                id=f"check:{source.name}",
-                name=f"check {source.name}",
-                next_run_time=max(due or now, now),
-            )
-            logger.info("source %s next due %s", source.name, max(due or now, now).isoformat())
+            self._add_check(scheduler, source, now)
+        self._add_service_jobs(scheduler, now)
+        return scheduler
+
+    def _add_check(
+        self, scheduler: AsyncIOScheduler, source: SourceConfig, now: dt.datetime
+    ) -> None:
+        """The check job of one source: first run at last attempt + interval, or now."""
+        record = self.store.sync_source(
+            name=source.name, kind=source.kind, url=source.url, auto_approve=source.auto_approve
+        )
+        due = max(next_due(source, self.store.last_attempt_at(record.id)) or now, now)
+        scheduler.add_job(
+            self._tracked(self._check, source),
+            source_trigger(source, self.config.daemon.jitter),
+            id=f"check:{source.name}",
+            name=f"check {source.name}",
+            next_run_time=due,
+        )
+        logger.info("source %s next due %s", source.name, due.isoformat())
+
+    def _add_service_jobs(self, scheduler: AsyncIOScheduler, now: dt.datetime) -> None:
+        """Sending, the digest, the heartbeat and housekeeping."""
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        daemon = self.config.daemon
         every = IntervalTrigger(seconds=daemon.send_every.total_seconds())
         scheduler.add_job(self._tracked(self._send), every, id="send", next_run_time=now)
         hour, minute = _hhmm(self.config.notifications.digest_time)
@@ -270,8 +207,11 @@ class Daemon:
         beat = IntervalTrigger(seconds=daemon.heartbeat.total_seconds())
         scheduler.add_job(self._tracked(self._heartbeat), beat, id="heartbeat")
         daily = IntervalTrigger(seconds=HOUSEKEEPING_EVERY.total_seconds())
-        scheduler.add_job(self._tracked(self._housekeeping), daily, id="housekeeping")
-        return scheduler
+        # Soon after each start too: a daemon restarted daily would otherwise never prune.
+        soon = now + dt.timedelta(minutes=5)
+        scheduler.add_job(
+            self._tracked(self._housekeeping), daily, id="housekeeping", next_run_time=soon
+        )
 
     def _tracked(
         self, job: Callable[..., Awaitable[None]], *args: Any

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from monitor.config import Config
-from monitor.daemon import STALE_BEATS, holder_alive, next_due
+from monitor.daemon import next_due
+from monitor.lock import STALE_BEATS, holder_alive
 from state.daemon import DaemonLock, OutboxBacklog
 from state.errors import NotFoundError
 
