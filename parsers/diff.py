@@ -9,7 +9,6 @@ come with each change. Document-level fields (title, status, 文号, effective) 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from parsers.align import Alignment, Node, align, canonical, display_text
@@ -26,10 +25,9 @@ from parsers.model import (
 )
 from parsers.redline import changed, figure_replacements, figure_value, redline
 from parsers.summary import ChangeFacts, summarize_change, summarize_document_change
+from parsers.titles import policy_title
 
 _DOC_FIELDS = ("title", "status", "doc_number", "effective")
-# The title of an issuing notice: 关于印发《…》的通知 names the policy it carries.
-_ISSUING_NOTICE_RE = re.compile(r"(?:印发|发布|公布)《(.+)》的(?:通知|公告|决定)$")
 
 
 def diff_documents(old: PolicyDocument, new: PolicyDocument) -> DocumentDiff:
@@ -52,9 +50,10 @@ def document_changes(old: PolicyDocument, new: PolicyDocument) -> tuple[Document
 
 
 def _comparable(name: str, value: str | None) -> str:
-    """Canonical value; a title `关于印发《X》的通知` compares as X (the notice wraps it)."""
-    if name == "title" and value and (match := _ISSUING_NOTICE_RE.search(value)):
-        value = match.group(1)
+    """Canonical value; titles compare as the policy they name (`policy_title`): the
+    wrapper of an issuing notice and a draft marker are not title changes (status is)."""
+    if name == "title" and value:
+        value = policy_title(value)
     return canonical(value)
 
 

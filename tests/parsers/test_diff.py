@@ -279,12 +279,26 @@ def test_document_level_changes() -> None:
     )
     result = diff_documents(old, new)
     assert result.changes == ()
+    # Dropping the draft marker is the status change, not a title change.
     assert [(c.field, c.summary) for c in result.document_changes] == [
-        ("title", "标题由“若干措施（征求意见稿）”调整为“若干措施”"),
         ("status", "状态由“征求意见稿”调整为“正式稿”"),
         ("doc_number", "新增文号：深工信规〔2022〕9号"),
         ("effective", "新增施行期限：自2023年1月1日起施行，有效期五年"),
     ]
+
+
+def test_title_changes_are_compared_as_the_policy_they_name() -> None:
+    base = numbered(BASE)
+    draft = PolicyDocument(title="若干措施（征求意见稿）", status=Status.DRAFT, clauses=base)
+    notice = PolicyDocument(
+        title="深圳市工业和信息化局关于印发《若干措施》的通知", status=Status.DRAFT, clauses=base
+    )
+    renamed = PolicyDocument(
+        title="关于印发《若干新措施》的通知", status=Status.DRAFT, clauses=base
+    )
+    assert diff_documents(draft, notice).empty
+    [change] = diff_documents(notice, renamed).document_changes
+    assert change.field == "title" and change.new == "关于印发《若干新措施》的通知"
 
 
 # --- properties -----------------------------------------------------------------------------
