@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint typecheck pytest install browser bench clean
+.PHONY: test demo lint typecheck pytest install browser bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ pytest: $(STAMP) browser
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# Refresh the README's screenshots from the browser tests' latest run.
+screenshots: $(STAMP) browser
+	$(BIN)/pytest -q tests/web/test_browser.py
+	mkdir -p docs/screenshots && cp tests/artifacts/screenshots/*.png docs/screenshots/
 
 demo: $(STAMP)
 	$(BIN)/policywatch demo

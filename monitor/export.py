@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from parsers.model import (
     AmountChange,
-    ChangeKind,
     ClauseRef,
     DocumentDiff,
     doc_change_to_json,
@@ -28,14 +27,6 @@ from parsers.records import ChangeSetRecord, StoredChange, VersionRecord
 if TYPE_CHECKING:
     from state.store import Store
 
-# Chinese names of change kinds, for the CSV and DOCX a client reads.
-KIND_NAMES = {
-    ChangeKind.ADDED: "新增",
-    ChangeKind.REMOVED: "删除",
-    ChangeKind.MODIFIED: "修改",
-    ChangeKind.MOVED: "移动",
-    ChangeKind.RENUMBERED: "重新编号",
-}
 # CSV header: number, kind, old clause, new clause, summary, amounts, units added, units removed.
 CSV_HEADER = (
     "序号",
@@ -124,7 +115,7 @@ def csv_row(number: int, stored: StoredChange) -> tuple[str, ...]:
     change = stored.change
     return (
         str(number),
-        "、".join(KIND_NAMES[k] for k in change.kinds),
+        "、".join(k.label_zh for k in change.kinds),
         ref_text(change.old),
         ref_text(change.new),
         stored.summary,
@@ -208,7 +199,7 @@ def _intro_lines(source: ExportSource) -> list[str]:
 def _add_change(doc: Any, number: int, stored: StoredChange) -> None:
     change = stored.change
     _cjk_runs(doc.add_heading(f"{number}. {stored.summary}", level=2))
-    kinds = "、".join(KIND_NAMES[k] for k in change.kinds)
+    kinds = "、".join(k.label_zh for k in change.kinds)
     where = "；".join(
         f"{side}：{ref_text(ref)}"
         for side, ref in (("原条款", change.old), ("新条款", change.new))

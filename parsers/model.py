@@ -33,6 +33,20 @@ class ChangeKind(StrEnum):
     MOVED = "moved"
     RENUMBERED = "renumbered"
 
+    @property
+    def label_zh(self) -> str:
+        """The name clients and reviewers read (Simplified Chinese)."""
+        return _KIND_ZH[self]
+
+
+_KIND_ZH = {
+    ChangeKind.ADDED: "新增",
+    ChangeKind.REMOVED: "删除",
+    ChangeKind.MODIFIED: "修改",
+    ChangeKind.MOVED: "移动",
+    ChangeKind.RENUMBERED: "调整序号",
+}
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Amount:

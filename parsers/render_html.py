@@ -65,7 +65,7 @@ def render_changes_table(changes: tuple[ClauseChange, ...]) -> str:
         return '<p class="empty">条款无变化。</p>'
     rows = ["<table><tr><th>原文</th><th>修改后</th></tr>"]
     for change in changes:
-        kinds = "、".join(k.value for k in change.kinds)
+        kinds = "、".join(k.label_zh for k in change.kinds)
         rows.append(
             f'<tr class="summary"><td colspan="2">{escape(change.summary)} '
             f'<span class="kinds">[{escape(kinds)}]</span></td></tr>'

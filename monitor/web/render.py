@@ -25,13 +25,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 # User-facing labels (Simplified Chinese) of the closed sets shown in the UI.
-KIND_LABELS = {
-    ChangeKind.ADDED: "新增",
-    ChangeKind.REMOVED: "删除",
-    ChangeKind.MODIFIED: "修改",
-    ChangeKind.MOVED: "移动",
-    ChangeKind.RENUMBERED: "重新编号",
-}
+KIND_LABELS = {kind: kind.label_zh for kind in ChangeKind}
 SET_KIND_LABELS = {
     ChangeSetKind.NEW_DOCUMENT: "新文件",
     ChangeSetKind.CHANGED: "新版本",

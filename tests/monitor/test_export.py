@@ -122,7 +122,7 @@ def test_json_is_the_changes_show_shape(source: ExportSource, change_set_id: int
         nine
     )
     assert nine["amounts"][0]["old"]["text"] == "30万元"
-    assert [c["field"] for c in data["document_changes"]][:2] == ["title", "status"]
+    assert [c["field"] for c in data["document_changes"]][:2] == ["status", "doc_number"]
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:
@@ -141,7 +141,7 @@ def test_csv_has_one_row_per_visible_change(source: ExportSource) -> None:
     assert nine[1:4] == ["修改", "三/九 激发创新活力", "三/九 激发创新活力"]
     assert nine[5] == "30万元→50万元"
     units = next(r for r in rows if r[4].startswith("（二十六）开拓海外市场"))
-    assert units[1] == "修改、重新编号" and units[6] == "市发展改革委"
+    assert units[1] == "修改、调整序号" and units[6] == "市发展改革委"
     removed_unit = next(r for r in rows if r[4].startswith("（十五）"))
     assert removed_unit[7] == "市乡村振兴和协作交流局"
     added = next(r for r in rows if r[1] == "新增")

@@ -1,7 +1,8 @@
 """End-to-end review in a real headless Chromium (Debian `chromium`, driven by Playwright)
 against uvicorn serving the app on a free loopback port in a thread.
 
-Saves `docs/screenshots/review-queue.png` and `docs/screenshots/change-set.png` (the README's).
+Saves `review-queue.png` and `change-set.png` under `tests/artifacts/screenshots/`
+(`make screenshots` copies them to `docs/screenshots/`, where the README shows them).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import FloatRect, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(__file__).parents[2] / "tests" / "artifacts" / "screenshots"
 LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",

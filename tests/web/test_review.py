@@ -31,7 +31,7 @@ def test_queue_lists_pending_change_sets_with_counts(admin: Client, seeded: Seed
     html = client.get("/").text
     assert f'href="/change-sets/{seeded.change_set_id}"' in html
     assert "gxj-tzgg" in html and "2022-12-30 10:00" in html  # Beijing time
-    assert "修改 " in html and "重新编号 " in html and "新增 1" in html and "删除 1" in html
+    assert "修改 " in html and "调整序号 " in html and "新增 1" in html and "删除 1" in html
 
 
 def test_change_set_card_shows_redlines_side_by_side(admin: Client, seeded: Seeded) -> None:
