@@ -263,7 +263,9 @@ class ItemChecker:
         )
         with self.store.atomic():
             rendition = self.store.get_rendition(rendition_key(url))
-            document_id = rendition.document_id if rendition else self._lineage(doc)
+            document_id = rendition.document_id if rendition else None
+            if document_id is None and not watched:  # a watched page is its own document
+                document_id = self._lineage(doc)
             if document_id is None:
                 self._new_document(url, fetched, text, doc, digest, watched=watched)
             else:

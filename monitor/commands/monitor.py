@@ -72,7 +72,11 @@ def _summary(report: CycleReport) -> None:
     table = Table(title="policywatch check")
     for column in ("source", "outcome", "new", "changed", "requests", "304", "error"):
         table.add_column(column)
+    quiet = ("unchanged", "not_modified", "baseline")
+    many = len(report.reports) > 30  # then only the sources with news or failures get a row
     for r in report.reports:
+        if many and r.outcome.value in quiet:
+            continue
         table.add_row(
             r.name,
             r.outcome.value,
