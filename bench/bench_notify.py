@@ -1,28 +1,30 @@
 """Render and deliver 10,000 immediate emails (the draft -> final A change set, 17 changes).
 
 Run by hand: `.venv/bin/python bench/bench_notify.py [N]`. Prints emails per second rendered
-(template + MIME message, target 1,000/s), delivered over reused SMTP connections (100 per
-connection) to an aiosmtpd server on loopback in the same process, and the peak RSS.
+(templates + MIME bytes, target 1,000/s), delivered over reused SMTP connections (100 per
+connection) to an aiosmtpd server on loopback in a child process, and the peak RSS.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import multiprocessing
 import resource
 import socket
 import sys
 import time
 from collections.abc import Iterator
 from email.headerregistry import Address
-from email.message import EmailMessage
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
 from notifications.message import build_message, mailbox
-from notifications.model import ChangeSetContext
+from notifications.model import ChangeSetContext, OutgoingEmail
 from notifications.render import EmailView, change_set_subject, policy_view, render_email
 from notifications.smtp import SMTPSettings, SMTPTransport
 from parsers import parse_path
@@ -66,7 +68,7 @@ def context() -> ChangeSetContext:
     return ChangeSetContext(change_set=record, old=old, new=new, url="https://gxj.sz.gov.cn/p.html")
 
 
-def render_all(ctx: ChangeSetContext, n: int) -> Iterator[EmailMessage]:
+def render_all(ctx: ChangeSetContext, n: int) -> Iterator[OutgoingEmail]:
     """n emails, one per subscriber (each its own name, address, token and Message-ID)."""
     changes = ctx.change_set.visible_changes
     policy = policy_view(ctx, changes)
@@ -100,7 +102,7 @@ def templates_only(ctx: ChangeSetContext, n: int) -> None:
         render_email(subject, view)
 
 
-def deliver_all(messages: Iterator[EmailMessage], port: int) -> None:
+def deliver_all(messages: Iterator[OutgoingEmail], port: int) -> None:
     """Render and deliver, streaming, over one connection per BATCH messages."""
     transport = SMTPTransport(SMTPSettings(host="127.0.0.1", port=port, starttls=False))
     while True:
@@ -113,37 +115,68 @@ def deliver_all(messages: Iterator[EmailMessage], port: int) -> None:
             return
 
 
+def serve(port: int, ready: Event, stop: Event, counts: Connection) -> None:
+    """The aiosmtpd server, in its own process (it would otherwise share the sender's GIL)."""
+    handler = Counter()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    stop.wait()
+    controller.stop()
+    counts.send(handler.count)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (aiosmtpd cannot bind port 0)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def timed_delivery(ctx: ChangeSetContext, n: int) -> float:
+    """Seconds to render and deliver n emails to a loopback server in a child process."""
+    port = free_port()
+    mp = multiprocessing.get_context("fork")
+    ready, stop = mp.Event(), mp.Event()
+    receive, send = mp.Pipe(duplex=False)
+    server = mp.Process(target=serve, args=(port, ready, stop, send))
+    server.start()
+    try:
+        ready.wait(30)
+        started = time.perf_counter()
+        deliver_all(render_all(ctx, n), port)
+        elapsed = time.perf_counter() - started
+    finally:
+        stop.set()
+    count = receive.recv()
+    server.join()
+    assert count == n, count
+    return elapsed
+
+
 def main() -> None:
     """Print the numbers."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     ctx = context()
     started = time.perf_counter()
     templates_only(ctx, n)
-    templated = time.perf_counter() - started
-    print(f"templates {n} emails in {templated:.2f}s: {n / templated:,.0f} emails/s (Jinja only)")
+    took = time.perf_counter() - started
+    print(f"templates {n} emails in {took:.2f}s: {n / took:,.0f} emails/s (Jinja only)")
     started = time.perf_counter()
-    size = sum(len(m.as_bytes()) for m in render_all(ctx, n)) / n
-    rendered = time.perf_counter() - started
-    print(f"rendered  {n} emails in {rendered:.2f}s: {n / rendered:,.0f} emails/s (Jinja + MIME)")
-    print(f"one email is {size / 1024:.1f} KiB (as_bytes included above)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    handler = Counter()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        started = time.perf_counter()
-        deliver_all(render_all(ctx, n), port)
-        delivered = time.perf_counter() - started
-    finally:
-        controller.stop()
-    assert handler.count == n, handler.count
+    size = sum(len(m.raw) for m in render_all(ctx, n)) / n
+    took = time.perf_counter() - started
     print(
-        f"delivered {n} emails in {delivered:.2f}s: {n / delivered:,.0f} emails/s ({BATCH}/connection)"
+        f"rendered  {n} emails in {took:.2f}s: {n / took:,.0f} emails/s "
+        f"(Jinja + MIME bytes, {size / 1024:.1f} KiB each; target 1,000/s)"
+    )
+    took = timed_delivery(ctx, n)
+    print(
+        f"delivered {n} emails in {took:.2f}s: {n / took:,.0f} emails/s "
+        f"(rendered + sent, {BATCH}/connection, aiosmtpd in another process)"
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS {peak:.0f} MiB (server in the same process; messages streamed)")
+    server = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS {peak:.0f} MiB sender (messages streamed), {server:.0f} MiB server")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
-from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from monitor.config import Config
@@ -28,7 +27,7 @@ from notifications.errors import (
     PermanentDeliveryError,
 )
 from notifications.message import build_message, mailbox, make_message_id, sender_domain
-from notifications.model import ChangeSetContext, RenderedEmail
+from notifications.model import ChangeSetContext, OutgoingEmail, RenderedEmail
 from notifications.render import (
     EmailView,
     change_set_subject,
@@ -307,7 +306,7 @@ def send_due(
         for env in envelopes(rows):
             ready = mailer.compose(env, run)
             if ready is not None:
-                run.add(str(ready[1]["To"]), str(ready[1]["Subject"]), len(env.rows), "dry-run")
+                run.add(ready[1].to, ready[1].subject, len(env.rows), "dry-run")
     elif rows:
         mailer.deliver_all(envelopes(rows), run)
     report = run.report()
@@ -323,7 +322,7 @@ def send_due(
     return report
 
 
-_Ready = tuple[Envelope, EmailMessage]
+_Ready = tuple[Envelope, OutgoingEmail]
 
 
 class _Mailer:
@@ -362,7 +361,7 @@ class _Mailer:
             self._retry(env, subscriber.email, "", f"render error: {exc}", run)
         return None
 
-    def _message(self, env: Envelope, subscriber: Subscriber) -> EmailMessage:
+    def _message(self, env: Envelope, subscriber: Subscriber) -> OutgoingEmail:
         assert subscriber.id is not None
         subs = self.store.subscriptions_of(subscriber.id)
         items = []
@@ -416,7 +415,7 @@ class _Mailer:
             if error is not None:
                 run.errors.append(error)
                 for env, msg in ready[processed:]:
-                    self._retry(env, str(msg["To"]), str(msg["Subject"]), error, run)
+                    self._retry(env, msg.to, msg.subject, error, run)
                 for env in envs[start + size :]:
                     self._retry(env, f"subscriber {env.subscriber_id}", "", error, run)
                 return
@@ -436,9 +435,9 @@ class _Mailer:
         return processed, None
 
     def _deliver_one(
-        self, transport: Transport, env: Envelope, msg: EmailMessage, run: _Run
+        self, transport: Transport, env: Envelope, msg: OutgoingEmail, run: _Run
     ) -> None:
-        to, subject = str(msg["To"]), str(msg["Subject"])
+        to, subject = msg.to, msg.subject
         try:
             transport.deliver(msg)
         except ConnectionDeliveryError:

@@ -58,3 +58,14 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutgoingEmail:
+    """A message ready for the wire: RFC 5322 bytes (ASCII, CRLF) and its envelope."""
+
+    message_id: str
+    subject: str  # decoded, for reports and logs
+    to: str  # `name <address>`, for reports and logs
+    recipients: tuple[str, ...]  # envelope RCPT TO
+    raw: bytes

@@ -16,7 +16,6 @@ import ssl
 import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
 from typing import ClassVar
 
@@ -26,6 +25,7 @@ from notifications.errors import (
     PermanentDeliveryError,
     TemporaryDeliveryError,
 )
+from notifications.model import OutgoingEmail
 
 
 class Transport(ABC):
@@ -46,7 +46,7 @@ class Transport(ABC):
         """Disconnect (no-op for transports without a connection)."""
 
     @abstractmethod
-    def deliver(self, msg: EmailMessage) -> None:
+    def deliver(self, msg: OutgoingEmail) -> None:
         """Deliver one message, or raise a `DeliveryError`."""
 
     def __enter__(self) -> Transport:
@@ -117,13 +117,12 @@ class SMTPTransport(Transport, kind="smtp"):
             except (smtplib.SMTPException, OSError):
                 conn.close()
 
-    def deliver(self, msg: EmailMessage) -> None:
+    def deliver(self, msg: OutgoingEmail) -> None:
         """Send one message to its To addresses; returns once the server answered 250."""
         if self._conn is None:
             raise ConnectionDeliveryError("not connected")
-        to = [a.addr_spec for a in msg["To"].addresses]
         try:
-            self._conn.send_message(msg, from_addr=self.settings.sender, to_addrs=to)
+            self._conn.sendmail(self.settings.sender, list(msg.recipients), msg.raw)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             raise _mapped(code, _text(text)) from exc
@@ -155,13 +154,13 @@ class EmlTransport(Transport, kind="eml"):
         except OSError as exc:
             raise ConnectionDeliveryError(f"cannot create {self.directory}: {exc}") from exc
 
-    def deliver(self, msg: EmailMessage) -> None:
+    def deliver(self, msg: OutgoingEmail) -> None:
         """Write the message (temporary file, then rename over any earlier copy)."""
-        target = self.directory / eml_name(str(msg["Message-ID"]))
+        target = self.directory / eml_name(msg.message_id)
         try:
             fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
             with os.fdopen(fd, "wb") as out:
-                out.write(msg.as_bytes())
+                out.write(msg.raw)
             os.replace(tmp, target)
         except OSError as exc:
             raise TemporaryDeliveryError(f"cannot write {target}: {exc}") from exc

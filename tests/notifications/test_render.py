@@ -208,7 +208,7 @@ def test_everything_from_a_page_is_escaped_and_override_wins() -> None:
         date=NOW,
         unsubscribe_url="https://pw.example/unsubscribe/t\r\nBcc: v@x.cn",
     )
-    parsed = message_from_bytes(msg.as_bytes(), policy=policy.default)
+    parsed = message_from_bytes(msg.raw, policy=policy.default)
     assert parsed["Bcc"] is None
     assert [a.addr_spec for a in parsed["To"].addresses] == ["b@x.cn"]
     assert parsed["Subject"].startswith(
