@@ -133,8 +133,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def timed_delivery(ctx: ChangeSetContext, n: int) -> float:
-    """Seconds to render and deliver n emails to a loopback server in a child process."""
+def timed_delivery(ctx: ChangeSetContext, n: int) -> tuple[float, float]:
+    """Wall and sender CPU seconds to render and deliver n emails to a loopback server in a
+    child process."""
     port = free_port()
     mp = multiprocessing.get_context("fork")
     ready, stop = mp.Event(), mp.Event()
@@ -143,15 +144,15 @@ def timed_delivery(ctx: ChangeSetContext, n: int) -> float:
     server.start()
     try:
         ready.wait(30)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         deliver_all(render_all(ctx, n), port)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         stop.set()
     count = receive.recv()
     server.join()
     assert count == n, count
-    return elapsed
+    return elapsed, cpu
 
 
 def main() -> None:
@@ -169,11 +170,13 @@ def main() -> None:
         f"rendered  {n} emails in {took:.2f}s: {n / took:,.0f} emails/s "
         f"(Jinja + MIME bytes, {size / 1024:.1f} KiB each; target 1,000/s)"
     )
-    took = timed_delivery(ctx, n)
+    took, cpu = timed_delivery(ctx, n)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(
         f"delivered {n} emails in {took:.2f}s: {n / took:,.0f} emails/s "
         f"(rendered + sent, {BATCH}/connection, aiosmtpd in another process)"
     )
+    print(f"CPU during delivery: sender {cpu:.2f}s, server {usage.ru_utime + usage.ru_stime:.2f}s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     server = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak RSS {peak:.0f} MiB sender (messages streamed), {server:.0f} MiB server")
