@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from parsers.model import PolicyDocument, Status
 from parsers.records import Cadence, ChangeSetKind, ChangeSetRecord, StoredChange, Subscriber
+from parsers.titles import unwrap_title
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,10 +23,11 @@ class ChangeSetContext:
 
     @property
     def title(self) -> str:
-        """The policy's title as the newest version gives it."""
-        return (self.new.title if self.new and self.new.title else None) or (
-            self.change_set.document_title
-        )
+        """The policy's name as the newest version gives it (an issuing notice's wrapper
+        `关于印发《X》的通知` removed: clients know the policy as X)."""
+        if self.new is not None and self.new.title:
+            return unwrap_title(self.new.title)
+        return self.change_set.document_title
 
     @property
     def deadline(self) -> dt.date | None:

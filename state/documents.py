@@ -8,6 +8,7 @@ from typing import Any
 
 from parsers.model import PolicyDocument, Status, document_from_json, document_to_json
 from parsers.records import DocumentRecord, Fetched, RenditionRecord, StatusEvent, VersionRecord
+from parsers.titles import unwrap_title
 from state.base import StoreBase, compress, decompress, dumps, from_ts, must_ts, ts, utcnow
 from state.errors import NotFoundError
 
@@ -79,7 +80,7 @@ class DocumentsMixin(StoreBase):
         return self.insert(
             "documents",
             {
-                "title": title,
+                "title": unwrap_title(title),
                 "norm_title": norm_title,
                 "status": status.value,
                 "url": url,
@@ -199,7 +200,7 @@ class DocumentsMixin(StoreBase):
                 "url": fetched.url,
             }
             if document.title:
-                doc_values["title"] = document.title
+                doc_values["title"] = unwrap_title(document.title)
             self.update("documents", document_id, doc_values)
             if rendition_id is not None:
                 self.update(

@@ -234,3 +234,22 @@ def test_atomic_rolls_back_every_row(store: Store) -> None:
         store.add_document(title="x", norm_title="x", status=Status.DRAFT, url=None, now=NOW)
         raise RuntimeError("boom")
     assert store.list_documents() == []
+
+
+def test_documents_are_listed_by_the_policy_title_not_the_notice(store: Store) -> None:
+    notice = "深圳市工业和信息化局关于印发《深圳市关于促进专精特新企业高质量发展的若干措施》的通知"
+    doc_id = store.add_document(
+        title=notice, norm_title="x", status=Status.FINAL, url=None, now=NOW
+    )
+    assert store.get_document(doc_id).title == "深圳市关于促进专精特新企业高质量发展的若干措施"
+    document = PolicyDocument(title=notice, status=Status.FINAL, clauses=_doc().clauses)
+    store.add_version(
+        document_id=doc_id,
+        rendition_id=None,
+        fetched=_fetched(),
+        text="t",
+        document=document,
+        tree_hash="t",
+        parser_version="t",
+    )
+    assert store.get_document(doc_id).title == "深圳市关于促进专精特新企业高质量发展的若干措施"

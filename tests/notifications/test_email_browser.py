@@ -1,0 +1,79 @@
+"""A change email's HTML part as a mail client shows it: rendered in a real headless Chromium.
+
+The demo writes real emails; the 17-change one is opened with every network request blocked
+(a mail client loads nothing either), its redline is checked by computed style, and a
+screenshot is saved as `tests/artifacts/screenshots/email.png` (`make screenshots` copies it
+to `docs/screenshots/`, where the README shows it).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from monitor.demo import run_demo
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parents[2] / "tests" / "artifacts" / "screenshots"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (run `make browser`)"
+)
+
+
+def _change_email(folder: Path) -> EmailMessage:
+    result = run_demo(folder, console=Console(file=io.StringIO(), width=120))
+    for path in sorted(result.outbox.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        if "17处条款变化" in str(message["Subject"]):
+            return message
+    raise AssertionError("the demo wrote no 17-change email")
+
+
+def test_change_email_renders_its_redlines_without_loading_anything(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    message = _change_email(tmp_path / "demo")
+    html_part = message.get_body(preferencelist=("html",))
+    assert html_part is not None
+    html = html_part.get_content()
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 760, "height": 900}, locale="zh-CN")
+            page.route("**/*", lambda route: (requests.append(route.request.url), route.abort()))
+            page.set_content(html)
+            struck = page.locator("span", has_text="30万元").first
+            inserted = page.locator("span", has_text="50万元").first
+            assert "line-through" in struck.evaluate("e => getComputedStyle(e).textDecorationLine")
+            assert struck.is_visible() and inserted.is_visible()
+            assert "line-through" not in inserted.evaluate(
+                "e => getComputedStyle(e).textDecorationLine"
+            )
+            assert page.get_by_text("退订").first.is_visible()
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(
+                path=str(SCREENSHOTS / "email.png"),
+                clip={"x": 0, "y": 0, "width": 760, "height": 900},
+            )
+        finally:
+            browser.close()
+    assert requests == [], f"the email loaded external resources: {requests}"
