@@ -2,7 +2,8 @@
 
 `load_export(store, id)` gathers the change set and its two versions; each `export_<format>`
 turns that into bytes. Suppressed changes are left out and reviewer summaries win everywhere.
-The JSON reuses `changes show --json`'s shape (`monitor.commands.changes.change_set_json`).
+The JSON is `changes show --json`'s shape plus title, kind and document-level changes
+(`monitor.views.change_set_detail_json`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from parsers.model import (
     AmountChange,
     ClauseRef,
     DocumentDiff,
-    doc_change_to_json,
 )
 from parsers.records import ChangeSetRecord, StoredChange, VersionRecord
 
@@ -81,13 +81,9 @@ def client_view(cs: ChangeSetRecord) -> ChangeSetRecord:
 
 def export_json(source: ExportSource) -> bytes:
     """The `changes show --json` shape of the visible changes, plus title and document changes."""
-    from monitor.commands.changes import change_set_json
+    from monitor.views import change_set_detail_json
 
-    cs = client_view(source.change_set)
-    data = change_set_json(cs)
-    data["kind"] = cs.kind.value
-    data["document_title"] = cs.document_title
-    data["document_changes"] = [doc_change_to_json(c) for c in cs.diff.document_changes]
+    data = change_set_detail_json(client_view(source.change_set))
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 

@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from typing import TYPE_CHECKING, Any
 
 import click
 
 from monitor.context import AppContext
-
-if TYPE_CHECKING:
-    from parsers.records import ChangeSetRecord
+from monitor.views import change_set_json
 
 
 @click.group()
 def changes() -> None:
     """Change sets between versions: list them, show one."""
-
-
-def change_set_json(cs: ChangeSetRecord) -> dict[str, Any]:
-    """The stable JSON shape of a change set (other tools read these keys)."""
-    from parsers.model import change_to_json
-
-    return {
-        "id": cs.id,
-        "document": cs.document_id,
-        "from_version": cs.from_version_id,
-        "to_version": cs.to_version_id,
-        "detected_at": cs.detected_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "state": cs.state.value,
-        "changes": [change_to_json(c.change) for c in cs.changes],
-    }
 
 
 @changes.command("list")

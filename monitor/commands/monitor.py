@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from monitor.context import AppContext
+from monitor.views import document_json
 
 if TYPE_CHECKING:
     from monitor.pipeline import CycleReport
-    from parsers.records import DocumentRecord
     from state.store import Store
 
 
@@ -124,16 +124,6 @@ def documents() -> None:
     """Documents the monitor knows: list them, show one."""
 
 
-def _document_json(doc: DocumentRecord) -> dict[str, Any]:
-    return {
-        "id": doc.id,
-        "title": doc.title,
-        "status": doc.status.value,
-        "versions": doc.version_count,
-        "url": doc.url,
-    }
-
-
 @documents.command("list")
 @click.option("--json", "as_json", is_flag=True, help="JSON: [{id, title, status, versions, url}].")
 @click.pass_obj
@@ -145,7 +135,7 @@ def list_documents(app: AppContext, as_json: bool) -> None:
     finally:
         store.close()
     if as_json:
-        click.echo(json.dumps([_document_json(d) for d in docs], ensure_ascii=False, indent=1))
+        click.echo(json.dumps([document_json(d) for d in docs], ensure_ascii=False, indent=1))
         return
     for d in docs:
         click.echo(f"{d.id:>4}  {d.status.value:<9} v{d.version_count:<3} {d.title}")
@@ -179,7 +169,7 @@ def show_document(app: AppContext, document_id: int, as_json: bool) -> None:
 
 def _document_detail(store: Store, document_id: int) -> dict[str, Any]:
     doc = store.get_document(document_id)
-    data = _document_json(doc)
+    data = document_json(doc)
     data["version_list"] = [
         {
             "id": v.id,

@@ -9,9 +9,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from monitor.views import change_set_detail_json, document_json
 from monitor.web.app import open_store
-from parsers.model import change_to_json, doc_change_to_json, document_fields_json
-from parsers.records import ChangeSetRecord, ChangeSetState, ReviewAction, VersionRecord
+from parsers.model import document_fields_json
+from parsers.records import ChangeSetState, ReviewAction, VersionRecord
 from state.sources import SourceHealth
 
 
@@ -21,40 +22,6 @@ def _ts(value: dt.datetime | None) -> str | None:
 
 def _json(data: Any, status_code: int = 200) -> Response:
     return JSONResponse(data, status_code=status_code)
-
-
-def change_set_json(record: ChangeSetRecord, *, full: bool) -> dict[str, Any]:
-    """A change set as JSON; `full` adds its document-level and clause changes."""
-    out: dict[str, Any] = {
-        "id": record.id,
-        "document_id": record.document_id,
-        "document_title": record.document_title,
-        "from_version_id": record.from_version_id,
-        "to_version_id": record.to_version_id,
-        "source_id": record.source_id,
-        "kind": record.kind.value,
-        "state": record.state.value,
-        "detected_at": _ts(record.detected_at),
-        "reviewed_by": record.reviewed_by,
-        "reviewed_at": _ts(record.reviewed_at),
-        "note": record.note,
-        "change_count": len(record.changes),
-    }
-    if full:
-        out["document_changes"] = [doc_change_to_json(d) for d in record.diff.document_changes]
-        out["changes"] = [
-            {
-                "id": s.id,
-                "position": s.position,
-                "suppressed": s.suppressed,
-                "suppress_reason": s.suppress_reason,
-                "summary": s.summary,
-                "summary_override": s.summary_override,
-                "change": change_to_json(s.change),
-            }
-            for s in record.changes
-        ]
-    return out
 
 
 def review_json(action: ReviewAction) -> dict[str, Any]:
@@ -112,7 +79,7 @@ def change_sets(request: Request) -> Response:
         return _json({"error": f"unknown state {raw!r}"}, 400)
     with open_store(request) as store:
         sets = store.list_change_sets(state=state)
-    return _json({"change_sets": [change_set_json(cs, full=False) for cs in sets]})
+    return _json({"change_sets": [change_set_detail_json(cs, changes=False) for cs in sets]})
 
 
 def change_set(request: Request) -> Response:
@@ -121,7 +88,7 @@ def change_set(request: Request) -> Response:
     with open_store(request) as store:
         record = store.get_change_set(cs_id)
         reviews = store.reviews(cs_id)
-    out = change_set_json(record, full=True)
+    out = change_set_detail_json(record)
     out["reviews"] = [review_json(r) for r in reviews]
     return _json(out)
 
@@ -130,22 +97,7 @@ def documents(request: Request) -> Response:
     """`GET /api/documents`."""
     with open_store(request) as store:
         docs = store.list_documents()
-    return _json(
-        {
-            "documents": [
-                {
-                    "id": d.id,
-                    "title": d.title,
-                    "status": d.status.value,
-                    "url": d.url,
-                    "first_seen": _ts(d.first_seen),
-                    "updated_at": _ts(d.updated_at),
-                    "version_count": d.version_count,
-                }
-                for d in docs
-            ]
-        }
-    )
+    return _json({"documents": [document_json(d) for d in docs]})
 
 
 def document(request: Request) -> Response:
@@ -162,7 +114,7 @@ def document(request: Request) -> Response:
             "status": doc.status.value,
             "url": doc.url,
             "versions": [version_json(v) for v in versions],
-            "change_sets": [change_set_json(cs, full=False) for cs in sets],
+            "change_sets": [change_set_detail_json(cs, changes=False) for cs in sets],
         }
     )
 

@@ -213,7 +213,7 @@ def test_json_api(admin: Client, seeded: Seeded) -> None:
     assert client.get("/api/change-sets?state=nope").status_code == 400
     full = client.get(f"/api/change-sets/{seeded.change_set_id}").json()
     first = full["changes"][0]
-    assert first["change"]["amounts"][0]["old"]["text"] == "30万元"
+    assert first["amounts"][0]["old"]["text"] == "30万元"
     assert first["summary"].startswith("（九）")
     doc = client.get(f"/api/documents/{seeded.document_id}").json()
     assert [v["status"] for v in doc["versions"]] == ["draft", "final"]
