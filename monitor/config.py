@@ -257,8 +257,17 @@ def _table(value: Any, where: str, key: str) -> dict[str, Any]:
     return value
 
 
+_HINTS: dict[type[Any], dict[str, Any]] = {}  # once per class, not once per [[source]]
+
+
+def _type_hints(cls: type[Any]) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
 def _build(cls: type[Any], table: dict[str, Any], where: str, prefix: str) -> Any:
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     kwargs: dict[str, Any] = {}
     for key, value in table.items():

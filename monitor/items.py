@@ -385,10 +385,10 @@ class ItemChecker:
         self, document_id: int, digest: str, version_id: int, at: dt.datetime
     ) -> str | None:
         """A→B→A: the new tree equals an older (not the latest) version's tree."""
-        earlier = [v for v in self.store.versions_of(document_id) if v.id != version_id]
-        for old in earlier[-FLIP_FLOP_WINDOW:-1]:
-            if old.tree_hash == digest:
-                detail = f"content returned to version {old.seq}"
+        earlier = [v for v in self.store.version_hashes(document_id) if v[0] != version_id]
+        for _id, seq, old_hash in earlier[-FLIP_FLOP_WINDOW:-1]:
+            if old_hash == digest:
+                detail = f"content returned to version {seq}"
                 self.store.add_status_event(
                     StatusEvent(document_id=document_id, event="flip_flop", at=at, detail=detail)
                 )

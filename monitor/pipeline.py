@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from monitor.config import Config, SourceConfig
 from monitor.errors import MonitorError
 from monitor.fetch import Fetcher
-from parsers.records import AttemptOutcome, FetchAttempt
+from parsers.records import AttemptOutcome, FetchAttempt, SourceRecord
 from state.store import Store
 
 logger = logging.getLogger(__name__)
@@ -151,18 +151,57 @@ async def run_check(
     """One cycle over the given (names or configs) or all enabled sources; never raises for one."""
     started = time.perf_counter()
     selected = _selected(config, sources)
-    async with Fetcher(config.fetch) as fetcher:
+    records = store.sync_sources([(s.name, s.kind, s.url, s.auto_approve) for s in selected])
+    log = AttemptLog(store)
+    try:
+        async with Fetcher(config.fetch) as fetcher:
 
-        async def one(source: SourceConfig) -> SourceReport:
-            report = await check_source(
-                source, fetcher=fetcher, store=store, now=now, config=config
-            )
-            if on_progress is not None:
-                on_progress(report)
-            return report
+            async def one(source: SourceConfig) -> SourceReport:
+                report = await check_source(
+                    source,
+                    fetcher=fetcher,
+                    store=store,
+                    now=now,
+                    config=config,
+                    record=records[source.name],
+                    log=log,
+                )
+                if on_progress is not None:
+                    on_progress(report)
+                return report
 
-        reports = await asyncio.gather(*(one(s) for s in selected))
+            reports = await asyncio.gather(*(one(s) for s in selected))
+    finally:
+        log.flush()
     return CycleReport(reports=tuple(reports), elapsed=time.perf_counter() - started)
+
+
+class AttemptLog:
+    """Writes the attempts of quiet checks in batches; failures and news go out at once.
+
+    A version and its change set are written (in their own transaction) when they are found;
+    only the bookkeeping row of a check that brought nothing waits here, at most `size` of them.
+    """
+
+    def __init__(self, store: Store, *, size: int = 250) -> None:
+        self.store = store
+        self.size = size
+        self.pending: list[FetchAttempt] = []
+
+    def add(self, attempt: FetchAttempt) -> None:
+        """Record an attempt: quiet ones batched, the others written now."""
+        quiet = attempt.outcome in (AttemptOutcome.NOT_MODIFIED, AttemptOutcome.UNCHANGED)
+        if not quiet:
+            self.store.record_attempt(attempt)
+            return
+        self.pending.append(attempt)
+        if len(self.pending) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the pending attempts in one transaction."""
+        pending, self.pending = self.pending, []
+        self.store.record_attempts(pending)
 
 
 async def check_source(
@@ -172,15 +211,18 @@ async def check_source(
     store: Store,
     now: Clock | dt.datetime | None = None,
     config: Config | None = None,
+    record: SourceRecord | None = None,
+    log: AttemptLog | None = None,
 ) -> SourceReport:
     """Check one source; catches everything, records one attempt, flags after N failures."""
     from monitor.items import ItemChecker
 
     clock = _clock(now)
     started_at, started = clock(), time.perf_counter()
-    record = store.sync_source(
-        name=source.name, kind=source.kind, url=source.url, auto_approve=source.auto_approve
-    )
+    if record is None:
+        record = store.sync_source(
+            name=source.name, kind=source.kind, url=source.url, auto_approve=source.auto_approve
+        )
     tally = Tally()
     try:
         checker = ItemChecker(
@@ -194,8 +236,12 @@ async def check_source(
         logger.exception("source %s crashed", source.name)
         tally.errors.append(f"{type(exc).__name__}: {exc}")
     outcome = tally.outcome()
-    _record(store, record.id, source, tally, outcome, started_at, clock())
-    _flag(store, record.id, outcome, config)
+    attempt = _attempt(record.id, source, tally, outcome, started_at, clock())
+    if log is None:
+        store.record_attempt(attempt)
+    else:
+        log.add(attempt)
+    _flag(store, record, outcome, config)
     _auto_approve(store, source, tally, config, clock())
     return SourceReport(
         name=source.name,
@@ -210,41 +256,40 @@ async def check_source(
     )
 
 
-def _record(
-    store: Store,
+def _attempt(
     source_id: int,
     source: SourceConfig,
     tally: Tally,
     outcome: AttemptOutcome,
     started_at: dt.datetime,
     finished_at: dt.datetime,
-) -> None:
+) -> FetchAttempt:
     detail = (
         f"requests={tally.requests} not_modified={tally.not_modified}"
         f" new={tally.new_documents} changed={tally.changed} baselines={tally.baselines}"
     )
     if tally.notes:
         detail += "; " + "; ".join(tally.notes[:20])
-    store.record_attempt(
-        FetchAttempt(
-            source_id=source_id,
-            url=source.url,
-            started_at=started_at,
-            finished_at=finished_at,
-            outcome=outcome,
-            error="; ".join(tally.errors)[:2000] or None,
-            detail=detail[:2000],
-        )
+    return FetchAttempt(
+        source_id=source_id,
+        url=source.url,
+        started_at=started_at,
+        finished_at=finished_at,
+        outcome=outcome,
+        error="; ".join(tally.errors)[:2000] or None,
+        detail=detail[:2000],
     )
 
 
-def _flag(store: Store, source_id: int, outcome: AttemptOutcome, config: Config | None) -> None:
+def _flag(
+    store: Store, record: SourceRecord, outcome: AttemptOutcome, config: Config | None
+) -> None:
     threshold = config.daemon.failure_threshold if config else 5
     failing = outcome is AttemptOutcome.FAILED
-    if failing and store.consecutive_failures(source_id) >= threshold:
-        store.set_source_flag(source_id, flagged=True)
-    elif not failing and store.get_source_by_id(source_id).flagged:
-        store.set_source_flag(source_id, flagged=False)  # recovered
+    if failing and store.consecutive_failures(record.id) >= threshold:
+        store.set_source_flag(record.id, flagged=True)
+    elif not failing and record.flagged:
+        store.set_source_flag(record.id, flagged=False)  # recovered
 
 
 def _auto_approve(

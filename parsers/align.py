@@ -10,6 +10,7 @@ score: a weak match is better reported as removed + added than as a bogus move.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ _ROOT = -1
 _KEPT_SIGNS = frozenset("%‰")  # punctuation by category, but they change the meaning
 
 
+@functools.lru_cache(maxsize=16384)  # one clause text is compared many times per diff
 def canonical(text: str | None) -> str:
     """Text for comparison: widths folded, lower case, punctuation and white space dropped."""
     if not text:

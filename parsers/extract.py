@@ -85,17 +85,20 @@ def _from_html(data: bytes, charset: str | None, url: str | None) -> Extracted:
     text = normalise(html_.element_text(body))
     if not text:
         raise ExtractionError("the page has no body text")
-    head = normalise(
-        html_.element_text(tree.find("body") if tree.find("body") is not None else tree)
-    )
     return _finish(
         html_.page_title(tree),
         text,
         attachments=html_.attachments_in(tree, url),
-        published=html_.page_date(tree, head[:2000]),
+        published=html_.page_date(tree, lambda: _head_text(tree)),
         encoding=encoding,
         issuer=html_.page_source(tree),
     )
+
+
+def _head_text(tree: Any) -> str:
+    """The start of the page's text (where a `发布日期：…` line is looked for)."""
+    body = tree.find("body")
+    return normalise(html_.element_text(body if body is not None else tree))[:2000]
 
 
 def _content_text(content: str, url: str | None) -> tuple[str, tuple[Attachment, ...]]:

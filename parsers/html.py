@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin
 
@@ -71,10 +72,18 @@ _PUBDATE = re.compile(
 _SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
-def _xpath_for(kind: str, name: str) -> str:
-    if kind == "id":
-        return f"//*[@id='{name}']"
-    return f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+_WITH_CLASS_OR_ID = etree.XPath("//*[@class or @id]")
+_RANK_BY_CLASS = {name: i for i, (kind, name) in enumerate(BODY_SELECTORS) if kind == "class"}
+_RANK_BY_ID = {name: i for i, (kind, name) in enumerate(BODY_SELECTORS) if kind == "id"}
+
+
+def _rank(element: Any) -> int | None:
+    """Index in BODY_SELECTORS of the best selector the element matches, or None."""
+    ranks = [_RANK_BY_CLASS[c] for c in (element.get("class") or "").split() if c in _RANK_BY_CLASS]
+    found = _RANK_BY_ID.get(element.get("id") or "")
+    if found is not None:
+        ranks.append(found)
+    return min(ranks) if ranks else None
 
 
 def parse_tree(text: str) -> Any:
@@ -111,11 +120,20 @@ def _unwrap(part: str) -> str:
 
 
 def body_element(tree: Any) -> Any:
-    """The body container of a page (first matching selector, else <body>)."""
-    for kind, name in BODY_SELECTORS:
-        found = tree.xpath(_xpath_for(kind, name))
-        if found:
-            return found[0]
+    """The body container of a page (first matching selector, else <body>).
+
+    One pass over the elements that have a class or an id: the earliest selector wins, and
+    among its matches the first in document order (as one XPath per selector would give).
+    """
+    best: tuple[int, Any] | None = None
+    for element in _WITH_CLASS_OR_ID(tree):
+        rank = _rank(element)
+        if rank is not None and (best is None or rank < best[0]):
+            best = (rank, element)
+            if rank == 0:
+                break
+    if best is not None:
+        return best[1]
     body = tree.find("body")
     return body if body is not None else tree
 
@@ -159,12 +177,15 @@ def page_title(tree: Any) -> str | None:
     return None
 
 
-def page_date(tree: Any, head_text: str) -> dt.date | None:
-    """Publication date from `<meta name=PubDate>` or a `信息提供日期：…` / `发布日期：…` line."""
+def page_date(tree: Any, head_text: str | Callable[[], str]) -> dt.date | None:
+    """Publication date from `<meta name=PubDate>` or a `信息提供日期：…` / `发布日期：…` line.
+
+    `head_text` (the page's first text) may be a callable: it is then read only when needed.
+    """
     value = _meta(tree, "PubDate")
     if value:
         return to_date(value)
-    match = _PUBDATE.search(head_text)
+    match = _PUBDATE.search(head_text if isinstance(head_text, str) else head_text())
     return to_date(match.group(1)) if match else None
 
 

@@ -108,6 +108,8 @@ _WIDTH.update({ord(c): None for c in "\u200b\u200c\u200d\ufeff\u00ad"})
 _WIDTH.update({ord("\r"): "\n", 0x2028: "\n", 0x2029: "\n", 0x85: "\n"})
 _WIDTH.update({ord("〈"): "《", ord("〉"): "》"})
 
+_NEEDS_FOLD = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_WIDTH)) + "]")
+
 _FULL = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
 _PUNCT = re.compile(r"(?<!\d),|,(?!\d)|:(?!//)(?!\d)|;|\(|\)|!|\?")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’《》…—·"
@@ -128,7 +130,15 @@ def _fullwidth(match: re.Match[str]) -> str:
 
 def normalise_line(line: str) -> str:
     """One line in canonical form (widths, spaces), without furniture filtering."""
-    line = line.translate(_WIDTH)
+    return _normalise_folded(_fold(line))
+
+
+def _fold(text: str) -> str:
+    """`text.translate(_WIDTH)`, skipped when no character needs it (the usual case)."""
+    return text.translate(_WIDTH) if _NEEDS_FOLD.search(text) else text
+
+
+def _normalise_folded(line: str) -> str:
     line = _PUNCT.sub(_fullwidth, line)
     line = _SPACE_BETWEEN.sub("", line)
     return _SPACES.sub(" ", line).strip()
@@ -142,8 +152,8 @@ def is_furniture(line: str) -> bool:
 def normalise(text: str) -> str:
     """Canonical text: normalised lines, furniture and empty lines dropped, joined by \\n."""
     out: list[str] = []
-    for raw in text.translate(_WIDTH).split("\n"):
-        line = normalise_line(raw)
+    for raw in _fold(text).split("\n"):
+        line = _normalise_folded(raw)
         if line and not is_furniture(line):
             out.append(line)
     return "\n".join(out)

@@ -237,6 +237,14 @@ class DocumentsMixin(StoreBase):
         )
         return [_version(r) for r in rows]
 
+    def version_hashes(self, document_id: int) -> list[tuple[int, int, str]]:
+        """`(id, seq, tree_hash)` of every version of a document, oldest first (no trees read)."""
+        rows = self.db.execute(
+            "SELECT id, seq, tree_hash FROM versions WHERE document_id = ? ORDER BY seq",
+            (document_id,),
+        ).fetchall()
+        return [(int(r[0]), int(r[1]), str(r[2])) for r in rows]
+
     def latest_version(self, document_id: int) -> VersionRecord | None:
         """The document's newest version, or None."""
         row = self.row(

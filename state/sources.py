@@ -89,6 +89,22 @@ class SourcesMixin(StoreBase):
                 self.update("sources", row["id"], values)
         return self.get_source(name)
 
+    def sync_sources(self, sources: list[tuple[str, str, str, bool]]) -> dict[str, SourceRecord]:
+        """`sync_source` for many `(name, kind, url, auto_approve)` in one transaction."""
+        with self.atomic():
+            known = {r["name"]: r for r in self.rows("SELECT * FROM sources")}
+            created = ts(utcnow())
+            for name, kind, url, auto_approve in sources:
+                row = known.get(name)
+                values = {"kind": kind, "url": url, "auto_approve": int(auto_approve)}
+                if row is None:
+                    self.insert("sources", {"name": name, **values, "created_at": created})
+                elif any(row[k] != v for k, v in values.items()):
+                    self.update("sources", row["id"], values)
+            wanted = {s[0] for s in sources}
+            rows = self.rows("SELECT * FROM sources")
+        return {r["name"]: _source(r) for r in rows if r["name"] in wanted}
+
     def get_source(self, name: str) -> SourceRecord:
         """The source called `name`."""
         row = self.row("SELECT * FROM sources WHERE name = ?", (name,))
@@ -130,6 +146,29 @@ class SourcesMixin(StoreBase):
                 "detail": attempt.detail,
             },
         )
+
+    def record_attempts(self, attempts: list[FetchAttempt]) -> None:
+        """Store many fetch attempts in one transaction (the quiet results of a cycle)."""
+        if not attempts:
+            return
+        with self.atomic():
+            self.db.conn.executemany(
+                "INSERT INTO fetch_attempts (source_id, url, started_at, finished_at, outcome,"
+                " http_status, error, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        a.source_id,
+                        a.url,
+                        ts(a.started_at),
+                        ts(a.finished_at),
+                        a.outcome.value,
+                        a.http_status,
+                        a.error,
+                        a.detail,
+                    )
+                    for a in attempts
+                ],
+            )
 
     def attempts(self, source_id: int, *, limit: int = 50) -> list[FetchAttempt]:
         """The newest attempts of a source, newest first."""
