@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from monitor.commands.load import load_document
+
 if TYPE_CHECKING:
     from parsers.model import DocumentDiff, PolicyDocument
 
@@ -26,7 +28,7 @@ def diff(old: str, new: str, as_json: bool, html_file: str | None) -> None:
     """Compare two versions (paths or http(s) URLs) clause by clause."""
     from parsers.diff import diff_documents
 
-    old_doc, new_doc = _load(old), _load(new)
+    old_doc, new_doc = load_document(old), load_document(new)
     result = diff_documents(old_doc, new_doc)
     if html_file:
         from parsers.render_html import render_diff_html
@@ -49,35 +51,6 @@ def diff_json(old: PolicyDocument, new: PolicyDocument, result: DocumentDiff) ->
         "changes": [change_to_json(c) for c in result.changes],
         "document_changes": [doc_change_to_json(c) for c in result.document_changes],
     }
-
-
-def _load(source: str) -> PolicyDocument:
-    from parsers import parse, parse_path
-    from parsers.errors import ParseError
-
-    try:
-        if source.startswith(("http://", "https://")):
-            data, media_type, charset = _fetch(source)
-            return parse(data, media_type, charset=charset, url=source)
-        path = Path(source)
-        if not path.is_file():
-            raise click.BadParameter(f"no such file: {source}")
-        return parse_path(path)
-    except ParseError as exc:
-        raise click.ClickException(f"{source}: {exc}") from exc
-
-
-def _fetch(url: str) -> tuple[bytes, str, str | None]:
-    import httpx
-
-    try:
-        response = httpx.get(url, timeout=30, follow_redirects=True)
-        response.raise_for_status()
-    except httpx.HTTPError as exc:
-        raise click.ClickException(f"{url}: {exc}") from exc
-    content_type = response.headers.get("content-type", "application/octet-stream")
-    media_type = content_type.split(";")[0].strip().lower()
-    return response.content, media_type, response.charset_encoding
 
 
 def _print_report(result: DocumentDiff) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+
+from monitor.commands.load import load_document
 
 if TYPE_CHECKING:
     from rich.tree import Tree
@@ -19,47 +20,13 @@ if TYPE_CHECKING:
 @click.option("--json", "as_json", is_flag=True, help="Print the document and its clauses as JSON.")
 def parse(source: str, as_json: bool) -> None:
     """Parse a file (.txt .html .json .docx .pdf) or an http(s) URL into its clause tree."""
-    doc = _load(source)
+    doc = load_document(source)
     if as_json:
         from parsers.model import document_to_json
 
         click.echo(json.dumps(document_to_json(doc), ensure_ascii=False, indent=1))
     else:
         _print_tree(doc)
-
-
-def _load(source: str) -> PolicyDocument:
-    from parsers import media_type_for, parse_path
-    from parsers import parse as parse_bytes
-    from parsers.errors import ParseError
-
-    try:
-        if source.startswith(("http://", "https://")):
-            data, media_type, charset = _fetch(source)
-            if media_type in ("application/octet-stream", ""):
-                media_type = media_type_for(Path(source.split("?")[0]), data)
-            return parse_bytes(data, media_type, charset=charset, url=source)
-        path = Path(source)
-        if not path.is_file():
-            raise click.ClickException(f"no such file: {source}")
-        return parse_path(path)
-    except ParseError as exc:
-        raise click.ClickException(f"{source}: {exc.__class__.__name__}: {exc}") from exc
-
-
-def _fetch(url: str) -> tuple[bytes, str, str | None]:
-    """GET one URL (the monitor's fetch layer will replace this)."""
-    import httpx
-
-    from parsers.extract import media_type_of
-
-    try:
-        response = httpx.get(url, timeout=30, follow_redirects=True)
-        response.raise_for_status()
-    except httpx.HTTPError as exc:
-        raise click.ClickException(f"{url}: {exc}") from exc
-    media_type, charset = media_type_of(response.headers.get("content-type", ""))
-    return response.content, media_type, charset
 
 
 def _print_tree(doc: PolicyDocument) -> None:

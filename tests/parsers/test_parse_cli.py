@@ -39,7 +39,8 @@ def test_parse_human_tree(fixtures: Path) -> None:
 def test_parse_errors_are_one_line(tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("只有说明，没有编号。", encoding="utf-8")
-    for args in (["parse", str(empty)], ["parse", str(tmp_path / "missing.txt")]):
-        result = CliRunner().invoke(cli, args)
-        assert result.exit_code == 1
-        assert result.output.count("\n") == 1 and result.output.startswith("Error: ")
+    result = CliRunner().invoke(cli, ["parse", str(empty)])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and result.output.startswith("Error: ")
+    result = CliRunner().invoke(cli, ["parse", str(tmp_path / "missing.txt")])
+    assert result.exit_code == 2 and "no such file" in result.output  # a usage error
