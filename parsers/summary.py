@@ -18,7 +18,13 @@ _SNIPPET = 24  # characters of clause text quoted at most
 _TRAILING_VERBS_RE = re.compile(r"(?:给予|达到|达|按照|按|为|的|以|每人每次)+$")
 _LEADING_PREPS_RE = re.compile(r"^(?:对于|对|在|按照|按|将|其|给予)+")
 _CONTEXT_RE = re.compile(r"[\u4e00-\u9fff]{1,8}$")
-_STATUS_NAMES = {"draft": "征求意见稿", "final": "正式稿", "unknown": "未知"}
+_STATUS_NAMES = {
+    "draft": "征求意见稿",
+    "final": "正式稿",
+    "unknown": "未知",
+    "expired": "已失效",
+    "abolished": "已废止",
+}
 _FIELD_NAMES = {"title": "标题", "status": "状态", "doc_number": "文号", "effective": "施行期限"}
 _NOUNS = {"measure": "措施", "article": "", "chapter": "", "item": "事项", "subitem": "事项"}
 

@@ -113,6 +113,8 @@ def test_document_changes() -> None:
     assert (
         summarize_document_change("status", "draft", "final") == "状态由“征求意见稿”调整为“正式稿”"
     )
+    assert summarize_document_change("status", "final", "abolished").endswith("“已废止”")
+    assert summarize_document_change("status", "final", "expired").endswith("“已失效”")
     assert (
         summarize_document_change("doc_number", None, "深工信规〔2022〕9号")
         == "新增文号：深工信规〔2022〕9号"
