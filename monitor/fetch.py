@@ -1,11 +1,12 @@
-"""Fetching: the only place that builds an HTTP client and sees httpx's exceptions.
+"""Fetching: the only place that builds an HTTP client and sees its exceptions.
 
-One `Fetcher` per check cycle wraps one `httpx.AsyncClient` on the `httpx-aiohttp`
-transport (measured in `bench/bench_check.py`: about 5x less CPU than httpx's default
-transport for the same GETs). It bounds concurrency overall and per host, sends conditional
-GETs, retries 5xx / timeouts / resets with exponential backoff (never 4xx), caps body sizes,
-follows redirects itself so that every hop is checked against `[fetch] allow_hosts`
-(names and resolved addresses), and maps every error to `monitor.errors.FetchError`.
+One `Fetcher` per check cycle wraps one `aiohttp.ClientSession` (HTTP/1.1 keep-alive), chosen
+by measuring (`bench/bench_check.py --transports`): httpx's default transport took several
+times its CPU per GET, httpx on the `httpx-aiohttp` transport still clearly more. It bounds
+concurrency overall and per host, sends conditional GETs, retries 5xx / timeouts / resets
+with exponential backoff (never 4xx), caps body sizes, follows redirects itself so that every
+hop is checked against `[fetch] allow_hosts` (names and resolved addresses), and maps every
+error to `monitor.errors.FetchError`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from monitor.errors import (
 )
 
 if TYPE_CHECKING:
-    import httpx
+    import aiohttp
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def _literal(host: str) -> IPAddress | None:
 class Fetcher:
     """Polite, bounded, checked HTTP GETs over one shared client (use `async with`)."""
 
-    def __init__(self, config: FetchConfig, *, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, config: FetchConfig, *, client: aiohttp.ClientSession | None = None) -> None:
         self.config = config
         self.policy = HostPolicy(config.allow_hosts)
         self._client = client
@@ -147,7 +148,7 @@ class Fetcher:
     async def aclose(self) -> None:
         """Close the client and its connections."""
         if self._client is not None:
-            await self._client.aclose()
+            await self._client.close()
             self._client = None
 
     async def get(
@@ -220,7 +221,7 @@ class Fetcher:
             self.requests += 1
             return await _request(self._require_client(), url, headers, max_bytes)
 
-    def _require_client(self) -> httpx.AsyncClient:
+    def _require_client(self) -> aiohttp.ClientSession:
         if self._client is None:
             raise RuntimeError("Fetcher used outside `async with`")
         return self._client
@@ -248,55 +249,62 @@ class Fetcher:
 
 
 async def _request(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], max_bytes: int
+    session: aiohttp.ClientSession, url: str, headers: dict[str, str], max_bytes: int
 ) -> tuple[int, dict[str, str], bytes]:
-    import httpx
+    import aiohttp
 
     try:
-        async with client.stream("GET", url, headers=headers) as response:
+        async with session.get(url, headers=headers, allow_redirects=False) as response:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise BodyTooLargeError(url, f"body of {declared} bytes exceeds {max_bytes}")
             chunks: list[bytes] = []
             size = 0
-            async for chunk in response.aiter_bytes():
+            async for chunk in response.content.iter_any():
                 size += len(chunk)
                 if size > max_bytes:
                     raise BodyTooLargeError(url, f"body exceeds {max_bytes} bytes")
                 chunks.append(chunk)
-            return response.status_code, dict(response.headers), b"".join(chunks)
-    except httpx.HTTPError as exc:
+            resp_headers = {k.lower(): v for k, v in response.headers.items()}
+            return response.status, resp_headers, b"".join(chunks)
+    except (aiohttp.ClientError, TimeoutError) as exc:
         raise _map_error(url, exc) from exc
 
 
 def _map_error(url: str, exc: Exception) -> FetchError:
-    """httpx (and the aiohttp errors under it) -> the project's FetchError tree."""
-    import httpx
+    """aiohttp's (and asyncio's) errors -> the project's FetchError tree."""
+    import aiohttp
 
-    cause = exc.__cause__
-    reason = str(cause or exc) or type(cause or exc).__name__
-    timed_out = isinstance(cause, TimeoutError) or type(cause).__name__.endswith("TimeoutError")
-    if timed_out or (isinstance(exc, httpx.TimeoutException) and cause is None):
+    reason = str(exc) or type(exc).__name__
+    if isinstance(exc, TimeoutError):  # aiohttp's timeout errors are TimeoutErrors too
         return FetchTimeoutError(url, f"timed out ({reason})")
-    if isinstance(exc, httpx.TransportError):
+    if isinstance(exc, aiohttp.ClientConnectionError | aiohttp.ClientPayloadError):
         return FetchConnectionError(url, f"connection failed: {reason}")
     return FetchError(url, reason)
 
 
-def make_client(config: FetchConfig) -> httpx.AsyncClient:
-    """The project's one HTTP client factory: httpx on the aiohttp transport, keep-alive."""
-    import httpx
-    from httpx_aiohttp import AiohttpTransport
+def make_client(config: FetchConfig) -> aiohttp.ClientSession:
+    """The project's one HTTP client factory: an aiohttp session, keep-alive, no cookies.
 
-    limits = httpx.Limits(
-        max_connections=max(1, config.concurrency),
-        max_keepalive_connections=max(1, config.concurrency),
-        keepalive_expiry=30.0,
+    aiohttp directly: httpx on top of it cost clearly more CPU per GET (`bench/bench_check.py
+    --transports`).
+    """
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(
+        limit=max(1, config.concurrency),
+        limit_per_host=max(1, config.per_host),
+        keepalive_timeout=30.0,
     )
-    return httpx.AsyncClient(
-        transport=AiohttpTransport(limits=limits, trust_env=False),
-        timeout=httpx.Timeout(config.timeout),
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(
+            total=None,
+            connect=config.timeout,
+            sock_connect=config.timeout,
+            sock_read=config.timeout,
+        ),
         headers={"User-Agent": config.user_agent},
-        follow_redirects=False,
+        cookie_jar=aiohttp.DummyCookieJar(),
         trust_env=False,
     )

@@ -137,7 +137,10 @@ def _clock(now: Clock | dt.datetime | None) -> Clock:
 def _selected(config: Config, sources: Sequence[str | SourceConfig] | None) -> list[SourceConfig]:
     if sources is None:
         return [s for s in config.sources if s.enabled]
-    return [s if isinstance(s, SourceConfig) else config.source(s) for s in sources]
+    by_name = {s.name: s for s in config.sources}
+    return [
+        s if isinstance(s, SourceConfig) else by_name.get(s) or config.source(s) for s in sources
+    ]
 
 
 async def run_check(
