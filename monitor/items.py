@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import logging
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 import parsers
@@ -30,6 +30,7 @@ from monitor.lineage import (
     tree_similarity,
 )
 from monitor.pipeline import Clock, Tally
+from monitor.reader import PreviousTree, Reader, Reading, extract
 from monitor.sources import Item, Page, source_for
 from parsers.model import (
     Attachment,
@@ -71,7 +72,9 @@ class ItemChecker:
         store: Store,
         clock: Clock,
         tally: Tally,
+        reader: Reader | None = None,
     ) -> None:
+        self.reader = reader or Reader()
         self.source = source
         self.source_id = source_id
         self.fetcher = fetcher
@@ -175,7 +178,7 @@ class ItemChecker:
                 dataclasses.replace(state, etag=result.etag, last_modified=result.last_modified)
             )
         if state.verdict == "notice" and state.body is not None:
-            extracted = _extract(state.body, state.content_type, result.final_url)
+            extracted = extract(state.body, state.content_type, result.final_url)
             await self._notice(item, extracted)
         else:
             self.tally.unchanged += 1
@@ -184,16 +187,20 @@ class ItemChecker:
         """A new or changed body: extract, then a notice's attachments or the page itself."""
         if not result.content.strip():
             raise EmptyPageError(f"{item.url}: empty body")
-        extracted = _extract(result.content, result.content_type, result.final_url)
+        was_document = state is not None and state.tree_hash is not None
+        previous = self._previous(item.url) if was_document else None
+        reading = await self.reader.read(
+            result.content, result.content_type, result.final_url, previous
+        )
+        extracted = reading.extracted
         if not extracted.text.strip():
             raise EmptyPageError(f"{item.url}: no text in the page")
-        was_document = state is not None and state.tree_hash is not None
         if extracted.is_notice and not was_document:
             self._remember(item.url, result, verdict="notice", body=result.content)
             await self._notice(item, extracted)
             return
         try:
-            doc = parsers.parse_extracted(extracted)
+            doc = _parsed(reading)
         except parsers.SuspiciousParseError:
             if item.watched or was_document:
                 raise
@@ -204,7 +211,15 @@ class ItemChecker:
             self._remember(item.url, result, verdict="not_document")
             self.tally.notes.append(f"not a policy document: {item.url}")
             return
-        self._store(item.url, result, extracted.text, doc, watched=item.watched)
+        self._store(item.url, result, extracted.text, doc, watched=item.watched, reading=reading)
+
+    def _previous(self, url: str) -> PreviousTree | None:
+        """The latest version of this URL's document, for the reader to diff against."""
+        found = self.store.latest_tree(rendition_key(url))
+        if found is None:
+            return None
+        version_id, digest, tree_json = found
+        return PreviousTree(version_id=version_id, tree_hash=digest, tree_json=tree_json)
 
     async def _notice(self, item: Item, notice: Extracted) -> None:
         """A notice: its draft/final lives in the DOCX/PDF attachment(s)."""
@@ -223,8 +238,9 @@ class ItemChecker:
         if state is not None and (result.not_modified or state.content_hash == result.content_hash):
             self.tally.unchanged += 1
             return
-        extracted = _extract(result.content, result.content_type, result.final_url)
-        doc = parsers.parse_extracted(extracted)
+        reading = await self.reader.read(result.content, result.content_type, result.final_url)
+        extracted = reading.extracted
+        doc = _parsed(reading)
         consultation = bool(notice.title and _CONSULTATION.search(notice.title))
         doc = dataclasses.replace(
             doc,
@@ -238,7 +254,14 @@ class ItemChecker:
     # -- storing ------------------------------------------------------------------------------
 
     def _store(
-        self, url: str, result: FetchResult, text: str, doc: PolicyDocument, *, watched: bool
+        self,
+        url: str,
+        result: FetchResult,
+        text: str,
+        doc: PolicyDocument,
+        *,
+        watched: bool,
+        reading: Reading | None = None,
     ) -> None:
         """Decide and write synchronously (no await: other coroutines see a consistent store)."""
         state = self.store.url_state(url)
@@ -269,7 +292,9 @@ class ItemChecker:
             if document_id is None:
                 self._new_document(url, fetched, text, doc, digest, watched=watched)
             else:
-                self._new_version(document_id, rendition, url, fetched, text, doc, digest)
+                self._new_version(
+                    document_id, rendition, url, fetched, text, doc, digest, reading=reading
+                )
             self._remember(url, result, verdict="document", doc=doc)
 
     def _lineage(self, doc: PolicyDocument) -> int | None:
@@ -331,6 +356,8 @@ class ItemChecker:
         text: str,
         doc: PolicyDocument,
         digest: str,
+        *,
+        reading: Reading | None = None,
     ) -> None:
         rendition_id = (
             rendition.id
@@ -340,7 +367,8 @@ class ItemChecker:
             )
         )
         latest = self.store.latest_version(document_id)
-        diff = _diff(latest, doc)
+        premade = reading is not None and latest is not None and reading.diff_base == latest.id
+        diff = reading.diff if premade and reading and reading.diff else _diff(latest, doc)
         if latest is not None and (latest.tree_hash == digest or not diff.changes):
             # Another rendition of the same content, or formatting only: nothing new.
             self.store.touch_rendition(rendition_id, checked_at=fetched.fetched_at, url=url)
@@ -450,9 +478,13 @@ def _diff(latest: VersionRecord | None, doc: PolicyDocument) -> DocumentDiff:
     return diff_documents(latest.document, doc)
 
 
-def _extract(content: bytes, content_type: str, url: str) -> Extracted:
-    media_type = content_type or parsers.media_type_for(Path(urlsplit(url).path), content)
-    return parsers.extract(content, media_type, url=url)
+def _parsed(reading: Reading) -> PolicyDocument:
+    """The reading's clause tree; raises SuspiciousParseError as `parse_extracted` would."""
+    if reading.document is not None:
+        return reading.document
+    if reading.suspicious is not None:
+        raise parsers.SuspiciousParseError(reading.suspicious)
+    return parsers.parse_extracted(reading.extracted)  # a notice, or no text: parse here
 
 
 def _document_files(attachments: tuple[Attachment, ...]) -> tuple[Attachment, ...]:

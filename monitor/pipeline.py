@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from monitor.config import Config, SourceConfig
 from monitor.errors import MonitorError
 from monitor.fetch import Fetcher
+from monitor.reader import WORKER_MIN_SOURCES, Reader
 from parsers.records import AttemptOutcome, FetchAttempt, SourceRecord
 from state.store import Store
 
@@ -157,7 +158,10 @@ async def run_check(
     records = store.sync_sources([(s.name, s.kind, s.url, s.auto_approve) for s in selected])
     log = AttemptLog(store)
     try:
-        async with Fetcher(config.fetch) as fetcher:
+        async with (
+            Reader(worker=len(selected) >= WORKER_MIN_SOURCES) as reader,
+            Fetcher(config.fetch) as fetcher,
+        ):
 
             async def one(source: SourceConfig) -> SourceReport:
                 report = await check_source(
@@ -168,6 +172,7 @@ async def run_check(
                     config=config,
                     record=records[source.name],
                     log=log,
+                    reader=reader,
                 )
                 if on_progress is not None:
                     on_progress(report)
@@ -216,6 +221,7 @@ async def check_source(
     config: Config | None = None,
     record: SourceRecord | None = None,
     log: AttemptLog | None = None,
+    reader: Reader | None = None,
 ) -> SourceReport:
     """Check one source; catches everything, records one attempt, flags after N failures."""
     from monitor.items import ItemChecker
@@ -229,7 +235,13 @@ async def check_source(
     tally = Tally()
     try:
         checker = ItemChecker(
-            source, record.id, fetcher=fetcher, store=store, clock=clock, tally=tally
+            source,
+            record.id,
+            fetcher=fetcher,
+            store=store,
+            clock=clock,
+            tally=tally,
+            reader=reader,
         )
         await checker.run()
     except (MonitorError, OSError) as exc:

@@ -245,6 +245,17 @@ class DocumentsMixin(StoreBase):
         ).fetchall()
         return [(int(r[0]), int(r[1]), str(r[2])) for r in rows]
 
+    def latest_tree(self, rendition_key: str) -> tuple[int, str, str] | None:
+        """`(version_id, tree_hash, tree_json)` of the latest version of the document this
+        rendition belongs to (the tree still as JSON text), or None."""
+        row = self.db.execute(
+            "SELECT v.id, v.tree_hash, v.tree_json FROM renditions r"
+            " JOIN documents d ON d.id = r.document_id"
+            " JOIN versions v ON v.id = d.latest_version_id WHERE r.key = ?",
+            (rendition_key,),
+        ).fetchone()
+        return (int(row[0]), str(row[1]), str(row[2])) if row else None
+
     def latest_version(self, document_id: int) -> VersionRecord | None:
         """The document's newest version, or None."""
         row = self.row(

@@ -12,6 +12,7 @@ import pytest
 from monitor.config import Config, DaemonConfig, FetchConfig, SourceConfig
 from monitor.pipeline import CycleReport, run_check
 from monitor.replay import Fault, ReplayServer, serve_in_thread
+from parsers.diff import diff_documents
 from parsers.records import AttemptOutcome, ChangeSetKind
 from state.store import Store
 
@@ -161,3 +162,23 @@ def test_a_wrong_declared_charset_is_no_change(
     assert report.reports[0].outcome in (AttemptOutcome.UNCHANGED, AttemptOutcome.FAILED)
     assert store.list_change_sets() == []
     assert sum(d.version_count for d in store.list_documents()) == 1
+
+
+def test_a_cycle_read_in_the_worker_process_stores_the_same(
+    page_site: tuple[Site, ReplayServer],
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr("monitor.pipeline.WORKER_MIN_SOURCES", 1)  # parse and diff in a worker
+    one, server = page_site
+    assert check(server, store).reports[0].outcome is AttemptOutcome.BASELINE
+    one.write(_changed_copy(one.original))
+    assert check(server, store, one).reports[0].outcome is AttemptOutcome.CHANGED
+    [cs] = store.list_change_sets()
+    assert cs.kind is ChangeSetKind.CHANGED and len(cs.changes) == 1
+    assert cs.from_version_id is not None and cs.to_version_id is not None
+    before, after = store.get_version(cs.from_version_id), store.get_version(cs.to_version_id)
+    inline = diff_documents(before.document, after.document)  # what reading inline gives
+    assert [c.change for c in cs.changes] == list(inline.changes)
+    assert not [r for r in caplog.records if r.name == "monitor.reader"]  # the worker lived
