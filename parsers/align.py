@@ -32,7 +32,10 @@ def canonical(text: str | None) -> str:
     """Text for comparison: widths folded, lower case, punctuation and white space dropped."""
     if not text:
         return ""
-    return unicodedata.normalize("NFKC", text).lower().translate(_DROP)
+    dropped = text.translate(_DROP)  # full-width punctuation goes here, so usually...
+    if unicodedata.is_normalized("NFKC", dropped):  # ...what is left needs no NFKC (fast)
+        return dropped.lower()
+    return unicodedata.normalize("NFKC", dropped).lower().translate(_DROP)
 
 
 class _DropTable(dict[int, int | None]):
