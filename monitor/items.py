@@ -366,10 +366,17 @@ class ItemChecker:
                 document_id=document_id, key=rendition_key(url), url=url, source_id=self.source_id
             )
         )
-        latest = self.store.latest_version(document_id)
-        premade = reading is not None and latest is not None and reading.diff_base == latest.id
-        diff = reading.diff if premade and reading and reading.diff else _diff(latest, doc)
-        if latest is not None and (latest.tree_hash == digest or not diff.changes):
+        head = self.store.latest_head(document_id)
+        if (
+            reading is not None
+            and reading.diff is not None
+            and head
+            and reading.diff_base == head[0]
+        ):
+            diff = reading.diff  # the reader already diffed against this very version
+        else:
+            diff = _diff(self.store.latest_version(document_id), doc)
+        if head is not None and (head[1] == digest or not diff.changes):
             # Another rendition of the same content, or formatting only: nothing new.
             self.store.touch_rendition(rendition_id, checked_at=fetched.fetched_at, url=url)
             self.tally.unchanged += 1
@@ -378,7 +385,7 @@ class ItemChecker:
         note = self._flip_flop(document_id, digest, version_id, fetched.fetched_at)
         cs = self.store.add_change_set(
             document_id=document_id,
-            from_version_id=latest.id if latest else None,
+            from_version_id=head[0] if head else None,
             to_version_id=version_id,
             source_id=self.source_id,
             kind=ChangeSetKind.CHANGED,
@@ -386,7 +393,7 @@ class ItemChecker:
             detected_at=fetched.fetched_at,
             note=note,
         )
-        self._lifecycle(document_id, latest, doc, fetched.fetched_at)
+        self._lifecycle(document_id, head[2] if head else None, doc, fetched.fetched_at)
         self.tally.changed += 1
         self.tally.change_sets.append(cs)
 
@@ -424,12 +431,12 @@ class ItemChecker:
         return None
 
     def _lifecycle(
-        self, document_id: int, previous: VersionRecord | None, doc: PolicyDocument, at: dt.datetime
+        self, document_id: int, before: Status | None, doc: PolicyDocument, at: dt.datetime
     ) -> None:
-        """Status events: draft published, comment deadline, final published, corrected."""
+        """Status events: draft published, comment deadline, final published, corrected
+        (`before`: the status of the version this one follows, None for a new document)."""
         events: list[tuple[str, str | None]] = []
         published = doc.published.isoformat() if doc.published else None
-        before = previous.document.status if previous else None
         if doc.status is Status.DRAFT and before is None:
             events.append(("draft_published", published))
         if doc.comment_deadline:

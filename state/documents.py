@@ -256,6 +256,16 @@ class DocumentsMixin(StoreBase):
         ).fetchone()
         return (int(row[0]), str(row[1]), str(row[2])) if row else None
 
+    def latest_head(self, document_id: int) -> tuple[int, str, Status] | None:
+        """`(version_id, tree_hash, status)` of the document's newest version, without reading
+        its tree (the check pipeline's hot path), or None."""
+        row = self.db.execute(
+            "SELECT id, tree_hash, json_extract(tree_json, '$.status') FROM versions"
+            " WHERE document_id = ? ORDER BY seq DESC LIMIT 1",
+            (document_id,),
+        ).fetchone()
+        return (int(row[0]), str(row[1]), Status(row[2] or "unknown")) if row else None
+
     def latest_version(self, document_id: int) -> VersionRecord | None:
         """The document's newest version, or None."""
         row = self.row(

@@ -65,34 +65,42 @@ class _progress:  # noqa: N801 - a context manager used like a function
             self.bar.stop()
 
 
-def _summary(report: CycleReport) -> None:
-    from rich.console import Console
-    from rich.table import Table
+_QUIET = ("unchanged", "not_modified", "baseline")
+_ROW = "{:<24} {:<13} {:>4} {:>8} {:>9} {:>5}  {}"
+MAX_ROWS = 30  # a big cycle lists its failures first, then news, then says how many more
 
-    table = Table(title="policywatch check")
-    for column in ("source", "outcome", "new", "changed", "requests", "304", "error"):
-        table.add_column(column)
-    quiet = ("unchanged", "not_modified", "baseline")
-    many = len(report.reports) > 30  # then only the sources with news or failures get a row
-    for r in report.reports:
-        if many and r.outcome.value in quiet:
-            continue
-        table.add_row(
-            r.name,
-            r.outcome.value,
-            str(r.new_documents),
-            str(r.changed),
-            str(r.requests),
-            str(r.not_modified),
-            (r.error or "")[:80],
+
+def _summary(report: CycleReport) -> None:
+    """One row per source with news or a failure (every source when few), then the totals.
+
+    Plain text: it is read on a terminal, in a log and by scripts, and a cycle of a thousand
+    sources should not spend its time laying out a table.
+    """
+    rows = list(report.reports)
+    if len(rows) > MAX_ROWS:
+        rows = [r for r in rows if r.outcome.value not in _QUIET]
+        rows.sort(key=lambda r: (not r.failed, r.name))
+    lines = [_ROW.format("source", "outcome", "new", "changed", "requests", "304", "error")]
+    for r in rows[:MAX_ROWS]:
+        lines.append(
+            _ROW.format(
+                r.name[:24],
+                r.outcome.value,
+                r.new_documents,
+                r.changed,
+                r.requests,
+                r.not_modified,
+                (r.error or "")[:100],
+            )
         )
-    console = Console(width=max(100, Console().width))
-    console.print(table)
-    console.print(
+    if len(rows) > MAX_ROWS:
+        lines.append(f"... and {len(rows) - MAX_ROWS} more sources with news")
+    lines.append(
         f"sources checked {report.checked}, unchanged {report.unchanged}, "
         f"new documents {report.new_documents}, changed {report.changed}, "
         f"failed {report.failed}, time {report.elapsed:.2f}s"
     )
+    click.echo("\n".join(lines))
 
 
 @click.command()
