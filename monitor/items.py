@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -34,6 +35,7 @@ from monitor.reader import PreviousTree, Reader, Reading, extract
 from monitor.sources import Item, Page, source_for
 from parsers.model import (
     Attachment,
+    DocumentChange,
     DocumentDiff,
     DocumentFields,
     Extracted,
@@ -41,6 +43,7 @@ from parsers.model import (
     Status,
 )
 from parsers.records import ChangeSetKind, Fetched, RenditionRecord, StatusEvent, VersionRecord
+from parsers.summary import summarize_document_change
 from state.sources import UrlState
 from state.store import Store
 
@@ -73,8 +76,10 @@ class ItemChecker:
         clock: Clock,
         tally: Tally,
         reader: Reader | None = None,
+        approve: Callable[[int], object] | None = None,
     ) -> None:
         self.reader = reader or Reader()
+        self.approve = approve  # auto-approval, run inside the transaction storing a change set
         self.source = source
         self.source_id = source_id
         self.fetcher = fetcher
@@ -345,7 +350,7 @@ class ItemChecker:
             detected_at=now,
         )
         self.tally.new_documents += 1
-        self.tally.change_sets.append(cs)
+        self._created(cs)
 
     def _new_version(
         self,
@@ -367,6 +372,13 @@ class ItemChecker:
             )
         )
         head = self.store.latest_head(document_id)
+        if head is not None and doc.status is Status.DRAFT and head[2] in _PAST_DRAFT:
+            # A draft found after its final (first checks of a site, a re-listed notice) is
+            # history, not news: never a "final -> draft" change set.
+            self.store.touch_rendition(rendition_id, checked_at=fetched.fetched_at, url=url)
+            self.tally.unchanged += 1
+            self.tally.notes.append(f"draft after final, kept as history only: {url}")
+            return
         if (
             reading is not None
             and reading.diff is not None
@@ -395,7 +407,7 @@ class ItemChecker:
         )
         self._lifecycle(document_id, head[2] if head else None, doc, fetched.fetched_at)
         self.tally.changed += 1
-        self.tally.change_sets.append(cs)
+        self._created(cs)
 
     def _add_version(
         self,
@@ -430,6 +442,13 @@ class ItemChecker:
                 return f"flip-flop: {detail}"
         return None
 
+    def _created(self, change_set_id: int) -> None:
+        """A change set was stored (call inside its transaction): count it, and for an
+        auto-approved source approve it and queue its emails in that same transaction."""
+        self.tally.change_sets.append(change_set_id)
+        if self.approve is not None:
+            self.approve(change_set_id)
+
     def _lifecycle(
         self, document_id: int, before: Status | None, doc: PolicyDocument, at: dt.datetime
     ) -> None:
@@ -463,18 +482,29 @@ class ItemChecker:
             event = StatusEvent(document_id=rendition.document_id, event=status.value, at=now)
             if not self.store.add_status_event(event):
                 return
+            before = self.store.get_document(rendition.document_id).status
             self.store.set_document_status(rendition.document_id, status, now=now)
+            change = DocumentChange(
+                field="status",
+                old=before.value,
+                new=status.value,
+                summary=summarize_document_change("status", before.value, status.value),
+            )
             cs = self.store.add_change_set(
                 document_id=rendition.document_id,
                 from_version_id=None,
                 to_version_id=None,
                 source_id=self.source_id,
                 kind=ChangeSetKind.STATUS,
-                diff=DocumentDiff(),
+                diff=DocumentDiff(document_changes=(change,)),
                 detected_at=now,
                 note=status.value,
             )
-        self.tally.change_sets.append(cs)
+            self._created(cs)
+
+
+# Statuses a document cannot go back to draft from.
+_PAST_DRAFT = (Status.FINAL, Status.EXPIRED, Status.ABOLISHED)
 
 
 def _diff(latest: VersionRecord | None, doc: PolicyDocument) -> DocumentDiff:

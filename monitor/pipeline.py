@@ -242,6 +242,7 @@ async def check_source(
             clock=clock,
             tally=tally,
             reader=reader,
+            approve=_approver(store, record, config, clock),
         )
         await checker.run()
     except (MonitorError, OSError) as exc:
@@ -257,7 +258,6 @@ async def check_source(
     else:
         log.add(attempt)
     _flag(store, record, outcome, config)
-    _auto_approve(store, source, tally, config, clock())
     return SourceReport(
         name=source.name,
         outcome=outcome,
@@ -307,21 +307,16 @@ def _flag(
         store.set_source_flag(record.id, flagged=False)  # recovered
 
 
-def _auto_approve(
-    store: Store, source: SourceConfig, tally: Tally, config: Config | None, now: dt.datetime
-) -> None:
-    if not source.auto_approve or not tally.change_sets:
-        return
-    try:
-        from monitor.notify import approve_change_set
-    except ImportError:  # TODO(#6): monitor.notify lands with the notifications work
-        logger.warning("auto_approve: monitor.notify is not available; change sets stay pending")
-        return
-    if config is None:
-        logger.warning("auto_approve needs the config; change sets stay pending")
-        return
-    for change_set_id in tally.change_sets:
-        try:
-            approve_change_set(store, change_set_id, actor="auto", now=now, config=config)
-        except Exception:
-            logger.exception("auto-approving change set %d failed", change_set_id)
+def _approver(
+    store: Store, record: SourceRecord, config: Config | None, clock: Clock
+) -> Callable[[int], object] | None:
+    """For an auto-approved source: approve a change set (queueing its emails) inside the
+    transaction that stores it, so a crash can never leave it stored but unapproved."""
+    if not record.auto_approve or config is None:
+        return None
+    from monitor.notify import approve_change_set
+
+    def approve(change_set_id: int) -> object:
+        return approve_change_set(store, change_set_id, actor="auto", now=clock(), config=config)
+
+    return approve

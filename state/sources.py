@@ -79,15 +79,9 @@ class SourcesMixin(StoreBase):
     def sync_source(
         self, *, name: str, kind: str, url: str, auto_approve: bool = False
     ) -> SourceRecord:
-        """Insert or update the source called `name` (the config is the truth)."""
-        with self.atomic():
-            row = self.row("SELECT id FROM sources WHERE name = ?", (name,))
-            values = {"kind": kind, "url": url, "auto_approve": int(auto_approve)}
-            if row is None:
-                self.insert("sources", {"name": name, **values, "created_at": ts(utcnow())})
-            else:
-                self.update("sources", row["id"], values)
-        return self.get_source(name)
+        """Insert or update the source called `name`: kind and url come from the config;
+        `auto_approve` from the config turns the flag on, else the review UI's toggle stands."""
+        return self.sync_sources([(name, kind, url, auto_approve)])[name]
 
     def sync_sources(self, sources: list[tuple[str, str, str, bool]]) -> dict[str, SourceRecord]:
         """`sync_source` for many `(name, kind, url, auto_approve)` in one transaction."""
@@ -96,7 +90,9 @@ class SourcesMixin(StoreBase):
             created = ts(utcnow())
             for name, kind, url, auto_approve in sources:
                 row = known.get(name)
-                values = {"kind": kind, "url": url, "auto_approve": int(auto_approve)}
+                values: dict[str, Any] = {"kind": kind, "url": url}
+                if auto_approve or row is None:  # the config forces it on; else the UI decides
+                    values["auto_approve"] = int(auto_approve)
                 if row is None:
                     self.insert("sources", {"name": name, **values, "created_at": created})
                 elif any(row[k] != v for k, v in values.items()):
