@@ -122,10 +122,6 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop, signal.Signals(sig).name)
         scheduler = self.build_scheduler()
-        try:
-            self.recover_auto_approvals()
-        except Exception:  # never a reason not to start: the next restart retries
-            logger.exception("recovering auto-approvals failed")
         scheduler.start()
         logger.info(
             "daemon started: %d source(s), pid %s",
@@ -259,28 +255,6 @@ class Daemon:
                     }
                 ),
             )
-
-    def recover_auto_approvals(self) -> int:
-        """Approve change sets of auto-approve sources left pending by a crash; returns count.
-
-        The pipeline approves right after storing a change set, in a second transaction; a kill
-        between the two would otherwise leave them waiting for a reviewer nobody expects.
-        """
-        from monitor.notify import approve_change_set
-        from parsers.records import ChangeSetState
-
-        auto = {self.store.get_source(s.name).id for s in self._sources if s.auto_approve}
-        pending = self.store.list_change_sets(state=ChangeSetState.PENDING, limit=100_000)
-        count = 0
-        for change_set in reversed(pending):  # oldest first
-            if change_set.source_id in auto:
-                approve_change_set(
-                    self.store, change_set.id, actor="auto", now=utcnow(), config=self.config
-                )
-                count += 1
-        if count:
-            logger.warning("approved %d change set(s) of auto-approve sources left pending", count)
-        return count
 
     async def _send(self) -> None:
         """Deliver the outbox rows that are due (immediate ones and digests), off the loop."""
