@@ -18,20 +18,12 @@ import re
 from urllib.parse import urlsplit, urlunsplit
 
 from parsers.model import Clause, PolicyDocument
+from parsers.titles import title_key
 
 _POST_ID = re.compile(r"(?:^|/)m?post_(\d+)\.html?$")
 _POSTMETA_POST = re.compile(r"/postmeta/p/\d+/\d+/(\d+)\.json$")
 _MPOST = re.compile(r"/mpost_(\d+)")
 
-# Title wrappers (regexes over Chinese titles), applied in order.
-_WRAPPERS = (
-    re.compile(r"关于公开征求《(?P<t>.+)》(?:的)?意见的(?:通告|通知|公告|函)$"),  # consultation
-    re.compile(r"关于征求《(?P<t>.+)》(?:的)?意见的(?:通告|通知|公告|函)$"),
-    re.compile(r"关于印发《(?P<t>.+)》的(?:通知|通告)$"),  # issuing notice
-    re.compile(r"^《(?P<t>.+)》$"),
-)
-# Draft markers: （征求意见稿）, (草案), （修订草案）, （送审稿）...
-_DRAFT_MARK = re.compile(r"[（(](?:修订)?(?:征求意见稿|草案|送审稿|草稿)[)）]")
 _NOISE = re.compile(r"[\s\u3000《》“”\"'、，,。.（）()·:：]")
 
 TITLE_SIMILARITY = 0.8  # normalised titles at least this similar may be one policy
@@ -58,13 +50,7 @@ def canonical_url(url: str) -> str:
 
 def norm_title(title: str | None) -> str:
     """The policy's own name: wrappers and draft markers stripped, punctuation dropped."""
-    text = (title or "").strip()
-    for wrapper in _WRAPPERS:
-        found = wrapper.search(text)
-        if found:
-            text = found.group("t")
-    text = _DRAFT_MARK.sub("", text)
-    return _NOISE.sub("", text)
+    return title_key(title)
 
 
 def titles_match(a: str, b: str) -> bool:
