@@ -3,7 +3,7 @@
 MonitorError
  ├── ConfigError              the configuration file is missing, malformed or invalid (exit 2)
  ├── DaemonLockedError        another daemon holds the database (exit 2)
- └── FetchError               a URL could not be fetched (mapped from httpx in monitor/fetch.py)
+ └── FetchError               a URL could not be fetched (mapped from aiohttp in monitor/fetch.py)
       ├── FetchTimeoutError   connect/read timeout
       ├── FetchConnectionError  refused, reset, DNS, TLS
       ├── HTTPStatusError     the server answered an error status (4xx/5xx)
