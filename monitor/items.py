@@ -217,6 +217,21 @@ class ItemChecker:
             self.tally.notes.append(f"not a policy document: {item.url}")
             return
         self._store(item.url, result, extracted.text, doc, watched=item.watched, reading=reading)
+        if not item.watched:
+            await self._companions(extracted)
+
+    async def _companions(self, article: Extracted) -> None:
+        """An article's own DOCX/PDF attachments are parsed too: the same policy in another
+        file adds no version (lineage finds it, the diff is empty), another policy becomes its
+        own document, and a file that is no policy at all is only noted."""
+        if not self.source.attachments:
+            return
+        fields = parsers.document_fields(article.text, article.title)
+        for attachment in _document_files(article.attachments):
+            try:
+                await self._attachment(attachment, article, fields)
+            except (parsers.ParseError, FetchError) as exc:
+                self.tally.notes.append(f"attachment not read: {attachment.url}: {exc}")
 
     def _previous(self, url: str) -> PreviousTree | None:
         """The latest version of this URL's document, for the reader to diff against."""
@@ -228,6 +243,9 @@ class ItemChecker:
 
     async def _notice(self, item: Item, notice: Extracted) -> None:
         """A notice: its draft/final lives in the DOCX/PDF attachment(s)."""
+        if not self.source.attachments:
+            self.tally.notes.append(f"notice skipped, attachments are off: {item.url}")
+            return
         fields = parsers.document_fields(notice.text, notice.title)
         files = _document_files(notice.attachments)
         if not files:
