@@ -248,8 +248,19 @@ def _epilogue(console: Console, config: Config, store: Store, change_sets: list[
     console.print(f"Database:  {config.database.path}")
     console.print(f"Emails:    {config.outbox.dir}/*.eml")
     console.print(f"Config:    {cfg}")
-    console.print(f"Review UI: policywatch --config {cfg} serve")
+    console.print(f"Review UI: {_program()} --config {cfg} serve")
     console.print(f"           then open http://127.0.0.1:8000/ and log in as demo / {password}")
+
+
+def _program() -> str:
+    """How to call policywatch again: its name when on PATH, else the script's full path."""
+    import shutil
+    import sys
+
+    if shutil.which("policywatch"):
+        return "policywatch"
+    script = Path(sys.argv[0])
+    return str(script.resolve()) if script.name == "policywatch" else "policywatch"
 
 
 def _changes_table(cs: ChangeSetRecord) -> Table:
