@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import fnmatch
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -112,6 +113,7 @@ def check_url(url: str, policy: HostPolicy) -> tuple[str, int]:
     return host, port
 
 
+@functools.lru_cache(maxsize=1024)
 def _literal(host: str) -> IPAddress | None:
     try:
         return ipaddress.ip_address(host)
