@@ -9,9 +9,11 @@ import sqlite3
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -57,7 +59,9 @@ def decompress(blob: bytes | None) -> bytes:
 
 
 class StoreBase:
-    """Owns the sqlite-utils `Database` (WAL, foreign keys, busy timeout)."""
+    """Owns the SQLite connection (WAL, foreign keys, busy timeout) and its sqlite-utils
+    `Database`, which is built on first use: the check pipeline's hot path runs plain
+    statements on `conn` and does not pay for importing sqlite-utils."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -68,11 +72,21 @@ class StoreBase:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
-        self.db = Database(conn, execute_plugins=False)
+        self.conn = conn
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        """The sqlite-utils `Database` on this connection (migrations, savepoints, tests)."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn, execute_plugins=False)
+        return self._db
 
     def close(self) -> None:
         """Close the connection."""
-        self.db.close()
+        self.conn.close()
 
     def __enter__(self) -> StoreBase:
         return self
@@ -81,16 +95,17 @@ class StoreBase:
         self.close()
 
     @contextlib.contextmanager
-    def atomic(self) -> Iterator[Database]:
-        """One write transaction (`BEGIN IMMEDIATE`); nested blocks become savepoints."""
-        conn = self.db.conn
+    def atomic(self) -> Iterator[None]:
+        """One write transaction (`BEGIN IMMEDIATE`); nested blocks become sqlite-utils'
+        savepoints (`db.atomic()`)."""
+        conn = self.conn
         if conn.in_transaction:
             with self.db.atomic():
-                yield self.db
+                yield
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.db
+            yield
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -100,7 +115,7 @@ class StoreBase:
 
     def rows(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         """Run a query and return its rows as dicts (internal to state/)."""
-        cursor = self.db.execute(sql, params)
+        cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -111,14 +126,14 @@ class StoreBase:
 
     def scalar(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> Any:
         """The first column of the first row, or None."""
-        row = self.db.execute(sql, params).fetchone()
+        row = self.conn.execute(sql, params).fetchone()
         return row[0] if row else None
 
     def insert(self, table: str, values: dict[str, Any]) -> int:
         """Insert one row and return its id."""
         cols = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        cursor = self.db.execute(
+        cursor = self.conn.execute(
             f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(values.values())
         )
         assert cursor.lastrowid is not None
@@ -127,4 +142,4 @@ class StoreBase:
     def update(self, table: str, row_id: int, values: dict[str, Any]) -> None:
         """Update columns of one row by id."""
         sets = ", ".join(f"{c} = ?" for c in values)
-        self.db.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values.values(), row_id))
+        self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values.values(), row_id))

@@ -96,7 +96,7 @@ class DaemonMixin(StoreBase):
                 old = mine.heartbeat_at - holder.heartbeat_at > stale_after
                 if alive or (alive is None and not old):
                     raise LockHeldError(holder)
-            self.db.execute(
+            self.conn.execute(
                 "INSERT OR REPLACE INTO daemon_lock"
                 " (id, owner, pid, host, started_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)",
                 (mine.owner, mine.pid, mine.host, ts(mine.started_at), ts(mine.heartbeat_at)),
@@ -106,7 +106,7 @@ class DaemonMixin(StoreBase):
     def heartbeat(self, owner: str, *, now: dt.datetime) -> bool:
         """Refresh the heartbeat of the lock held by `owner`; False if it is no longer ours."""
         with self.atomic():
-            cursor = self.db.execute(
+            cursor = self.conn.execute(
                 "UPDATE daemon_lock SET heartbeat_at = ? WHERE id = 1 AND owner = ?",
                 (ts(now), owner),
             )
@@ -115,7 +115,9 @@ class DaemonMixin(StoreBase):
     def release_daemon_lock(self, owner: str) -> bool:
         """Drop the lock if `owner` holds it; True when it did."""
         with self.atomic():
-            cursor = self.db.execute("DELETE FROM daemon_lock WHERE id = 1 AND owner = ?", (owner,))
+            cursor = self.conn.execute(
+                "DELETE FROM daemon_lock WHERE id = 1 AND owner = ?", (owner,)
+            )
         return cursor.rowcount == 1
 
     def outbox_backlog(self, *, now: dt.datetime) -> OutboxBacklog:
@@ -149,12 +151,12 @@ class DaemonMixin(StoreBase):
         """
         cutoff = ts(older_than)
         with self.atomic():
-            attempts = self.db.execute(
+            attempts = self.conn.execute(
                 "DELETE FROM fetch_attempts WHERE started_at < ? AND id NOT IN"
                 " (SELECT max(id) FROM fetch_attempts GROUP BY source_id)",
                 (cutoff,),
             ).rowcount
-            bodies = self.db.execute(
+            bodies = self.conn.execute(
                 "UPDATE versions SET raw = NULL WHERE raw IS NOT NULL AND fetched_at < ?"
                 " AND EXISTS (SELECT 1 FROM versions later WHERE later.document_id ="
                 " versions.document_id AND later.seq > versions.seq)"
@@ -170,9 +172,9 @@ class DaemonMixin(StoreBase):
     def vacuum(self) -> tuple[int, int]:
         """Checkpoint the WAL and rebuild the file; returns its size in bytes before and after."""
         before = self._file_size()
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self.db.execute("VACUUM")
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.execute("VACUUM")
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return before, self._file_size()
 
     def _file_size(self) -> int:

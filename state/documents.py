@@ -239,7 +239,7 @@ class DocumentsMixin(StoreBase):
 
     def version_hashes(self, document_id: int) -> list[tuple[int, int, str]]:
         """`(id, seq, tree_hash)` of every version of a document, oldest first (no trees read)."""
-        rows = self.db.execute(
+        rows = self.conn.execute(
             "SELECT id, seq, tree_hash FROM versions WHERE document_id = ? ORDER BY seq",
             (document_id,),
         ).fetchall()
@@ -248,7 +248,7 @@ class DocumentsMixin(StoreBase):
     def latest_tree(self, rendition_key: str) -> tuple[int, str, str] | None:
         """`(version_id, tree_hash, tree_json)` of the latest version of the document this
         rendition belongs to (the tree still as JSON text), or None."""
-        row = self.db.execute(
+        row = self.conn.execute(
             "SELECT v.id, v.tree_hash, v.tree_json FROM renditions r"
             " JOIN documents d ON d.id = r.document_id"
             " JOIN versions v ON v.id = d.latest_version_id WHERE r.key = ?",
@@ -259,7 +259,7 @@ class DocumentsMixin(StoreBase):
     def latest_head(self, document_id: int) -> tuple[int, str, Status] | None:
         """`(version_id, tree_hash, status)` of the document's newest version, without reading
         its tree (the check pipeline's hot path), or None."""
-        row = self.db.execute(
+        row = self.conn.execute(
             "SELECT id, tree_hash, json_extract(tree_json, '$.status') FROM versions"
             " WHERE document_id = ? ORDER BY seq DESC LIMIT 1",
             (document_id,),
@@ -277,7 +277,7 @@ class DocumentsMixin(StoreBase):
 
     def add_status_event(self, event: StatusEvent) -> bool:
         """Record a lifecycle event once (same document, event and detail); True if new."""
-        cursor = self.db.execute(
+        cursor = self.conn.execute(
             "INSERT OR IGNORE INTO status_events (document_id, event, at, detail) VALUES (?, ?, ?, ?)",
             (event.document_id, event.event, ts(event.at), event.detail or ""),
         )

@@ -8,7 +8,9 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-migrations = Migrations("policywatch")
+from state.schema import MIGRATION_SET
+
+migrations = Migrations(MIGRATION_SET)
 
 _INITIAL = """
 CREATE TABLE sources (

@@ -49,7 +49,7 @@ class OutboxMixin(StoreBase):
 
     def queue_outbox(self, item: OutboxItem) -> int | None:
         """Queue a row; None when this change set × subscriber × channel is already queued."""
-        cursor = self.db.execute(
+        cursor = self.conn.execute(
             "INSERT OR IGNORE INTO outbox (change_set_id, subscriber_id, channel, cadence,"
             " state, message_id, due_at, attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
             (
@@ -81,7 +81,7 @@ class OutboxMixin(StoreBase):
         """Claim the due rows in one committed transaction (claimed_at = now, attempts + 1)."""
         with self.atomic():
             due = self.due_outbox(now=now, lease=lease, limit=limit)
-            self.db.conn.executemany(
+            self.conn.executemany(
                 "UPDATE outbox SET state = 'claimed', claimed_at = ?, attempts = attempts + 1"
                 " WHERE id = ?",
                 [(ts(now), item.id) for item in due],
@@ -102,7 +102,7 @@ class OutboxMixin(StoreBase):
     def confirm_sent(self, ids: Sequence[int], *, now: dt.datetime) -> int:
         """Mark claimed rows sent (after the server's 250), committed at once; returns count."""
         with self.atomic():
-            cursor = self.db.conn.executemany(
+            cursor = self.conn.executemany(
                 "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL"
                 " WHERE id = ? AND state = 'claimed'",
                 [(ts(now), i) for i in ids],

@@ -138,7 +138,7 @@ class PeopleMixin(StoreBase):
         """Delete a subscriber, their subscriptions and outbox rows."""
         with self.atomic():
             self.get_subscriber(subscriber_id)
-            self.db.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
+            self.conn.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
 
     def secret(self, name: str) -> str:
         """A random secret kept in the database (created on first use)."""
@@ -147,5 +147,5 @@ class PeopleMixin(StoreBase):
             value = self.scalar("SELECT value FROM kv WHERE key = ?", (key,))
             if value is None:
                 value = secrets.token_hex(32)
-                self.db.execute("INSERT INTO kv (key, value) VALUES (?, ?)", (key, value))
+                self.conn.execute("INSERT INTO kv (key, value) VALUES (?, ?)", (key, value))
         return str(value)

@@ -148,7 +148,7 @@ class SourcesMixin(StoreBase):
         if not attempts:
             return
         with self.atomic():
-            self.db.conn.executemany(
+            self.conn.executemany(
                 "INSERT INTO fetch_attempts (source_id, url, started_at, finished_at, outcome,"
                 " http_status, error, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -222,7 +222,7 @@ class SourcesMixin(StoreBase):
     def prune_attempts(self, *, older_than: dt.datetime) -> int:
         """Delete attempts older than `older_than`; returns how many."""
         with self.atomic():
-            cursor = self.db.execute(
+            cursor = self.conn.execute(
                 "DELETE FROM fetch_attempts WHERE started_at < ?", (ts(older_than),)
             )
         return int(cursor.rowcount)
@@ -251,7 +251,7 @@ class SourcesMixin(StoreBase):
         }
         if state.body is not None:
             data["body"] = base64.b64encode(compress(state.body)).decode("ascii")
-        self.db.execute(
+        self.conn.execute(
             "INSERT INTO kv (key, value) VALUES (?, ?)"
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (_URL_PREFIX + state.url, dumps(data)),

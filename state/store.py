@@ -6,15 +6,16 @@ daemon), all sharing the connection and `atomic()` of `StoreBase`.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from state.base import StoreBase
 from state.changes import ChangesMixin
 from state.daemon import DaemonMixin
 from state.documents import DocumentsMixin
-from state.migrations import apply
 from state.outbox import OutboxMixin
 from state.people import PeopleMixin
+from state.schema import MIGRATION_SET, MIGRATIONS
 from state.sources import SourcesMixin
 from state.users import UsersMixin
 
@@ -25,8 +26,21 @@ class Store(
     """policywatch's SQLite database."""
 
     def migrate(self) -> list[str]:
-        """Apply pending migrations; returns their names."""
+        """Apply pending migrations; returns their names (a quick read when up to date)."""
+        if self._up_to_date():
+            return []
+        from state.migrations import apply
+
         return apply(self.db)
+
+    def _up_to_date(self) -> bool:
+        try:
+            rows = self.conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)
+            ).fetchall()
+        except sqlite3.OperationalError:  # no migrations table yet: a new database
+            return False
+        return set(MIGRATIONS) <= {row[0] for row in rows}
 
     def integrity_check(self) -> str:
         """`PRAGMA integrity_check`: 'ok' when the file is sound."""

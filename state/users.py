@@ -93,4 +93,4 @@ class UsersMixin(StoreBase):
 
     def delete_subscription(self, subscription_id: int) -> None:
         """Remove one subscription (the subscriber stays)."""
-        self.db.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
+        self.conn.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))

@@ -59,3 +59,11 @@ def test_outbox_unique_per_change_set_subscriber_channel(store) -> None:
             "INSERT INTO outbox (change_set_id, subscriber_id, message_id, due_at, created_at)"
             " VALUES (999, 999, 'x', 'now', 'now')"
         )
+
+
+def test_the_known_migration_names_are_the_registered_ones() -> None:
+    from state.migrations import migrations
+    from state.schema import MIGRATION_SET, MIGRATIONS
+
+    assert migrations.name == MIGRATION_SET
+    assert tuple(m.name for m in migrations._migrations) == MIGRATIONS

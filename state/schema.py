@@ -1,0 +1,10 @@
+"""The names of the schema's migrations, without importing sqlite-utils.
+
+`Store.migrate()` compares them with `_sqlite_migrations` and only loads `state.migrations`
+(and sqlite-utils) when one is missing. A test keeps this list equal to the registered ones.
+"""
+
+from __future__ import annotations
+
+MIGRATION_SET = "policywatch"
+MIGRATIONS = ("m001_initial",)
