@@ -8,25 +8,33 @@
 
 Errors are `parsers.errors.ParseError` subclasses; a parse that finds no clauses, or far fewer
 than the numbered lines suggest, raises `SuspiciousParseError` (never an empty tree).
+
+The functions load on first use (`parsers.api`): a process that only passes records around
+(the check pipeline's main process, the web UI) does not import lxml, python-docx or pypdf.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from parsers.clauses import structure
 from parsers.errors import (
     ExtractionError,
     ParseError,
     SuspiciousParseError,
     UnsupportedMediaTypeError,
 )
-from parsers.extract import DOCX, HTML, JSON, PDF, TEXT, extract
-from parsers.fields import document_fields as _document_fields
-from parsers.model import DocumentFields, Extracted, PolicyDocument
-from parsers.text import normalise
+from parsers.version import PARSER_VERSION
 
-PARSER_VERSION = "1"
+if TYPE_CHECKING:
+    from parsers.api import (
+        document_fields,
+        extract,
+        media_type_for,
+        parse,
+        parse_extracted,
+        parse_path,
+        parse_text,
+    )
 
 __all__ = [
     "PARSER_VERSION",
@@ -43,80 +51,19 @@ __all__ = [
     "parse_text",
 ]
 
-_SUFFIXES = {
-    ".txt": TEXT,
-    ".text": TEXT,
-    ".html": HTML,
-    ".htm": HTML,
-    ".shtml": HTML,
-    ".json": JSON,
-    ".docx": DOCX,
-    ".pdf": PDF,
+_LAZY = frozenset(__all__) - {
+    "PARSER_VERSION",
+    "ExtractionError",
+    "ParseError",
+    "SuspiciousParseError",
+    "UnsupportedMediaTypeError",
 }
 
 
-def document_fields(text: str, title: str | None = None) -> DocumentFields:
-    """Status, 文号, issuer, published, comment deadline, effective period from text alone."""
-    return _document_fields(normalise(text), title)
+def __getattr__(name: str) -> Any:
+    """Load `parsers.api` when one of its functions is first asked for."""
+    if name in _LAZY:
+        from parsers import api
 
-
-def parse_text(text: str, *, title: str | None = None) -> PolicyDocument:
-    """The clause tree of plain text (normalised first)."""
-    return parse_extracted(Extracted(title=title, text=normalise(text)))
-
-
-def parse(
-    data: bytes, media_type: str, *, charset: str | None = None, url: str | None = None
-) -> PolicyDocument:
-    """Extract one rendition and read its clause tree and document fields."""
-    return parse_extracted(extract(data, media_type, charset=charset, url=url))
-
-
-def parse_extracted(extracted: Extracted) -> PolicyDocument:
-    """The clause tree and fields of already extracted text."""
-    found = structure(extracted.text)
-    if not found.clauses:
-        raise SuspiciousParseError("no numbered clauses found: empty or unrecognised document")
-    accepted = sum(len(c.walk()) for c in found.clauses)
-    if found.candidates >= 8 and accepted * 3 < found.candidates:
-        raise SuspiciousParseError(
-            f"only {accepted} of {found.candidates} numbered lines form a clause tree"
-        )
-    fields = _document_fields(extracted.text, extracted.title, first_clause=found.first_offset)
-    return PolicyDocument(
-        title=fields.title,
-        status=fields.status,
-        doc_number=fields.doc_number or extracted.doc_number,
-        issuer=extracted.issuer or fields.issuer,
-        published=extracted.published or fields.published,
-        comment_deadline=fields.comment_deadline,
-        effective=fields.effective,
-        preamble=found.preamble,
-        closing=found.closing,
-        clauses=found.clauses,
-        parser_version=PARSER_VERSION,
-    )
-
-
-def media_type_for(path: Path, data: bytes) -> str:
-    """Media type from the file suffix, else from the first bytes."""
-    by_suffix = _SUFFIXES.get(path.suffix.lower())
-    if by_suffix:
-        return by_suffix
-    head = data[:512].lstrip()
-    if head.startswith(b"%PDF"):
-        return PDF
-    if head.startswith(b"PK"):
-        return DOCX
-    if head[:1] in (b"{", b"["):
-        return JSON
-    if b"<html" in head.lower() or b"<!doctype html" in head.lower():
-        return HTML
-    return TEXT
-
-
-def parse_path(path: str | Path) -> PolicyDocument:
-    """Parse a file; the media type comes from its suffix (or its bytes)."""
-    path = Path(path)
-    data = path.read_bytes()
-    return parse(data, media_type_for(path, data))
+        return getattr(api, name)
+    raise AttributeError(f"module 'parsers' has no attribute {name!r}")

@@ -100,12 +100,16 @@ class _Fields:
     dates_changed: tuple[tuple[str | None, str | None], ...]
 
 
+_NO_FIELDS = _Fields(amounts=(), units_added=(), units_removed=(), dates_changed=())
+
+
 def _paired(alignment: Alignment, o: Node, n: Node) -> ClauseChange | None:
     old, new = o.clause, n.clause
     ops: tuple[tuple[int, str], ...] = ()
+    fields = _NO_FIELDS  # same words and units: no figure, unit or date can differ
     if o.content != n.content or _units_key(old) != _units_key(new):
         ops = redline(display_text(old), display_text(new))
-    fields = _fields(old, new, ops)
+        fields = _fields(old, new, ops)
     kinds: list[ChangeKind] = []
     if o.content != n.content and changed(ops) or fields.units_added or fields.units_removed:
         kinds.append(ChangeKind.MODIFIED)
@@ -116,7 +120,7 @@ def _paired(alignment: Alignment, o: Node, n: Node) -> ClauseChange | None:
     if not kinds:
         return None
     if ChangeKind.MODIFIED not in kinds:
-        ops, fields = (), _Fields(amounts=(), units_added=(), units_removed=(), dates_changed=())
+        ops, fields = (), _NO_FIELDS
     return _change(alignment, tuple(kinds), o, n, ops, fields)
 
 
@@ -131,13 +135,11 @@ def _renumbered(old: Clause, new: Clause) -> bool:
 
 
 def _removed(alignment: Alignment, o: Node) -> ClauseChange:
-    empty = _Fields(amounts=(), units_added=(), units_removed=(), dates_changed=())
-    return _change(alignment, (ChangeKind.REMOVED,), o, None, (), empty)
+    return _change(alignment, (ChangeKind.REMOVED,), o, None, (), _NO_FIELDS)
 
 
 def _added(alignment: Alignment, n: Node) -> ClauseChange:
-    empty = _Fields(amounts=(), units_added=(), units_removed=(), dates_changed=())
-    return _change(alignment, (ChangeKind.ADDED,), None, n, (), empty)
+    return _change(alignment, (ChangeKind.ADDED,), None, n, (), _NO_FIELDS)
 
 
 def _change(

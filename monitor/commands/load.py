@@ -48,7 +48,7 @@ def load_document(source: str) -> PolicyDocument:
     file does not exist)."""
     from parsers import media_type_for, parse, parse_path
     from parsers.errors import ParseError
-    from parsers.extract import media_type_of
+    from parsers.extraction import media_type_of
 
     try:
         if is_url(source):
