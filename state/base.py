@@ -74,10 +74,11 @@ class StoreBase:
         conn.execute("PRAGMA synchronous = NORMAL")
         self.conn = conn
         self._db: Database | None = None
+        self._savepoints = 0
 
     @property
     def db(self) -> Database:
-        """The sqlite-utils `Database` on this connection (migrations, savepoints, tests)."""
+        """The sqlite-utils `Database` on this connection (migrations, tests)."""
         if self._db is None:
             from sqlite_utils import Database
 
@@ -96,12 +97,23 @@ class StoreBase:
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[None]:
-        """One write transaction (`BEGIN IMMEDIATE`); nested blocks become sqlite-utils'
-        savepoints (`db.atomic()`)."""
+        """One write transaction (`BEGIN IMMEDIATE`: the write lock is taken up front, so two
+        writers queue on the busy timeout instead of failing half-way); a nested block is a
+        savepoint that rolls back alone (sqlite-utils' `db.atomic()` semantics)."""
         conn = self.conn
         if conn.in_transaction:
-            with self.db.atomic():
+            self._savepoints += 1
+            name = f"pw_{self._savepoints}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
                 yield
+            except BaseException:
+                if conn.in_transaction:  # a failed COMMIT or RAISE may have ended it already
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            else:
+                conn.execute(f"RELEASE SAVEPOINT {name}")
             return
         conn.execute("BEGIN IMMEDIATE")
         try:

@@ -253,3 +253,12 @@ def test_documents_are_listed_by_the_policy_title_not_the_notice(store: Store) -
         parser_version="t",
     )
     assert store.get_document(doc_id).title == "深圳市关于促进专精特新企业高质量发展的若干措施"
+
+
+def test_a_nested_block_rolls_back_alone(store: Store) -> None:
+    with store.atomic():
+        kept = store.add_document(title="a", norm_title="a", status=Status.DRAFT, url=None, now=NOW)
+        with pytest.raises(RuntimeError), store.atomic():
+            store.add_document(title="b", norm_title="b", status=Status.DRAFT, url=None, now=NOW)
+            raise RuntimeError("inner")
+    assert [d.id for d in store.list_documents()] == [kept]
