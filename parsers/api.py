@@ -16,31 +16,14 @@ from pathlib import Path
 
 from parsers.clauses import structure
 from parsers.errors import (
-    ExtractionError,
-    ParseError,
     SuspiciousParseError,
-    UnsupportedMediaTypeError,
 )
-from parsers.extraction import DOCX, HTML, JSON, PDF, TEXT, extract
+from parsers.extraction import DOCX, HTML, JSON, PDF, TEXT
+from parsers.extraction import extract as extract  # re-exported by the package
 from parsers.fields import document_fields as _document_fields
 from parsers.model import DocumentFields, Extracted, PolicyDocument
 from parsers.text import normalise
 from parsers.version import PARSER_VERSION
-
-__all__ = [
-    "PARSER_VERSION",
-    "ExtractionError",
-    "ParseError",
-    "SuspiciousParseError",
-    "UnsupportedMediaTypeError",
-    "document_fields",
-    "extract",
-    "media_type_for",
-    "parse",
-    "parse_extracted",
-    "parse_path",
-    "parse_text",
-]
 
 _SUFFIXES = {
     ".txt": TEXT,

@@ -14,27 +14,12 @@ import io
 from email.message import EmailMessage
 from pathlib import Path
 
-import pytest
 from rich.console import Console
 
 from monitor.demo import run_demo
+from tests.browser import CHROMIUM, LAUNCH_ARGS, SCREENSHOTS, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).parents[2] / "tests" / "artifacts" / "screenshots"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (run `make browser`)"
-)
+pytestmark = needs_chromium
 
 
 def _change_email(folder: Path) -> EmailMessage:

@@ -21,27 +21,14 @@ from monitor.config import Config
 from monitor.web import create_app
 from parsers.records import ChangeSetState, OutboxState
 from state.store import Store, open_store
+from tests.browser import CHROMIUM, LAUNCH_ARGS, SCREENSHOTS, needs_chromium
 from tests.web.conftest import NOW, PASSWORDS, Seeded
 
 if TYPE_CHECKING:
     from playwright.sync_api import FloatRect, Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).parents[2] / "tests" / "artifacts" / "screenshots"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (run `make browser`)"
-)
+pytestmark = needs_chromium
 
 
 class _Server(uvicorn.Server):
