@@ -1,0 +1,346 @@
+"""Storing what a check found: versions, change sets, lineage and lifecycle events.
+
+`VersionWriter.store_version` decides, in one transaction, whether a parsed rendition is a new
+document, a new version of a known one (with its change set, auto-approved inside the same
+transaction for auto-approve sources), another rendition of the latest version, or history (a
+draft found after its final). `remember` keeps each URL's validators and hashes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import parsers
+from monitor.errors import MonitorError
+from monitor.fetch import FetchResult
+from monitor.lineage import (
+    TREE_SIMILARITY,
+    clause_count,
+    norm_title,
+    rendition_key,
+    titles_match,
+    tree_hash,
+    tree_similarity,
+)
+from monitor.pipeline import Clock, Tally
+from monitor.reader import Reading
+from monitor.sources import Item
+from parsers.model import (
+    DocumentChange,
+    DocumentDiff,
+    PolicyDocument,
+    Status,
+)
+from parsers.records import ChangeSetKind, Fetched, RenditionRecord, StatusEvent, VersionRecord
+from parsers.summary import summarize_document_change
+from state.sources import UrlState
+from state.store import Store
+
+FLIP_FLOP_WINDOW = 5  # versions looked back at for "content returned to an older version"
+
+
+class CollapseError(MonitorError):
+    """The clause tree shrank to under half of what this URL showed last time."""
+
+
+def remember(
+    store: Store,
+    url: str,
+    result: FetchResult,
+    *,
+    verdict: str,
+    body: bytes | None = None,
+    doc: PolicyDocument | None = None,
+) -> None:
+    """Remember what `url` served (validators, hashes, clause count; the body of lists and
+    notices) for the next conditional GET and change check."""
+    store.set_url_state(
+        UrlState(
+            url=url,
+            verdict=verdict,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            content_hash=result.content_hash,
+            tree_hash=tree_hash(doc) if doc is not None else None,
+            clauses=clause_count(doc) if doc is not None else 0,
+            content_type=result.content_type,
+            body=body,
+        )
+    )
+
+
+class VersionWriter:
+    """Writes the versions and change sets of one source's check (synchronously: no await
+    between deciding and writing, so other coroutines always see a consistent store)."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        source_id: int,
+        clock: Clock,
+        tally: Tally,
+        approve: Callable[[int], object] | None = None,
+    ) -> None:
+        self.store = store
+        self.source_id = source_id
+        self.clock = clock
+        self.tally = tally
+        self.approve = approve  # auto-approval, run inside the transaction storing a change set
+
+    def store_version(
+        self,
+        url: str,
+        result: FetchResult,
+        text: str,
+        doc: PolicyDocument,
+        *,
+        watched: bool,
+        reading: Reading | None = None,
+    ) -> None:
+        """Decide and write synchronously (no await: other coroutines see a consistent store)."""
+        state = self.store.url_state(url)
+        digest = tree_hash(doc)
+        if state is not None and state.tree_hash == digest:
+            remember(self.store, url, result, verdict="document", doc=doc)
+            self.tally.unchanged += 1
+            return
+        if state is not None and state.clauses and clause_count(doc) * 2 < state.clauses:
+            raise CollapseError(
+                f"{url}: {clause_count(doc)} clauses, was {state.clauses}: parse collapsed"
+            )
+        fetched = Fetched(
+            url=result.final_url,
+            fetched_at=self.clock(),
+            http_status=result.status,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            media_type=result.content_type or "application/octet-stream",
+            content=result.content,
+            content_hash=result.content_hash,
+        )
+        with self.store.atomic():
+            rendition = self.store.get_rendition(rendition_key(url))
+            document_id = rendition.document_id if rendition else None
+            if document_id is None and not watched:  # a watched page is its own document
+                document_id = self._lineage(doc)
+            if document_id is None:
+                self._new_document(url, fetched, text, doc, digest, watched=watched)
+            else:
+                self._new_version(
+                    document_id, rendition, url, fetched, text, doc, digest, reading=reading
+                )
+            remember(self.store, url, result, verdict="document", doc=doc)
+
+    def _lineage(self, doc: PolicyDocument) -> int | None:
+        """The known document this one is a version of (title + clause similarity), or None."""
+        norm = norm_title(doc.title)
+        candidates = self.store.documents_by_norm_title(norm) if norm else []
+        if not candidates and norm:
+            candidates = [
+                d for d in self.store.list_documents() if titles_match(norm, d.norm_title)
+            ]
+        for candidate in candidates:
+            latest = self.store.latest_version(candidate.id)
+            if latest is not None and tree_similarity(latest.document, doc) >= TREE_SIMILARITY:
+                return candidate.id
+        return None
+
+    def _new_document(
+        self,
+        url: str,
+        fetched: Fetched,
+        text: str,
+        doc: PolicyDocument,
+        digest: str,
+        *,
+        watched: bool,
+    ) -> None:
+        now = fetched.fetched_at
+        title = doc.title or url
+        document_id = self.store.add_document(
+            title=title, norm_title=norm_title(title), status=doc.status, url=url, now=now
+        )
+        rendition_id = self.store.add_rendition(
+            document_id=document_id, key=rendition_key(url), url=url, source_id=self.source_id
+        )
+        version_id = self._add_version(document_id, rendition_id, fetched, text, doc, digest)
+        self._lifecycle(document_id, None, doc, now)
+        if watched:  # the first sight of a watched page is a baseline, not a change
+            self.tally.baselines += 1
+            return
+        # A new document's change set carries no clause changes: the whole text is the news.
+        cs = self.store.add_change_set(
+            document_id=document_id,
+            from_version_id=None,
+            to_version_id=version_id,
+            source_id=self.source_id,
+            kind=ChangeSetKind.NEW_DOCUMENT,
+            diff=DocumentDiff(),
+            detected_at=now,
+        )
+        self.tally.new_documents += 1
+        self._created(cs)
+
+    def _new_version(
+        self,
+        document_id: int,
+        rendition: RenditionRecord | None,
+        url: str,
+        fetched: Fetched,
+        text: str,
+        doc: PolicyDocument,
+        digest: str,
+        *,
+        reading: Reading | None = None,
+    ) -> None:
+        rendition_id = (
+            rendition.id
+            if rendition
+            else self.store.add_rendition(
+                document_id=document_id, key=rendition_key(url), url=url, source_id=self.source_id
+            )
+        )
+        head = self.store.latest_head(document_id)
+        if head is not None and doc.status is Status.DRAFT and head[2] in _PAST_DRAFT:
+            # A draft found after its final (first checks of a site, a re-listed notice) is
+            # history, not news: never a "final -> draft" change set.
+            self.store.touch_rendition(rendition_id, checked_at=fetched.fetched_at, url=url)
+            self.tally.unchanged += 1
+            self.tally.notes.append(f"draft after final, kept as history only: {url}")
+            return
+        if (
+            reading is not None
+            and reading.diff is not None
+            and head
+            and reading.diff_base == head[0]
+        ):
+            diff = reading.diff  # the reader already diffed against this very version
+        else:
+            diff = _diff(self.store.latest_version(document_id), doc)
+        if head is not None and (head[1] == digest or not diff.changes):
+            # Another rendition of the same content, or formatting only: nothing new.
+            self.store.touch_rendition(rendition_id, checked_at=fetched.fetched_at, url=url)
+            self.tally.unchanged += 1
+            return
+        version_id = self._add_version(document_id, rendition_id, fetched, text, doc, digest)
+        note = self._flip_flop(document_id, digest, version_id, fetched.fetched_at)
+        cs = self.store.add_change_set(
+            document_id=document_id,
+            from_version_id=head[0] if head else None,
+            to_version_id=version_id,
+            source_id=self.source_id,
+            kind=ChangeSetKind.CHANGED,
+            diff=diff,
+            detected_at=fetched.fetched_at,
+            note=note,
+        )
+        self._lifecycle(document_id, head[2] if head else None, doc, fetched.fetched_at)
+        self.tally.changed += 1
+        self._created(cs)
+
+    def _add_version(
+        self,
+        document_id: int,
+        rendition_id: int,
+        fetched: Fetched,
+        text: str,
+        doc: PolicyDocument,
+        digest: str,
+    ) -> int:
+        return self.store.add_version(
+            document_id=document_id,
+            rendition_id=rendition_id,
+            fetched=fetched,
+            text=text,
+            document=doc,
+            tree_hash=digest,
+            parser_version=parsers.PARSER_VERSION,
+        )
+
+    def _flip_flop(
+        self, document_id: int, digest: str, version_id: int, at: dt.datetime
+    ) -> str | None:
+        """A→B→A: the new tree equals an older (not the latest) version's tree."""
+        earlier = [v for v in self.store.version_hashes(document_id) if v[0] != version_id]
+        for _id, seq, old_hash in earlier[-FLIP_FLOP_WINDOW:-1]:
+            if old_hash == digest:
+                detail = f"content returned to version {seq}"
+                self.store.add_status_event(
+                    StatusEvent(document_id=document_id, event="flip_flop", at=at, detail=detail)
+                )
+                return f"flip-flop: {detail}"
+        return None
+
+    def _created(self, change_set_id: int) -> None:
+        """A change set was stored (call inside its transaction): count it, and for an
+        auto-approved source approve it and queue its emails in that same transaction."""
+        self.tally.change_sets.append(change_set_id)
+        if self.approve is not None:
+            self.approve(change_set_id)
+
+    def _lifecycle(
+        self, document_id: int, before: Status | None, doc: PolicyDocument, at: dt.datetime
+    ) -> None:
+        """Status events: draft published, comment deadline, final published, corrected
+        (`before`: the status of the version this one follows, None for a new document)."""
+        events: list[tuple[str, str | None]] = []
+        published = doc.published.isoformat() if doc.published else None
+        if doc.status is Status.DRAFT and before is None:
+            events.append(("draft_published", published))
+        if doc.comment_deadline:
+            events.append(("comment_deadline", doc.comment_deadline.isoformat()))
+        if doc.status is Status.FINAL and before in (None, Status.DRAFT, Status.UNKNOWN):
+            events.append(("final_published", published))
+        elif doc.status is Status.FINAL and before is Status.FINAL:
+            events.append(("corrected", at.date().isoformat()))
+        for event, detail in events:
+            self.store.add_status_event(
+                StatusEvent(document_id=document_id, event=event, at=at, detail=detail)
+            )
+
+    def flags(self, item: Item) -> None:
+        """gkmlpt `is_expired` / `is_abolished`: a status event and a STATUS change set, once."""
+        if not (item.expired or item.abolished):
+            return
+        rendition = self.store.get_rendition(rendition_key(item.url))
+        if rendition is None:
+            return
+        status = Status.ABOLISHED if item.abolished else Status.EXPIRED
+        now = self.clock()
+        with self.store.atomic():
+            event = StatusEvent(document_id=rendition.document_id, event=status.value, at=now)
+            if not self.store.add_status_event(event):
+                return
+            before = self.store.get_document(rendition.document_id).status
+            self.store.set_document_status(rendition.document_id, status, now=now)
+            change = DocumentChange(
+                field="status",
+                old=before.value,
+                new=status.value,
+                summary=summarize_document_change("status", before.value, status.value),
+            )
+            cs = self.store.add_change_set(
+                document_id=rendition.document_id,
+                from_version_id=None,
+                to_version_id=None,
+                source_id=self.source_id,
+                kind=ChangeSetKind.STATUS,
+                diff=DocumentDiff(document_changes=(change,)),
+                detected_at=now,
+                note=status.value,
+            )
+            self._created(cs)
+
+
+# Statuses a document cannot go back to draft from.
+_PAST_DRAFT = (Status.FINAL, Status.EXPIRED, Status.ABOLISHED)
+
+
+def _diff(latest: VersionRecord | None, doc: PolicyDocument) -> DocumentDiff:
+    if latest is None:
+        return DocumentDiff()
+    from parsers.diff import diff_documents
+
+    return diff_documents(latest.document, doc)
