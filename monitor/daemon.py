@@ -280,7 +280,7 @@ class Daemon:
 
 def _send_due(config: Config) -> Any:
     """One send run on its own connection (SMTP blocks; the loop keeps checking meanwhile)."""
-    from monitor.notify import send_due
+    from monitor.sending import send_due
     from state.store import open_store
 
     store = open_store(config.database.path, migrate=False)

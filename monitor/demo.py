@@ -217,7 +217,7 @@ def _narrate(
 
 
 def _send(console: Console, config: Config, store: Store, now: dt.datetime) -> int:
-    from monitor.notify import send_due
+    from monitor.sending import send_due
 
     console.rule("Sending")
     immediate = send_due(config, store, now=now)

@@ -148,7 +148,7 @@ def import_(app: AppContext, file: Path) -> None:
 @click.pass_obj
 def send(app: AppContext, dry_run: bool) -> None:
     """Deliver the due outbox emails (SMTP, or .eml files without [smtp])."""
-    from monitor.notify import send_due
+    from monitor.sending import send_due
 
     with closing(app.store()) as store:
         report = send_due(app.config, store, now=_now(), dry_run=dry_run)

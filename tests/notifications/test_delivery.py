@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor import notify
+from monitor import notify, sending
 from monitor.config import Config
 from parsers.records import Cadence, OutboxState, Subscriber, Subscription
 from state.store import Store
@@ -37,17 +37,17 @@ def test_acceptance_each_expected_message_once(
 ) -> None:
     queued = notify.approve_change_set(store, three, actor="审核员", now=NOW, config=config)
     assert queued == 3
-    report = notify.send_due(config, store, now=NOW)
+    report = sending.send_due(config, store, now=NOW)
     assert report.emails == 2  # the digest waits for 09:00 tomorrow (Asia/Shanghai)
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [
         "all@client.cn",
         "finance@client.cn",
     ]
-    assert notify.send_due(config, store, now=NOW).emails == 0
+    assert sending.send_due(config, store, now=NOW).emails == 0
     digest_time = dt.datetime(2022, 12, 31, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai
-    assert notify.send_due(config, store, now=digest_time - dt.timedelta(seconds=1)).emails == 0
-    assert notify.send_due(config, store, now=digest_time).emails == 1
-    assert notify.send_due(config, store, now=digest_time + dt.timedelta(days=2)).emails == 0
+    assert sending.send_due(config, store, now=digest_time - dt.timedelta(seconds=1)).emails == 0
+    assert sending.send_due(config, store, now=digest_time).emails == 1
+    assert sending.send_due(config, store, now=digest_time + dt.timedelta(days=2)).emails == 0
     assert len(smtp_server.messages) == 3
     assert len({m.msg["Message-ID"] for m in smtp_server.messages}) == 3
     assert store.outbox_counts()[OutboxState.SENT] == 3
@@ -57,7 +57,7 @@ def test_message_content_headers_and_parts(
     store: Store, config: Config, smtp_server: SMTPServer, three: int
 ) -> None:
     notify.approve_change_set(store, three, actor="审核员", now=NOW, config=config)
-    notify.send_due(config, store, now=NOW)
+    sending.send_due(config, store, now=NOW)
     by_rcpt = {m.rcpt_tos[0]: m for m in smtp_server.messages}
     received = by_rcpt["all@client.cn"]
     assert received.mail_from == "alerts@policywatch.test"
@@ -95,13 +95,13 @@ def test_451_then_250_is_retried_with_backoff(
     cs = draft_to_final(store)
     notify.approve_change_set(store, cs, actor="a", now=NOW, config=config)
     smtp_server.handler.data_answers.append("451 4.3.0 Try again later")
-    first = notify.send_due(config, store, now=NOW)
+    first = sending.send_due(config, store, now=NOW)
     assert (first.emails, first.retried) == (0, 1)
     (row,) = store.list_outbox()
     assert row.state is OutboxState.PENDING and row.last_error == "451 4.3.0 Try again later"
     assert row.due_at == NOW + config.notifications.retry_backoff
-    assert notify.send_due(config, store, now=NOW + dt.timedelta(seconds=30)).due == 0
-    second = notify.send_due(config, store, now=row.due_at)
+    assert sending.send_due(config, store, now=NOW + dt.timedelta(seconds=30)).due == 0
+    second = sending.send_due(config, store, now=row.due_at)
     assert second.emails == 1 and len(smtp_server.messages) == 1
     assert smtp_server.messages[0].msg["Message-ID"] == row.message_id
 
@@ -114,7 +114,7 @@ def test_550_for_one_recipient_does_not_block_others(
     cs = draft_to_final(store)
     notify.approve_change_set(store, cs, actor="a", now=NOW, config=config)
     smtp_server.handler.refuse["user1@client.cn"] = "550 5.1.1 No such user"
-    report = notify.send_due(config, store, now=NOW)
+    report = sending.send_due(config, store, now=NOW)
     assert (report.emails, report.failed) == (2, 1)
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [
         "user0@client.cn",
@@ -122,7 +122,7 @@ def test_550_for_one_recipient_does_not_block_others(
     ]
     (failed,) = store.list_outbox(state=OutboxState.FAILED)
     assert failed.last_error == "550 5.1.1 No such user"
-    assert notify.send_due(config, store, now=NOW + dt.timedelta(days=1)).due == 0
+    assert sending.send_due(config, store, now=NOW + dt.timedelta(days=1)).due == 0
 
 
 def test_server_down_for_a_run_then_up_delivers_each_once(
@@ -133,13 +133,13 @@ def test_server_down_for_a_run_then_up_delivers_each_once(
     cs = draft_to_final(store)
     notify.approve_change_set(store, cs, actor="a", now=NOW, config=config)
     smtp_server.stop()
-    down = notify.send_due(config, store, now=NOW)
+    down = sending.send_due(config, store, now=NOW)
     assert (down.emails, down.retried) == (0, 3) and down.errors
     smtp_server.start()
     later = NOW + dt.timedelta(minutes=5)
-    up = notify.send_due(config, store, now=later)
+    up = sending.send_due(config, store, now=later)
     assert up.emails == 3
-    assert notify.send_due(config, store, now=later + dt.timedelta(hours=1)).emails == 0
+    assert sending.send_due(config, store, now=later + dt.timedelta(hours=1)).emails == 0
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [
         f"user{i}@client.cn" for i in range(3)
     ]
@@ -153,11 +153,11 @@ def test_crash_between_claim_and_confirm_resends_once_with_same_message_id(
     notify.approve_change_set(store, cs, actor="a", now=NOW, config=config)
     # A sender claims the row (committed) and dies before sending anything.
     (claimed,) = store.claim_due(now=NOW, lease=config.notifications.claim_lease)
-    assert notify.send_due(config, store, now=NOW + dt.timedelta(minutes=1)).due == 0
+    assert sending.send_due(config, store, now=NOW + dt.timedelta(minutes=1)).due == 0
     after_lease = NOW + config.notifications.claim_lease
-    report = notify.send_due(config, store, now=after_lease)
+    report = sending.send_due(config, store, now=after_lease)
     assert report.emails == 1
-    assert notify.send_due(config, store, now=after_lease + dt.timedelta(hours=1)).due == 0
+    assert sending.send_due(config, store, now=after_lease + dt.timedelta(hours=1)).due == 0
     (received,) = smtp_server.messages
     assert received.msg["Message-ID"] == claimed.message_id
     (row,) = store.list_outbox()
@@ -171,7 +171,7 @@ def test_eml_writer_names_files_by_message_id(store: Store, config: Config, tmp_
     notify.approve_change_set(store, cs, actor="a", now=NOW, config=eml)
     (row,) = store.claim_due(now=NOW, lease=eml.notifications.claim_lease)
     # The claim's process died; after the lease the row is written, then the retry overwrites.
-    assert notify.send_due(eml, store, now=NOW + eml.notifications.claim_lease).emails == 1
+    assert sending.send_due(eml, store, now=NOW + eml.notifications.claim_lease).emails == 1
     files = list(eml.outbox.dir.glob("*.eml"))
     assert [f.name for f in files] == [row.message_id.strip("<>") + ".eml"]
     assert f"【政策变更】{TITLE}".encode() not in files[0].read_bytes()  # encoded header
@@ -182,7 +182,7 @@ def test_dry_run_changes_nothing(store: Store, config: Config, smtp_server: SMTP
     subscribe(store, "李四", "all@client.cn")
     cs = draft_to_final(store)
     notify.approve_change_set(store, cs, actor="a", now=NOW, config=config)
-    report = notify.send_due(config, store, now=NOW, dry_run=True)
+    report = sending.send_due(config, store, now=NOW, dry_run=True)
     assert report.dry_run and report.emails == 1 and report.items[0].to == "李四 <all@client.cn>"
     assert smtp_server.messages == []
     assert store.outbox_counts()[OutboxState.PENDING] == 1

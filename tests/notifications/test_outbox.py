@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from monitor import notify
+from monitor import notify, sending
 from monitor.config import Config, NotificationsConfig
 from parsers.records import Cadence, OutboxItem, OutboxState, Subscriber, Subscription
 from state.outbox import backoff
@@ -65,7 +65,7 @@ def test_daily_digest_groups_change_sets_by_policy(
     )
     for cs in (first, other):
         assert notify.approve_change_set(store, cs, actor="a", now=NOW, config=config) == 1
-    report = notify.send_due(config, store, now=NOW + DAY)
+    report = sending.send_due(config, store, now=NOW + DAY)
     assert (report.due, report.emails, report.rows_sent) == (2, 1, 2)
     (received,) = smtp_server.messages
     msg = received.msg
