@@ -187,6 +187,49 @@ def m001_initial(db: Database) -> None:
             db.execute(statement)
 
 
+_URL_STATES = """
+CREATE TABLE url_states (
+    url TEXT PRIMARY KEY,
+    verdict TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    content_hash TEXT,
+    tree_hash TEXT,
+    clauses INTEGER NOT NULL DEFAULT 0,
+    content_type TEXT NOT NULL DEFAULT '',
+    body BLOB
+) WITHOUT ROWID
+"""
+
+
+@migrations(name="m002_url_states")
+def m002_url_states(db: Database) -> None:
+    """What the monitor remembers per fetched URL gets its own table (it was JSON in `kv`)."""
+    import base64
+    import json
+
+    db.execute(_URL_STATES)
+    for key, value in db.execute("SELECT key, value FROM kv WHERE key LIKE 'url:%'").fetchall():
+        data = json.loads(value)
+        body = data.get("body")
+        db.execute(
+            "INSERT INTO url_states (url, verdict, etag, last_modified, content_hash, tree_hash,"
+            " clauses, content_type, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                key[len("url:") :],
+                data.get("verdict", "document"),
+                data.get("etag"),
+                data.get("last_modified"),
+                data.get("content_hash"),
+                data.get("tree_hash"),
+                int(data.get("clauses") or 0),
+                data.get("content_type") or "",
+                base64.b64decode(body) if body else None,  # still zlib-compressed
+            ),
+        )
+    db.execute("DELETE FROM kv WHERE key LIKE 'url:%'")
+
+
 def apply(db: Database) -> list[str]:
     """Apply pending migrations; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from parsers.records import AttemptOutcome, FetchAttempt, SourceRecord
-from state.base import StoreBase, compress, decompress, dumps, from_ts, must_ts, ts, utcnow
+from state.base import StoreBase, compress, decompress, from_ts, must_ts, ts, utcnow
 from state.errors import NotFoundError
-
-_URL_PREFIX = "url:"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,7 +25,7 @@ class SourceHealth:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UrlState:
-    """What the monitor remembers about one fetched URL (kept in the `kv` table).
+    """What the monitor remembers about one fetched URL (the `url_states` table).
 
     Conditional GETs use its validators; `tree_hash` is the clause tree this URL showed last
     (each URL remembers its own content); `body` is kept for list pages and notices, whose
@@ -231,28 +227,39 @@ class SourcesMixin(StoreBase):
 
     def url_state(self, url: str) -> UrlState | None:
         """What was remembered about `url`, or None."""
-        raw = self.scalar("SELECT value FROM kv WHERE key = ?", (_URL_PREFIX + url,))
-        if raw is None:
+        row = self.conn.execute(
+            "SELECT verdict, etag, last_modified, content_hash, tree_hash, clauses, content_type,"
+            " body FROM url_states WHERE url = ?",
+            (url,),
+        ).fetchone()
+        if row is None:
             return None
-        data = json.loads(raw)
-        body = data.pop("body", None)
-        return UrlState(url=url, body=decompress(base64.b64decode(body)) if body else None, **data)
+        return UrlState(
+            url=url,
+            verdict=row[0],
+            etag=row[1],
+            last_modified=row[2],
+            content_hash=row[3],
+            tree_hash=row[4],
+            clauses=row[5],
+            content_type=row[6],
+            body=decompress(row[7]) if row[7] is not None else None,
+        )
 
     def set_url_state(self, state: UrlState) -> None:
         """Remember `state` for its URL (replacing what was there)."""
-        data: dict[str, Any] = {
-            "verdict": state.verdict,
-            "etag": state.etag,
-            "last_modified": state.last_modified,
-            "content_hash": state.content_hash,
-            "tree_hash": state.tree_hash,
-            "clauses": state.clauses,
-            "content_type": state.content_type,
-        }
-        if state.body is not None:
-            data["body"] = base64.b64encode(compress(state.body)).decode("ascii")
         self.conn.execute(
-            "INSERT INTO kv (key, value) VALUES (?, ?)"
-            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (_URL_PREFIX + state.url, dumps(data)),
+            "INSERT OR REPLACE INTO url_states (url, verdict, etag, last_modified, content_hash,"
+            " tree_hash, clauses, content_type, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                state.url,
+                state.verdict,
+                state.etag,
+                state.last_modified,
+                state.content_hash,
+                state.tree_hash,
+                state.clauses,
+                state.content_type,
+                compress(state.body) if state.body is not None else None,
+            ),
         )

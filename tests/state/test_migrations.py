@@ -67,3 +67,33 @@ def test_the_known_migration_names_are_the_registered_ones() -> None:
 
     assert migrations.name == MIGRATION_SET
     assert tuple(m.name for m in migrations._migrations) == MIGRATIONS
+
+
+def test_m002_moves_url_states_out_of_kv(db_path: Path) -> None:
+    import base64
+    import json
+    import zlib
+
+    from state.migrations import migrations
+
+    store = open_store(db_path, migrate=False)
+    try:
+        migrations.apply(store.db, stop_before="m002_url_states")
+        body = base64.b64encode(zlib.compress(b"<ul>list</ul>")).decode("ascii")
+        old = {
+            "verdict": "list",
+            "etag": '"e"',
+            "clauses": 0,
+            "content_type": "text/html",
+            "body": body,
+        }
+        store.conn.execute(
+            "INSERT INTO kv (key, value) VALUES (?, ?)",
+            ("url:http://gxj.sz.gov.cn/list.html", json.dumps(old)),
+        )
+        assert store.migrate() == ["m002_url_states"]
+        state = store.url_state("http://gxj.sz.gov.cn/list.html")
+        assert state is not None and state.etag == '"e"' and state.body == b"<ul>list</ul>"
+        assert store.scalar("SELECT count(*) FROM kv WHERE key LIKE 'url:%'") == 0
+    finally:
+        store.close()
