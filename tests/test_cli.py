@@ -72,7 +72,10 @@ def test_db_migrate_without_config_creates_default_db(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["db", "migrate"])
-    assert result.exit_code == 0 and "Applied 2 migration(s): m001_initial, m002_url_states" in result.output
+    assert (
+        result.exit_code == 0
+        and "Applied 2 migration(s): m001_initial, m002_url_states" in result.output
+    )
     assert (tmp_path / "policywatch.db").exists()
     result = CliRunner().invoke(cli, ["db", "check"])
     assert result.exit_code == 2  # no config file: a usage error, not a traceback
