@@ -35,6 +35,7 @@ SUBSCRIBERS = (
     ("王主任", "wang@example.com", "示例咨询有限公司", (), Cadence.DAILY),
 )
 DEMO_ACTOR = "demo (auto-approve)"
+DEMO_KEYWORD = "专精特新"  # also finds a second real policy on the replica (the 2020 遴选办法)
 
 CONFIG_TEMPLATE = """\
 # Written by `policywatch demo`: the bundled replica of gxj.sz.gov.cn on loopback.
@@ -57,25 +58,25 @@ base_url = "http://127.0.0.1:8000"
 name = "gxj-tzgg"
 kind = "html-list"
 url = "{base}/xxgk/xxgkml/qt/tzgg/index.html"
-keywords = ["专精特新"]
+keywords = ["{keyword}"]
 
 [[source]]
 name = "gxj-gygh"
 kind = "html-list"
 url = "{base}/xxgk/xxgkml/zcfgjzcjd/gygh/index.html"
-keywords = ["专精特新"]
+keywords = ["{keyword}"]
 
 [[source]]
 name = "gxj-postmeta"
 kind = "postmeta"
 url = "{base}/postmeta/i/61057.json"
-keywords = ["专精特新"]
+keywords = ["{keyword}"]
 
 [[source]]
 name = "gxj-gkmlpt"
 kind = "gkmlpt"
 url = "{base}/gkmlpt/api/all/3115"
-keywords = ["专精特新"]
+keywords = ["{keyword}"]
 """
 
 
@@ -103,7 +104,8 @@ def run_demo(
     with serve_in_thread(site / SNAPSHOTS[0][0]) as server:
         config_path = folder / "policywatch.toml"
         config_path.write_text(
-            CONFIG_TEMPLATE.format(base=server.url.rstrip("/")), encoding="utf-8"
+            CONFIG_TEMPLATE.format(base=server.url.rstrip("/"), keyword=DEMO_KEYWORD),
+            encoding="utf-8",
         )
         config = load_config(config_path)
         store = open_store(config.database.path)

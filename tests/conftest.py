@@ -7,15 +7,34 @@ from pathlib import Path
 
 import pytest
 
+from monitor.replay import ReplayServer, serve_in_thread
 from state.store import Store, open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SITE = FIXTURES / "site"  # the replica's snapshots (a link to the bundled monitor/data/site)
+SNAPSHOTS = ("2022-06-20", "2022-12-30", "2023-03-01")
 
 
 @pytest.fixture
 def fixtures_dir() -> Path:
     """`tests/fixtures/` (copied from ../shared/fixtures)."""
     return FIXTURES
+
+
+@pytest.fixture
+def site() -> Path:
+    """The folder of recorded snapshots."""
+    return SITE
+
+
+@pytest.fixture
+def replay() -> Iterator[ReplayServer]:
+    """A replay server serving the first snapshot (2022-06-20); `.switch(SITE / name)` moves on."""
+    server = serve_in_thread(SITE / SNAPSHOTS[0])
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 @pytest.fixture

@@ -158,8 +158,6 @@ def spawn() -> Iterator[Callable[..., DaemonProcess]]:
                 stream.close()
 
 
-SITE = Path(__file__).resolve().parents[1] / "fixtures" / "site"
-SNAPSHOTS = ("2022-06-20", "2022-12-30", "2023-03-01")
 REPLAY_SOURCES = (
     (
         "tzgg",

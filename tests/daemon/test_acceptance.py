@@ -5,35 +5,22 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from monitor.config import load_config
 from monitor.pipeline import run_check
-from monitor.replay import Fault, ReplayServer, serve_in_thread
+from monitor.replay import Fault, ReplayServer
 from parsers.records import AttemptOutcome
 from state.store import open_store
+from tests.conftest import SITE, SNAPSHOTS
 from tests.daemon.conftest import (
-    SITE,
-    SNAPSHOTS,
     SOURCE_NAMES,
     DaemonProcess,
     db_dump,
     replay_config,
 )
-
-
-@pytest.fixture
-def replay() -> Iterator[ReplayServer]:
-    """The replayed bureau site, first snapshot."""
-    server = serve_in_thread(SITE / SNAPSHOTS[0])
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def check_once(config_path: Path) -> None:

@@ -26,10 +26,11 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from monitor.replay import ReplayServer, serve_in_thread
+from monitor.replay import ReplayServer
 from parsers.records import Subscriber, Subscription
 from state.store import open_store
-from tests.daemon.conftest import SITE, SNAPSHOTS, DaemonProcess, db_dump, replay_config
+from tests.conftest import SITE, SNAPSHOTS
+from tests.daemon.conftest import DaemonProcess, db_dump, replay_config
 from tests.daemon.test_acceptance import check_once, wait_all_checked_since
 
 RUNS = 30
@@ -67,16 +68,6 @@ def smtp() -> Iterator[tuple[int, Inbox]]:
         yield port, inbox
     finally:
         controller.stop()
-
-
-@pytest.fixture
-def replay() -> Iterator[ReplayServer]:
-    """The replayed bureau site, first snapshot."""
-    server = serve_in_thread(SITE / SNAPSHOTS[0])
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def integrity(db: Path) -> str:

@@ -10,38 +10,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from monitor.cli import cli
+from monitor.demo import CONFIG_TEMPLATE  # the demo's four sources over the replay
 from monitor.replay import ReplayServer
 
 GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "expected"
-CONFIG = """
-[database]
-path = "pw.db"
-[fetch]
-allow_hosts = ["127.0.0.1"]
-timeout = 5.0
-retries = 1
-backoff = 0.01
-[[source]]
-name = "tzgg"
-kind = "html-list"
-url = "{base}/xxgk/xxgkml/qt/tzgg/index.html"
-keywords = ["{keyword}"]
-[[source]]
-name = "gygh"
-kind = "html-list"
-url = "{base}/xxgk/xxgkml/zcfgjzcjd/gygh/index.html"
-keywords = ["{keyword}"]
-[[source]]
-name = "postmeta"
-kind = "postmeta"
-url = "{base}/postmeta/i/61057.json"
-keywords = ["{keyword}"]
-[[source]]
-name = "gkmlpt"
-kind = "gkmlpt"
-url = "{base}/gkmlpt/api/all/3115"
-keywords = ["{keyword}"]
-"""
 
 
 def _run(config: Path, *args: str) -> str:
@@ -59,7 +31,7 @@ def _refs(changes: list[dict[str, object]]) -> set[tuple[object, object]]:
 
 def _check_story(replay: ReplayServer, site: Path, tmp_path: Path, keyword: str) -> Path:
     config = tmp_path / "policywatch.toml"
-    config.write_text(CONFIG.format(base=replay.url, keyword=keyword), encoding="utf-8")
+    config.write_text(CONFIG_TEMPLATE.format(base=replay.url, keyword=keyword), encoding="utf-8")
     for name in ("2022-06-20", "2022-12-30", "2023-03-01"):
         replay.switch(site / name)
         _run(config, "check")
