@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.replay import ReplayServer, serve_in_thread
+from monitor.fetch.replay import ReplayServer, serve_in_thread
 from state.store import Store, open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -4,7 +4,7 @@
 `check_source` is the per-source boundary: it catches everything, records exactly one
 `FetchAttempt` and flags the source after `failure_threshold` consecutive failures.
 
-Change detection (per URL, see `monitor.items`): each URL remembers its validators and the
+Change detection (per URL, see `monitor.check.items`): each URL remembers its validators and the
 clause tree it showed last; only a URL whose tree changed (or a new URL) can add a version,
 and only when its tree differs from the document's latest version, so one final published on
 four renditions is one version. A fetch error, an empty page, an unrecognised layout or a
@@ -22,10 +22,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from monitor.check.reader import WORKER_MIN_SOURCES, Reader
 from monitor.config import Config, SourceConfig
 from monitor.errors import MonitorError
-from monitor.fetch import Fetcher
-from monitor.reader import WORKER_MIN_SOURCES, Reader
+from monitor.fetch.client import Fetcher
 from parsers.records import AttemptOutcome, FetchAttempt, SourceRecord
 from state.store import Store
 
@@ -265,7 +265,7 @@ async def check_source(
     reader: Reader | None = None,
 ) -> SourceReport:
     """Check one source; catches everything, records one attempt, flags after N failures."""
-    from monitor.items import ItemChecker
+    from monitor.check.items import ItemChecker
 
     clock = _clock(now)
     started_at, started = clock(), time.perf_counter()
@@ -355,7 +355,7 @@ def _approver(
     transaction that stores it, so a crash can never leave it stored but unapproved."""
     if not record.auto_approve or config is None:
         return None
-    from monitor.notify import approve_change_set
+    from monitor.review.actions import approve_change_set
 
     def approve(change_set_id: int) -> object:
         return approve_change_set(store, change_set_id, actor="auto", now=clock(), config=config)

@@ -1,5 +1,5 @@
 """Checking the items of one source: fetch and read them, then hand what changed to
-`monitor.versions.VersionWriter`, which links and stores versions and change sets.
+`monitor.check.versions.VersionWriter`, which links and stores versions and change sets.
 
 Per URL the store remembers validators, the content hash and the clause tree last seen
 (`state.sources.UrlState`). An item is parsed only when its body changed; a version is stored
@@ -18,16 +18,16 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 import parsers
-from monitor.config import SourceConfig
-from monitor.errors import FetchError, HTTPStatusError, MonitorError
-from monitor.fetch import Fetcher, FetchResult
-from monitor.lineage import (
+from monitor.check.cycle import Clock, Tally
+from monitor.check.lineage import (
     rendition_key,
 )
-from monitor.pipeline import Clock, Tally
-from monitor.reader import PreviousTree, Reader, Reading, extract
+from monitor.check.reader import PreviousTree, Reader, Reading, extract
+from monitor.check.versions import VersionWriter, remember
+from monitor.config import SourceConfig
+from monitor.errors import FetchError, HTTPStatusError, MonitorError
+from monitor.fetch.client import Fetcher, FetchResult
 from monitor.sources import Item, Page, source_for
-from monitor.versions import VersionWriter, remember
 from parsers.model import (
     Attachment,
     DocumentFields,

@@ -20,7 +20,7 @@ from types import TracebackType
 from urllib.parse import urlsplit
 
 import parsers
-from monitor.lineage import tree_hash
+from monitor.check.lineage import tree_hash
 from parsers.model import DocumentDiff, Extracted, PolicyDocument, document_from_json
 
 logger = logging.getLogger(__name__)

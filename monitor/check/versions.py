@@ -12,9 +12,8 @@ import datetime as dt
 from collections.abc import Callable
 
 import parsers
-from monitor.errors import MonitorError
-from monitor.fetch import FetchResult
-from monitor.lineage import (
+from monitor.check.cycle import Clock, Tally
+from monitor.check.lineage import (
     TREE_SIMILARITY,
     clause_count,
     norm_title,
@@ -23,8 +22,9 @@ from monitor.lineage import (
     tree_hash,
     tree_similarity,
 )
-from monitor.pipeline import Clock, Tally
-from monitor.reader import Reading
+from monitor.check.reader import Reading
+from monitor.errors import MonitorError
+from monitor.fetch.client import FetchResult
 from monitor.sources import Item
 from parsers.model import (
     DocumentChange,

@@ -19,23 +19,23 @@ from monitor.logs import setup_logging
 
 # name -> "module:attribute"; one line per command, grouped by area.
 COMMANDS: dict[str, str] = {
-    "init": "monitor.commands.setup:init",
-    "db": "monitor.commands.setup:db",
-    "sources": "monitor.commands.setup:sources",
-    "parse": "monitor.commands.parse:parse",
-    "diff": "monitor.commands.diff:diff",
-    "run": "monitor.commands.daemon:run",
-    "status": "monitor.commands.daemon:status",
-    "serve": "monitor.commands.web:serve",
-    "users": "monitor.commands.web:users",
-    "subscribers": "monitor.commands.notify:subscribers",
-    "send": "monitor.commands.notify:send",
-    "unsubscribe": "monitor.commands.notify:unsubscribe",
-    "check": "monitor.commands.monitor:check",
-    "replay": "monitor.commands.monitor:replay",
-    "documents": "monitor.commands.monitor:documents",
-    "changes": "monitor.commands.changes:changes",
-    "demo": "monitor.commands.demo:demo",
+    "init": "monitor.cli.setup:init",
+    "db": "monitor.cli.setup:db",
+    "sources": "monitor.cli.setup:sources",
+    "parse": "monitor.cli.parse:parse",
+    "diff": "monitor.cli.diff:diff",
+    "run": "monitor.cli.daemon:run",
+    "status": "monitor.cli.daemon:status",
+    "serve": "monitor.cli.web:serve",
+    "users": "monitor.cli.web:users",
+    "subscribers": "monitor.cli.subscribers:subscribers",
+    "send": "monitor.cli.subscribers:send",
+    "unsubscribe": "monitor.cli.subscribers:unsubscribe",
+    "check": "monitor.cli.check:check",
+    "replay": "monitor.cli.check:replay",
+    "documents": "monitor.cli.check:documents",
+    "changes": "monitor.cli.changes:changes",
+    "demo": "monitor.cli.demo:demo",
 }
 
 
@@ -75,7 +75,7 @@ class LazyGroup(click.Group):
 def cli(ctx: click.Context, config_path: str, verbose: int, log_json: bool) -> None:
     """policywatch: clause-level monitor and notifier for Chinese policy documents."""
     setup_logging(verbose=verbose, json_lines=log_json)
-    from monitor.context import AppContext
+    from monitor.cli.context import AppContext
 
     ctx.obj = AppContext(config_path=config_path)
 

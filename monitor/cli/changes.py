@@ -6,8 +6,8 @@ import json
 
 import click
 
-from monitor.context import AppContext
-from monitor.views import change_set_json
+from monitor.cli.context import AppContext
+from monitor.json_shapes import change_set_json
 
 
 @click.group()
@@ -73,7 +73,7 @@ def show_change(app: AppContext, change_set_id: int, as_json: bool) -> None:
 
 def _mount_review_commands() -> None:
     """`changes approve|reject` live with the notifications commands."""
-    from monitor.commands.notify import approve, reject
+    from monitor.cli.subscribers import approve, reject
 
     changes.add_command(approve)
     changes.add_command(reject)
@@ -84,7 +84,7 @@ _mount_review_commands()
 
 # --- export (issue 9): client deliverables -------------------------------------------------
 
-EXPORT_FORMATS = ("json", "csv", "html", "docx")  # the keys of monitor.export.FORMATS
+EXPORT_FORMATS = ("json", "csv", "html", "docx")  # the keys of monitor.review.export.FORMATS
 
 
 @changes.command("export")
@@ -108,7 +108,7 @@ def export(app: AppContext, change_set_id: int, fmt: str, output: str | None) ->
     """Export change set ID for a client: JSON, CSV, an HTML or a DOCX redline."""
     from pathlib import Path
 
-    from monitor.export import FORMATS, load_export
+    from monitor.review.export import FORMATS, load_export
     from state.errors import NotFoundError
 
     store = app.store()

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor.context import AppContext
-from monitor.views import document_json
+from monitor.cli.context import AppContext
+from monitor.json_shapes import document_json
 
 if TYPE_CHECKING:
-    from monitor.pipeline import CycleReport
+    from monitor.check.cycle import CycleReport
     from state.store import Store
 
 
@@ -26,7 +26,7 @@ def check(app: AppContext, names: tuple[str, ...]) -> None:
 
     Exits 1 when any source failed.
     """
-    from monitor.pipeline import run_check
+    from monitor.check.cycle import run_check
 
     config = app.config
     for name in names:
@@ -111,7 +111,7 @@ def replay(snapshot_dir: Path, port: int) -> None:
 
     Switch snapshots while running with GET /__replay/switch?snapshot=<sibling folder>.
     """
-    from monitor.replay import ReplayServer, bundled_site
+    from monitor.fetch.replay import ReplayServer, bundled_site
 
     if not (snapshot_dir / "manifest.json").is_file() and (bundled_site() / snapshot_dir).is_dir():
         snapshot_dir = bundled_site() / snapshot_dir  # e.g. `policywatch replay 2022-06-20`

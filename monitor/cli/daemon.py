@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor.context import AppContext
+from monitor.cli.context import AppContext
 
 if TYPE_CHECKING:
-    from monitor.health import DaemonStatus
+    from monitor.daemon.health import DaemonStatus
 
 
 @click.command()
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 @click.pass_obj
 def run(app: AppContext, serve: bool) -> None:
     """Run the scheduler in the foreground until SIGTERM/SIGINT (one per database)."""
-    from monitor.daemon import run_daemon
+    from monitor.daemon.service import run_daemon
     from monitor.errors import DaemonLockedError
 
     config = app.config
@@ -46,7 +46,7 @@ def _check_web() -> None:
 @click.pass_obj
 def status(app: AppContext, as_json: bool) -> None:
     """Show the daemon's heartbeat and each source's health; exit 1 when unhealthy."""
-    from monitor.health import collect_status
+    from monitor.daemon.health import collect_status
     from state.base import utcnow
 
     config = app.config
@@ -68,7 +68,7 @@ def status(app: AppContext, as_json: bool) -> None:
 
 
 def _when(value: dt.datetime | None, default: str = "-") -> str:
-    from monitor.daemon import SHANGHAI
+    from monitor.daemon.service import SHANGHAI
 
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if value else default
 

@@ -10,17 +10,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import secrets
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
 from rich.console import Console
 from rich.table import Table
 
+from monitor.check.cycle import CycleReport, run_check
 from monitor.config import Config, load_config
-from monitor.pipeline import CycleReport, run_check
-from monitor.replay import ReplayServer, bundled_site, serve_in_thread
+from monitor.fetch.replay import ReplayServer, bundled_site, serve_in_thread
 from parsers.records import Cadence, ChangeSetKind, ChangeSetRecord, Subscriber, Subscription
 from state.store import Store, open_store
 
@@ -78,6 +80,20 @@ kind = "gkmlpt"
 url = "{base}/gkmlpt/api/all/3115"
 keywords = ["{keyword}"]
 """
+
+
+@click.command()
+@click.option(
+    "--keep",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the config, database and emails (default: a new temporary folder).",
+)
+def demo(folder: Path | None) -> None:
+    """Watch the bundled replica of gxj.sz.gov.cn go from draft to final, end to end."""
+    target = folder or Path(tempfile.mkdtemp(prefix="policywatch-demo-"))
+    run_demo(target.resolve(), console=Console(highlight=False))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -189,7 +205,7 @@ def _report_line(console: Console, report: CycleReport) -> None:
 def _narrate(
     console: Console, config: Config, store: Store, cs: ChangeSetRecord, now: dt.datetime
 ) -> None:
-    from monitor.notify import approve_change_set
+    from monitor.review.actions import approve_change_set
 
     version = store.get_version(cs.to_version_id) if cs.to_version_id else None
     document = version.document if version else None
@@ -219,7 +235,7 @@ def _narrate(
 
 
 def _send(console: Console, config: Config, store: Store, now: dt.datetime) -> int:
-    from monitor.sending import send_due
+    from monitor.review.sending import send_due
 
     console.rule("Sending")
     immediate = send_due(config, store, now=now)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor.commands.load import load_document
+from monitor.cli.renditions import load_document
 
 if TYPE_CHECKING:
     from parsers.model import DocumentDiff, PolicyDocument

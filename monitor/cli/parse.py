@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from monitor.commands.load import load_document
+from monitor.cli.renditions import load_document
 
 if TYPE_CHECKING:
     from rich.tree import Tree

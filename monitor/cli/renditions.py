@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import click
 
 if TYPE_CHECKING:
-    from monitor.fetch import FetchResult
+    from monitor.fetch.client import FetchResult
     from parsers.model import PolicyDocument
 
 
@@ -28,7 +28,7 @@ def fetch_once(url: str) -> FetchResult:
     """GET one user-given URL (its host allowed for this call); ClickException on failure."""
     from monitor.config import FetchConfig
     from monitor.errors import FetchError
-    from monitor.fetch import Fetcher
+    from monitor.fetch.client import Fetcher
 
     host = urlsplit(url).hostname or ""
     config = dataclasses.replace(FetchConfig(), allow_hosts=(host,), retries=1)

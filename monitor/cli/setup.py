@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from monitor.context import AppContext
+from monitor.cli.context import AppContext
 
 
 @click.command()
@@ -21,7 +21,7 @@ from monitor.context import AppContext
 @click.pass_obj
 def init(app: AppContext, preset: str, force: bool) -> None:
     """Write a commented example config and create the database."""
-    from monitor.presets import PRESETS
+    from monitor.cli.presets import PRESETS
 
     path = Path(app.config_path)
     if path.exists() and not force:

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from monitor.context import AppContext
+from monitor.cli.context import AppContext
 
 CADENCES = ("immediate", "daily", "weekly")
 
@@ -148,7 +148,7 @@ def import_(app: AppContext, file: Path) -> None:
 @click.pass_obj
 def send(app: AppContext, dry_run: bool) -> None:
     """Deliver the due outbox emails (SMTP, or .eml files without [smtp])."""
-    from monitor.sending import send_due
+    from monitor.review.sending import send_due
 
     with closing(app.store()) as store:
         report = send_due(app.config, store, now=_now(), dry_run=dry_run)
@@ -168,7 +168,7 @@ def send(app: AppContext, dry_run: bool) -> None:
 @click.pass_obj
 def unsubscribe(app: AppContext, token: str) -> None:
     """Unsubscribe the subscriber named by a signed token (from an email's link)."""
-    from monitor.notify import unsubscribe as unsubscribe_token
+    from monitor.review.actions import unsubscribe as unsubscribe_token
     from notifications.errors import TokenError
 
     with closing(app.store()) as store:
@@ -185,7 +185,7 @@ def unsubscribe(app: AppContext, token: str) -> None:
 @click.pass_obj
 def approve(app: AppContext, change_set_id: int, actor: str | None) -> None:
     """Approve a pending change set and queue its emails."""
-    from monitor.notify import approve_change_set
+    from monitor.review.actions import approve_change_set
     from state.errors import StoreError
 
     with closing(app.store()) as store:
@@ -209,7 +209,7 @@ def approve(app: AppContext, change_set_id: int, actor: str | None) -> None:
 @click.pass_obj
 def reject(app: AppContext, change_set_id: int, reason: str, actor: str | None) -> None:
     """Reject a pending change set (nothing is sent)."""
-    from monitor.notify import reject_change_set
+    from monitor.review.actions import reject_change_set
     from state.errors import StoreError
 
     with closing(app.store()) as store:

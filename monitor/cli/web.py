@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from monitor.context import AppContext
+from monitor.cli.context import AppContext
 
 MIN_PASSWORD = 8
 

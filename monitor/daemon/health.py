@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from monitor.config import Config
-from monitor.daemon import next_due
-from monitor.lock import STALE_BEATS, holder_alive
+from monitor.daemon.lock import STALE_BEATS, holder_alive
+from monitor.daemon.service import next_due
 from state.daemon import DaemonLock, OutboxBacklog
 from state.errors import NotFoundError
 

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from monitor.config import Config, SourceConfig
+from monitor.daemon.lock import acquire_lock
 from monitor.errors import ConfigError, DaemonLockedError
-from monitor.lock import acquire_lock
 from state.base import utcnow
 from state.daemon import DaemonLock
 
@@ -234,7 +234,7 @@ class Daemon:
 
     async def _check(self, source: SourceConfig) -> None:
         """Check one source; the pipeline records its attempt and flags it after N failures."""
-        from monitor.pipeline import run_check
+        from monitor.check.cycle import run_check
 
         started = utcnow()
         cycle = await run_check(self.config, self.store, sources=(source,), now=None)
@@ -280,7 +280,7 @@ class Daemon:
 
 def _send_due(config: Config) -> Any:
     """One send run on its own connection (SMTP blocks; the loop keeps checking meanwhile)."""
-    from monitor.sending import send_due
+    from monitor.review.sending import send_due
     from state.store import open_store
 
     store = open_store(config.database.path, migrate=False)

@@ -277,4 +277,4 @@ def serve_in_thread(snapshot_dir: str | Path, *, port: int = 0) -> ReplayServer:
 
 def bundled_site() -> Path:
     """The folder of snapshots shipped with the package (`monitor/data/site`)."""
-    return Path(__file__).resolve().parent / "data" / "site"
+    return Path(__file__).resolve().parents[1] / "data" / "site"

@@ -2,7 +2,7 @@
 
 Used by the CLI (`changes approve`, `unsubscribe`), the web UI (approve/reject, email preview,
 unsubscribe endpoint) and the pipeline (auto-approve). Sending what is due lives in
-`monitor.sending`.
+`monitor.review.sending`.
 """
 
 from __future__ import annotations

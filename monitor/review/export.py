@@ -3,7 +3,7 @@
 `load_export(store, id)` gathers the change set and its two versions; each `export_<format>`
 turns that into bytes. Suppressed changes are left out and reviewer summaries win everywhere.
 The JSON is `changes show --json`'s shape plus title, kind and document-level changes
-(`monitor.views.change_set_detail_json`).
+(`monitor.json_shapes.change_set_detail_json`).
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def client_view(cs: ChangeSetRecord) -> ChangeSetRecord:
 
 def export_json(source: ExportSource) -> bytes:
     """The `changes show --json` shape of the visible changes, plus title and document changes."""
-    from monitor.views import change_set_detail_json
+    from monitor.json_shapes import change_set_detail_json
 
     data = change_set_detail_json(client_view(source.change_set))
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")

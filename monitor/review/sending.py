@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address
 
 from monitor.config import Config
-from monitor.notify import (
+from monitor.review.actions import (
     SENDER_NAME,
     SHANGHAI,
     load_context,

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from monitor.views import change_set_detail_json, document_json
+from monitor.json_shapes import change_set_detail_json, document_json
 from monitor.web.app import open_store
 from parsers.model import document_fields_json
 from parsers.records import ChangeSetState, ReviewAction, VersionRecord

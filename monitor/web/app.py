@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from monitor.config import Config
 from monitor.web.auth import CSRFMiddleware, LoginMiddleware, csrf_token, is_admin
-from monitor.web.render import make_environment
+from monitor.web.templating import make_environment
 from state.base import utcnow
 from state.errors import ConflictError, NotFoundError
 from state.store import Store
@@ -170,7 +170,7 @@ def create_app(
     secret: str | None = None,
 ) -> Starlette:
     """The review UI over the store that `store_factory` opens (one store per request)."""
-    from monitor.web import api, feed, people, unsubscribe, views
+    from monitor.web import api, feed, pages, people, unsubscribe
 
     secret = secret or web_secret(config, store_factory)
     templates = Jinja2Templates(env=make_environment(), context_processors=[_page_context])
@@ -188,7 +188,7 @@ def create_app(
         Middleware(CSRFMiddleware),
     ]
     routes = [
-        *views.routes,
+        *pages.routes,
         *people.routes,
         *api.routes,
         *feed.routes,

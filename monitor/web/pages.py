@@ -190,13 +190,13 @@ def _suppress(request: Request, form: FormData) -> Response:
 
 
 def _approve(request: Request, form: FormData) -> Response:
-    from monitor import notify
+    from monitor.review import actions
 
     cs_id = _int(request, "cs_id")
     web = ctx(request)
     with open_store(request) as store:
         _pending(store, cs_id)
-        queued = notify.approve_change_set(
+        queued = actions.approve_change_set(
             store, cs_id, actor=current_user(request).name, now=web.clock(), config=web.config
         )
     flash(request, f"已批准，已排队 {queued} 封通知邮件")
@@ -204,7 +204,7 @@ def _approve(request: Request, form: FormData) -> Response:
 
 
 def _reject(request: Request, form: FormData) -> Response:
-    from monitor import notify
+    from monitor.review import actions
 
     cs_id = _int(request, "cs_id")
     reason = _text(form, "reason")
@@ -213,7 +213,7 @@ def _reject(request: Request, form: FormData) -> Response:
         return _back(f"/change-sets/{cs_id}")
     with open_store(request) as store:
         _pending(store, cs_id)
-        notify.reject_change_set(
+        actions.reject_change_set(
             store, cs_id, actor=current_user(request).name, reason=reason, now=ctx(request).clock()
         )
     flash(request, "已驳回该变更集")

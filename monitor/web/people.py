@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from monitor.web.app import ctx, flash, open_store, render
-from monitor.web.views import _audit, _back, _int, _text, posted, require_admin
+from monitor.web.pages import _audit, _back, _int, _text, posted, require_admin
 from parsers.records import Cadence, OutboxState, Subscriber, Subscription
 
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")

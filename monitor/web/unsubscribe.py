@@ -2,7 +2,7 @@
 
 GET (the link in the email) unsubscribes at once and shows a confirmation page; POST honours
 RFC 8058 one-click (`List-Unsubscribe=One-Click`, sent by mail clients without a session).
-Both are idempotent. Tokens are verified by `monitor.notify.unsubscribe`.
+Both are idempotent. Tokens are verified by `monitor.review.actions.unsubscribe`.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ logger = logging.getLogger(__name__)
 
 
 def _unsubscribe(request: Request) -> Subscriber | None:
-    from monitor import notify
+    from monitor.review import actions
 
     web = ctx(request)
     token = str(request.path_params["token"])
     with open_store(request) as store:
         try:
-            return notify.unsubscribe(store, token, config=web.config, now=web.clock())
+            return actions.unsubscribe(store, token, config=web.config, now=web.clock())
         except (TokenError, NotFoundError) as exc:
             logger.info("unsubscribe refused: %s", exc)
             return None

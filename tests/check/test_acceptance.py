@@ -10,8 +10,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from monitor.cli import cli
-from monitor.demo import CONFIG_TEMPLATE  # the demo's four sources over the replay
-from monitor.replay import ReplayServer
+from monitor.cli.demo import CONFIG_TEMPLATE  # the demo's four sources over the replay
+from monitor.fetch.replay import ReplayServer
 
 GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "expected"
 

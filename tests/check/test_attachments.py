@@ -10,9 +10,9 @@ from pathlib import Path
 
 import docx
 
+from monitor.check.cycle import run_check
 from monitor.config import Config, FetchConfig, SourceConfig
-from monitor.pipeline import run_check
-from monitor.replay import serve_in_thread
+from monitor.fetch.replay import serve_in_thread
 from parsers.records import ChangeSetKind
 from state.store import Store
 

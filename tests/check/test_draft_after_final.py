@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from monitor.check.cycle import run_check
 from monitor.config import Config, FetchConfig, SourceConfig
-from monitor.pipeline import run_check
-from monitor.replay import ReplayServer
+from monitor.fetch.replay import ReplayServer
 from parsers.model import Status
 from parsers.records import ChangeSetKind
 from state.store import Store

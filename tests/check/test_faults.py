@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from monitor.check.cycle import CycleReport, run_check
 from monitor.config import Config, DaemonConfig, FetchConfig, SourceConfig
-from monitor.pipeline import CycleReport, run_check
-from monitor.replay import Fault, ReplayServer, serve_in_thread
+from monitor.fetch.replay import Fault, ReplayServer, serve_in_thread
 from parsers.diff import diff_documents
 from parsers.records import AttemptOutcome, ChangeSetKind
 from state.store import Store
@@ -170,7 +170,7 @@ def test_a_cycle_read_in_the_worker_process_stores_the_same(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr("monitor.pipeline.WORKER_MIN_SOURCES", 1)  # parse and diff in a worker
+    monkeypatch.setattr("monitor.check.cycle.WORKER_MIN_SOURCES", 1)  # parse and diff in a worker
     one, server = page_site
     assert check(server, store).reports[0].outcome is AttemptOutcome.BASELINE
     one.write(_changed_copy(one.original))
@@ -181,4 +181,4 @@ def test_a_cycle_read_in_the_worker_process_stores_the_same(
     before, after = store.get_version(cs.from_version_id), store.get_version(cs.to_version_id)
     inline = diff_documents(before.document, after.document)  # what reading inline gives
     assert [c.change for c in cs.changes] == list(inline.changes)
-    assert not [r for r in caplog.records if r.name == "monitor.reader"]  # the worker lived
+    assert not [r for r in caplog.records if r.name == "monitor.check.reader"]  # the worker lived

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.lineage import canonical_url, norm_title, rendition_key, same_policy, tree_hash
+from monitor.check.lineage import canonical_url, norm_title, rendition_key, same_policy, tree_hash
 from parsers import parse_path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

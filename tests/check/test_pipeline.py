@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from monitor.check.cycle import CycleReport, run_check
 from monitor.config import Config, FetchConfig, SourceConfig
-from monitor.pipeline import CycleReport, run_check
-from monitor.replay import ReplayServer
+from monitor.fetch.replay import ReplayServer
 from parsers.model import ClauseRef, Status
 from parsers.records import ChangeSetKind
 from state.store import Store

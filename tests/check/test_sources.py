@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from monitor.check.cycle import Tally
+from monitor.check.items import ItemChecker
 from monitor.config import SOURCE_KINDS, FetchConfig, SourceConfig
-from monitor.fetch import Fetcher
-from monitor.items import ItemChecker
-from monitor.pipeline import Tally
-from monitor.replay import ReplayServer
+from monitor.fetch.client import Fetcher
+from monitor.fetch.replay import ReplayServer
 from monitor.sources import Item, LayoutError, Source, source_for
 from state.store import Store
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from monitor.cli import cli
-from monitor.replay import ReplayServer
+from monitor.fetch.replay import ReplayServer
 
 CONFIG = """
 [database]

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from monitor.check.cycle import run_check
 from monitor.config import load_config
-from monitor.pipeline import run_check
-from monitor.replay import Fault, ReplayServer
+from monitor.fetch.replay import Fault, ReplayServer
 from parsers.records import AttemptOutcome
 from state.store import open_store
 from tests.conftest import SITE, SNAPSHOTS

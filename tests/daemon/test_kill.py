@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from monitor.replay import ReplayServer
+from monitor.fetch.replay import ReplayServer
 from parsers.records import Subscriber, Subscription
 from state.store import open_store
 from tests.conftest import SITE, SNAPSHOTS

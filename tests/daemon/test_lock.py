@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.lock import holder_alive, new_lock
+from monitor.daemon.lock import holder_alive, new_lock
 from state.base import utcnow
 from state.daemon import DaemonLock, LockHeldError
 from state.store import Store, open_store

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from monitor.config import Config, ConfigError, config_from_dict
-from monitor.daemon import Daemon, next_due, source_trigger
-from monitor.lock import new_lock
+from monitor.daemon.lock import new_lock
+from monitor.daemon.service import Daemon, next_due, source_trigger
 from parsers.records import AttemptOutcome, FetchAttempt
 from state.base import utcnow
 from state.store import Store

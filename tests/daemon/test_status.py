@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from monitor.lock import new_lock
+from monitor.daemon.lock import new_lock
 from parsers.records import AttemptOutcome, FetchAttempt
 from state.base import utcnow
 from state.store import Store

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from monitor.cli import cli
-from monitor.demo import run_demo
+from monitor.cli.demo import run_demo
 from parsers.records import ChangeSetKind, ChangeSetState
 from state.store import open_store
 

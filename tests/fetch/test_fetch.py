@@ -17,8 +17,8 @@ from monitor.errors import (
     HTTPStatusError,
     URLNotAllowedError,
 )
-from monitor.fetch import Fetcher, HostPolicy, check_url
-from monitor.replay import Fault, ReplayServer
+from monitor.fetch.client import Fetcher, HostPolicy, check_url
+from monitor.fetch.replay import Fault, ReplayServer
 
 T = TypeVar("T")
 LIST = "/xxgk/xxgkml/qt/tzgg/index.html"

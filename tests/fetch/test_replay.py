@@ -6,7 +6,7 @@ import http.client
 import json
 from pathlib import Path
 
-from monitor.replay import ReplayServer
+from monitor.fetch.replay import ReplayServer
 
 
 def _get(

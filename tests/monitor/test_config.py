@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli, main
+from monitor.cli.presets import PRESETS
 from monitor.config import config_keys, load_config, parse_duration
 from monitor.errors import ConfigError
-from monitor.presets import PRESETS
 
 
 def _write(tmp_path: Path, text: str) -> Path:

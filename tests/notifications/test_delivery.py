@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor import notify, sending
 from monitor.config import Config
+from monitor.review import actions, sending
 from parsers.records import Cadence, OutboxState, Subscriber, Subscription
 from state.store import Store
 from tests.notifications.conftest import FINAL_URL, NOW, SMTPServer, draft_to_final
@@ -35,7 +35,7 @@ def three(store: Store) -> int:
 def test_acceptance_each_expected_message_once(
     store: Store, config: Config, smtp_server: SMTPServer, three: int
 ) -> None:
-    queued = notify.approve_change_set(store, three, actor="审核员", now=NOW, config=config)
+    queued = actions.approve_change_set(store, three, actor="审核员", now=NOW, config=config)
     assert queued == 3
     report = sending.send_due(config, store, now=NOW)
     assert report.emails == 2  # the digest waits for 09:00 tomorrow (Asia/Shanghai)
@@ -56,7 +56,7 @@ def test_acceptance_each_expected_message_once(
 def test_message_content_headers_and_parts(
     store: Store, config: Config, smtp_server: SMTPServer, three: int
 ) -> None:
-    notify.approve_change_set(store, three, actor="审核员", now=NOW, config=config)
+    actions.approve_change_set(store, three, actor="审核员", now=NOW, config=config)
     sending.send_due(config, store, now=NOW)
     by_rcpt = {m.rcpt_tos[0]: m for m in smtp_server.messages}
     received = by_rcpt["all@client.cn"]
@@ -93,7 +93,7 @@ def test_451_then_250_is_retried_with_backoff(
 ) -> None:
     subscribe(store, "李四", "all@client.cn")
     cs = draft_to_final(store)
-    notify.approve_change_set(store, cs, actor="a", now=NOW, config=config)
+    actions.approve_change_set(store, cs, actor="a", now=NOW, config=config)
     smtp_server.handler.data_answers.append("451 4.3.0 Try again later")
     first = sending.send_due(config, store, now=NOW)
     assert (first.emails, first.retried) == (0, 1)
@@ -112,7 +112,7 @@ def test_550_for_one_recipient_does_not_block_others(
     for i in range(3):
         subscribe(store, f"用户{i}", f"user{i}@client.cn")
     cs = draft_to_final(store)
-    notify.approve_change_set(store, cs, actor="a", now=NOW, config=config)
+    actions.approve_change_set(store, cs, actor="a", now=NOW, config=config)
     smtp_server.handler.refuse["user1@client.cn"] = "550 5.1.1 No such user"
     report = sending.send_due(config, store, now=NOW)
     assert (report.emails, report.failed) == (2, 1)
@@ -131,7 +131,7 @@ def test_server_down_for_a_run_then_up_delivers_each_once(
     for i in range(3):
         subscribe(store, f"用户{i}", f"user{i}@client.cn")
     cs = draft_to_final(store)
-    notify.approve_change_set(store, cs, actor="a", now=NOW, config=config)
+    actions.approve_change_set(store, cs, actor="a", now=NOW, config=config)
     smtp_server.stop()
     down = sending.send_due(config, store, now=NOW)
     assert (down.emails, down.retried) == (0, 3) and down.errors
@@ -150,7 +150,7 @@ def test_crash_between_claim_and_confirm_resends_once_with_same_message_id(
 ) -> None:
     subscribe(store, "李四", "all@client.cn")
     cs = draft_to_final(store)
-    notify.approve_change_set(store, cs, actor="a", now=NOW, config=config)
+    actions.approve_change_set(store, cs, actor="a", now=NOW, config=config)
     # A sender claims the row (committed) and dies before sending anything.
     (claimed,) = store.claim_due(now=NOW, lease=config.notifications.claim_lease)
     assert sending.send_due(config, store, now=NOW + dt.timedelta(minutes=1)).due == 0
@@ -168,7 +168,7 @@ def test_eml_writer_names_files_by_message_id(store: Store, config: Config, tmp_
     eml = dataclasses.replace(config, smtp=None)
     subscribe(store, "李四", "all@client.cn")
     cs = draft_to_final(store)
-    notify.approve_change_set(store, cs, actor="a", now=NOW, config=eml)
+    actions.approve_change_set(store, cs, actor="a", now=NOW, config=eml)
     (row,) = store.claim_due(now=NOW, lease=eml.notifications.claim_lease)
     # The claim's process died; after the lease the row is written, then the retry overwrites.
     assert sending.send_due(eml, store, now=NOW + eml.notifications.claim_lease).emails == 1
@@ -181,7 +181,7 @@ def test_eml_writer_names_files_by_message_id(store: Store, config: Config, tmp_
 def test_dry_run_changes_nothing(store: Store, config: Config, smtp_server: SMTPServer) -> None:
     subscribe(store, "李四", "all@client.cn")
     cs = draft_to_final(store)
-    notify.approve_change_set(store, cs, actor="a", now=NOW, config=config)
+    actions.approve_change_set(store, cs, actor="a", now=NOW, config=config)
     report = sending.send_due(config, store, now=NOW, dry_run=True)
     assert report.dry_run and report.emails == 1 and report.items[0].to == "李四 <all@client.cn>"
     assert smtp_server.messages == []

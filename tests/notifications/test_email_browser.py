@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from monitor.demo import run_demo
+from monitor.cli.demo import run_demo
 from tests.browser import CHROMIUM, LAUNCH_ARGS, SCREENSHOTS, needs_chromium
 
 pytestmark = needs_chromium

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from monitor import notify, sending
 from monitor.config import Config, NotificationsConfig
+from monitor.review import actions, sending
 from parsers.records import Cadence, OutboxItem, OutboxState, Subscriber, Subscription
 from state.outbox import backoff
 from state.store import Store
@@ -64,7 +64,7 @@ def test_daily_digest_groups_change_sets_by_policy(
         url="https://gxj.sz.gov.cn/b.html",
     )
     for cs in (first, other):
-        assert notify.approve_change_set(store, cs, actor="a", now=NOW, config=config) == 1
+        assert actions.approve_change_set(store, cs, actor="a", now=NOW, config=config) == 1
     report = sending.send_due(config, store, now=NOW + DAY)
     assert (report.due, report.emails, report.rows_sent) == (2, 1, 2)
     (received,) = smtp_server.messages
@@ -79,14 +79,14 @@ def test_daily_digest_groups_change_sets_by_policy(
 def test_due_at_next_digest_time_in_shanghai() -> None:
     config = Config(notifications=NotificationsConfig(digest_time="09:00", weekly_day="mon"))
     friday_10_local = dt.datetime(2022, 12, 30, 2, 0, tzinfo=dt.UTC)
-    assert notify.due_at(Cadence.IMMEDIATE, friday_10_local, config) == friday_10_local
-    assert notify.due_at(Cadence.DAILY, friday_10_local, config) == dt.datetime(
+    assert actions.due_at(Cadence.IMMEDIATE, friday_10_local, config) == friday_10_local
+    assert actions.due_at(Cadence.DAILY, friday_10_local, config) == dt.datetime(
         2022, 12, 31, 1, 0, tzinfo=dt.UTC
     )
     early = dt.datetime(2022, 12, 29, 23, 0, tzinfo=dt.UTC)  # 07:00 Friday in Shanghai
-    assert notify.due_at(Cadence.DAILY, early, config) == dt.datetime(
+    assert actions.due_at(Cadence.DAILY, early, config) == dt.datetime(
         2022, 12, 30, 1, 0, tzinfo=dt.UTC
     )
-    assert notify.due_at(Cadence.WEEKLY, friday_10_local, config) == dt.datetime(
+    assert actions.due_at(Cadence.WEEKLY, friday_10_local, config) == dt.datetime(
         2023, 1, 2, 1, 0, tzinfo=dt.UTC
     )

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
-from monitor.export import (
+from monitor.review.export import (
     CJK_FONT,
     CSV_HEADER,
     FORMATS,
@@ -214,6 +214,6 @@ def test_unknown_change_set_is_an_error(tmp_path: Path, db_path: Path, change_se
 
 
 def test_command_offers_every_export_format() -> None:
-    from monitor.commands.changes import EXPORT_FORMATS
+    from monitor.cli.changes import EXPORT_FORMATS
 
     assert set(EXPORT_FORMATS) == set(FORMATS)

@@ -51,7 +51,7 @@ def test_users_add_reads_the_password_from_stdin(workdir: Path) -> None:
 def test_users_add_prompts_twice_on_a_terminal(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("monitor.commands.web._interactive", lambda: True)
+    monkeypatch.setattr("monitor.cli.web._interactive", lambda: True)
     runner = CliRunner()
     mismatch = runner.invoke(
         cli, ["users", "add", "carol"], input="first-password\nsecond-password\n"

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 from starlette.testclient import TestClient
 
-from monitor.notify import unsubscribe_url
+from monitor.review.actions import unsubscribe_url
 from monitor.web import feed_token
 from parsers.records import ChangeSetState, OutboxState
 from state.store import Store
