@@ -9,21 +9,28 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import re
 import tomllib
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, URLNotAllowedError
+from monitor.hosts import HostPolicy, check_url, literal_address
+from monitor.sources import Source
+from monitor.sources import SourceConfig as SourceConfig  # the `[[source]]` table, re-exported
 
 DEFAULT_CONFIG_NAME = "policywatch.toml"
-# Kinds of source the monitor knows; monitor.sources registers one class per kind.
-SOURCE_KINDS = ("page", "html-list", "postmeta", "gkmlpt")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MIN_EVERY = dt.timedelta(minutes=1)  # a public site polled more often may block the client
+_HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
+_WEB_URL = re.compile(r"^https?://[^/\s?#]+(?:[/?#]\S*)?$")
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -47,22 +54,45 @@ def format_duration(delta: dt.timedelta) -> str:
     return f"{seconds}s"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SourceConfig:
-    """One `[[source]]` table: a page or list the monitor watches."""
+class Weekday(enum.StrEnum):
+    """`[notifications] weekly_day`, in Python's weekday order (Monday = 0)."""
 
-    name: str
-    kind: str
-    url: str
-    every: dt.timedelta = dt.timedelta(minutes=30)
-    cron: str | None = None  # a crontab expression (Asia/Shanghai) instead of `every`
-    keywords: tuple[str, ...] = ()  # list kinds keep items whose title contains one of these
-    selectors: tuple[str, ...] = ()  # html-list: CSS selectors for items, tried in order
-    max_pages: int = 3  # list kinds: follow pagination up to this many pages
-    max_items: int = 50  # list kinds: newest items considered per check
-    attachments: bool = True  # fetch and parse DOCX/PDF attachments of articles
-    auto_approve: bool = False  # change sets of this source skip staff review
-    enabled: bool = True
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+    @property
+    def number(self) -> int:
+        """0 for Monday ... 6 for Sunday (`datetime.weekday()`)."""
+        return list(Weekday).index(self)
+
+
+_DAY_NAMES = {d.value: d for d in Weekday} | {
+    name: d
+    for d, name in zip(
+        Weekday,
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        strict=True,
+    )
+}
+
+
+def _port(value: int) -> None:
+    if not 1 <= value <= 65535:
+        raise ValueError(f"port {value} is not in 1-65535")
+
+
+def _web_url(value: str) -> None:
+    if not _WEB_URL.match(value):
+        raise ValueError(f"{value!r} is not an http:// or https:// URL with a host")
+
+
+Port = Annotated[int, _port]
+WebURL = Annotated[str, _web_url]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,7 +122,7 @@ class SMTPConfig:
     """`[smtp]`: the mail server. The password comes from the variable named by password_env."""
 
     host: str
-    port: int = 587
+    port: Port = 587
     starttls: bool = True
     ssl: bool = False
     username: str | None = None
@@ -113,10 +143,10 @@ class OutboxConfig:
 class NotificationsConfig:
     """`[notifications]`: links, digests, unsubscribe tokens, retries."""
 
-    base_url: str = "http://127.0.0.1:8000"  # where the review UI / unsubscribe endpoint live
+    base_url: WebURL = "http://127.0.0.1:8000"  # where the review UI / unsubscribe endpoint live
     secret_env: str = "POLICYWATCH_SECRET"  # HMAC key for unsubscribe tokens
-    digest_time: str = "09:00"  # local time (Asia/Shanghai) of daily and weekly digests
-    weekly_day: str = "mon"
+    digest_time: dt.time = dt.time(9, 0)  # local time (Asia/Shanghai) of daily and weekly digests
+    weekly_day: Weekday = Weekday.MON
     token_days: int = 90  # unsubscribe links stay valid this long
     max_attempts: int = 8  # delivery tries before a message is given up
     retry_backoff: dt.timedelta = dt.timedelta(minutes=1)  # first retry delay, doubled per try
@@ -141,7 +171,7 @@ class WebConfig:
     """`[web]`: the staff review UI."""
 
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: Port = 8000
     secret_env: str = "POLICYWATCH_WEB_SECRET"  # signs session cookies
     secure_cookies: bool = False  # set true behind HTTPS
 
@@ -220,24 +250,75 @@ def config_from_dict(
         _build(SourceConfig, _table(s, where, f"source[{i}]"), where, f"source[{i}]")
         for i, s in enumerate(sources, 1)
     )
-    _check_sources(built, where)
+    _check_sources(built, values.get("fetch", FetchConfig()), where)
     config = Config(path=Path(where) if base is not None else None, sources=built, **values)
     return _resolve_paths(config, base) if base is not None else config
 
 
-def _check_sources(sources: tuple[SourceConfig, ...], where: str) -> None:
+def source_kinds() -> tuple[str, ...]:
+    """The kinds a `[[source]]` may name: the registered `Source` subclasses."""
+    return tuple(sorted(Source.registry))
+
+
+def _check_sources(sources: tuple[SourceConfig, ...], fetch: FetchConfig, where: str) -> None:
     seen: set[str] = set()
+    policy = HostPolicy(fetch.allow_hosts)
     for i, source in enumerate(sources, 1):
-        key = f"source[{i}]"
-        if source.kind not in SOURCE_KINDS:
+        key = f"{where}: source[{i}]"
+        if source.kind not in Source.registry:
+            known = ", ".join(source_kinds())
+            raise ConfigError(f"{key}.kind: unknown kind {source.kind!r} (known: {known})")
+        problem = _url_problem(source.url, policy)
+        if problem:
+            raise ConfigError(f"{key}.url: {problem}")
+        if source.every < MIN_EVERY and not _loopback(source.url):
             raise ConfigError(
-                f"{where}: {key}.kind: unknown kind {source.kind!r} (known: {', '.join(SOURCE_KINDS)})"
+                f"{key}.every: checks run at most every minute (a site polled more often may"
+                f' block policywatch): write "1m" or more, not {format_duration(source.every)!r}'
             )
-        if not re.match(r"^https?://[^/\s]+", source.url):
-            raise ConfigError(f"{where}: {key}.url: must be an http:// or https:// URL")
+        if source.cron is not None:
+            problem = _cron_problem(source.cron)
+            if problem:
+                raise ConfigError(f"{key}.cron: {problem}")
         if source.name in seen:
-            raise ConfigError(f"{where}: {key}.name: duplicate source name {source.name!r}")
+            raise ConfigError(f"{key}.name: duplicate source name {source.name!r}")
         seen.add(source.name)
+
+
+def _url_problem(url: str, policy: HostPolicy) -> str | None:
+    """Why a source URL cannot be fetched, or None."""
+    if not url.startswith(("http://", "https://")) or any(c.isspace() for c in url):
+        return f"{url!r} must be an http:// or https:// URL without spaces"
+    try:
+        host, _port = check_url(url, policy)
+    except URLNotAllowedError as exc:
+        if "allow_hosts" in exc.message:
+            return f"{exc.message}: add it to [fetch] allow_hosts to watch this source"
+        return f"{url!r}: {exc.message}"
+    address = literal_address(host)
+    if address is not None and not policy.allows_address(address, named=False):
+        return f"address {host} is not in [fetch] allow_hosts: add it there to watch this source"
+    return None
+
+
+def _loopback(url: str) -> bool:
+    """A replay on this machine may be checked faster than a public site."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    address = literal_address(host)
+    return address is not None and address.is_loopback
+
+
+def _cron_problem(text: str) -> str | None:
+    """Why a crontab expression is invalid (APScheduler's reading of it), or None."""
+    from apscheduler.triggers.cron import CronTrigger  # loaded only for configs that use cron
+
+    try:
+        CronTrigger.from_crontab(text)
+    except ValueError as exc:
+        return f"bad crontab expression {text!r}: {exc}"
+    return None
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:
@@ -262,7 +343,7 @@ _HINTS: dict[type[Any], dict[str, Any]] = {}  # once per class, not once per [[s
 
 def _type_hints(cls: type[Any]) -> dict[str, Any]:
     if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
+        _HINTS[cls] = typing.get_type_hints(cls, include_extras=True)
     return _HINTS[cls]
 
 
@@ -292,6 +373,12 @@ def _build(cls: type[Any], table: dict[str, Any], where: str, prefix: str) -> An
 
 def _coerce(hint: Any, value: Any) -> Any:
     origin = typing.get_origin(hint)
+    if origin is Annotated:
+        base, *checks = typing.get_args(hint)
+        coerced = _coerce(base, value)
+        for check in checks:
+            check(coerced)
+        return coerced
     if origin in (types.UnionType, typing.Union):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
         return _coerce(options[0], value)
@@ -299,33 +386,77 @@ def _coerce(hint: Any, value: Any) -> Any:
         if not isinstance(value, list):
             raise TypeError(f"expected a list, got {type(value).__name__}")
         return tuple(_coerce(typing.get_args(hint)[0], v) for v in value)
-    if hint is dt.timedelta:
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-            return dt.timedelta(seconds=value)
-        if not isinstance(value, str):
-            raise TypeError("expected a duration string such as '30m'")
-        return parse_duration(value)
-    if hint is Path:
-        if not isinstance(value, str):
-            raise TypeError("expected a path string")
-        return Path(value).expanduser()
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise TypeError(f"expected true or false, got {value!r}")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise TypeError(f"expected a non-negative integer, got {value!r}")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise TypeError(f"expected a non-negative number, got {value!r}")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise TypeError(f"expected a string, got {value!r}")
-        return value
-    raise TypeError(f"unsupported type {hint!r}")  # pragma: no cover - a bug in a dataclass
+    coerce = _SCALARS.get(hint)
+    if coerce is None:  # pragma: no cover - a bug in a dataclass
+        raise TypeError(f"unsupported type {hint!r}")
+    return coerce(value)
+
+
+def _duration(value: Any) -> dt.timedelta:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise TypeError(
+            f'a duration needs a unit: write "{value}m" for {value} minutes'
+            f' (or "{value}s", "{value}h", "{value}d")'
+        )
+    if not isinstance(value, str):
+        raise TypeError("expected a duration string such as '30m'")
+    return parse_duration(value)
+
+
+def _time(value: Any) -> dt.time:
+    found = _HHMM.match(value) if isinstance(value, str) else None
+    if found is None or int(found.group(1)) > 23 or int(found.group(2)) > 59:
+        raise ValueError(f'expected a time of day as HH:MM (e.g. "09:00"), got {value!r}')
+    return dt.time(int(found.group(1)), int(found.group(2)))
+
+
+def _weekday(value: Any) -> Weekday:
+    day = _DAY_NAMES.get(value.strip().lower()) if isinstance(value, str) else None
+    if day is None:
+        raise ValueError(f'expected a day such as "mon" (mon ... sun), got {value!r}')
+    return day
+
+
+def _path(value: Any) -> Path:
+    if not isinstance(value, str):
+        raise TypeError("expected a path string")
+    return Path(value).expanduser()
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError(f"expected a non-negative integer, got {value!r}")
+    return value
+
+
+def _float(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise TypeError(f"expected a non-negative number, got {value!r}")
+    return float(value)
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
+_SCALARS: dict[Any, Callable[[Any], Any]] = {
+    dt.timedelta: _duration,
+    dt.time: _time,
+    Weekday: _weekday,
+    Path: _path,
+    bool: _bool,
+    int: _int,
+    float: _float,
+    str: _str,
+}
 
 
 def config_keys() -> dict[str, tuple[str, ...]]:

@@ -3,12 +3,20 @@
 MonitorError
  ├── ConfigError              the configuration file is missing, malformed or invalid (exit 2)
  ├── DaemonLockedError        another daemon holds the database (exit 2)
- └── FetchError               a URL could not be fetched (mapped from aiohttp in monitor/fetch.py)
-      ├── FetchTimeoutError   connect/read timeout
-      ├── FetchConnectionError  refused, reset, DNS, TLS
-      ├── HTTPStatusError     the server answered an error status (4xx/5xx)
-      ├── BodyTooLargeError   the body exceeded the size cap
-      └── URLNotAllowedError  the scheme or host is not allowed
+ ├── FetchError               a URL could not be fetched (mapped from aiohttp in fetch/client.py)
+ │    ├── FetchTimeoutError   connect/read timeout
+ │    ├── FetchConnectionError  refused, reset, DNS, TLS
+ │    ├── HTTPStatusError     the server answered an error status (4xx/5xx)
+ │    ├── BodyTooLargeError   the body exceeded the size cap
+ │    └── URLNotAllowedError  the scheme or host is not allowed
+ └── UnreadablePageError      fetched, but not to be trusted as a version: a failed attempt,
+      │                       never a change set ("all clauses deleted")
+      ├── EmptyPageError      the body is empty, or has no text at all
+      ├── LayoutError         a list page no longer looks like a list (no items found)
+      └── CollapseError       the clause tree shrank to under half of what the URL showed last
+
+Parser errors (`parsers.ParseError`, `SuspiciousParseError`) are the parsers' own tree; the
+check pipeline treats them like an `UnreadablePageError`.
 """
 
 from __future__ import annotations
@@ -64,3 +72,19 @@ class BodyTooLargeError(FetchError):
 
 class URLNotAllowedError(FetchError):
     """The URL's scheme or host is not in the allowlist."""
+
+
+class UnreadablePageError(MonitorError):
+    """A page was fetched but cannot be trusted as a version of its document."""
+
+
+class EmptyPageError(UnreadablePageError):
+    """The page came back empty (or with no text at all)."""
+
+
+class LayoutError(UnreadablePageError):
+    """A list page no longer looks like a list (no items found): never 'all removed'."""
+
+
+class CollapseError(UnreadablePageError):
+    """The clause tree shrank to under half of what this URL showed last time."""

@@ -1,13 +1,17 @@
-"""Source kinds: how a configured source discovers the document URLs to check.
+"""Sources: the `[[source]]` table (`SourceConfig`) and the kinds of source, which say how a
+configured source discovers the document URLs to check.
 
 Every kind is a small `Source` subclass registered by `__init_subclass__(kind=...)`; its
-docstring is the user documentation (`SOURCE_KINDS` in `monitor/config.py` lists the same
-names). `discover()` fetches what the source needs through a `PageGetter` (conditional GETs,
-cached bodies on 304) and returns `Item`s; the pipeline fetches and parses each item.
+docstring is the user documentation, and `Source.registry` is the only list of kinds (the
+config loader accepts exactly its keys). `discover()` fetches what the source needs through a
+`PageGetter` (conditional GETs, cached bodies on 304) and returns `Item`s; the check pipeline
+(`monitor.check`) fetches and parses each item. This module sits beside `config`, below every
+sub-package, because the config loader validates kinds against the registry.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from abc import ABC, abstractmethod
@@ -15,8 +19,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from monitor.config import SourceConfig
-from monitor.errors import HTTPStatusError, MonitorError
+from monitor.errors import HTTPStatusError, LayoutError
 
 # Fallback item selectors of NFCMS / Shenzhen column lists (see notes/gov-pages.md §3).
 DEFAULT_SELECTORS = (
@@ -31,8 +34,22 @@ _NEXT_TEXT = ("下一页", "下页")  # "next page" link texts
 _SID = re.compile(r"""["']?SID["']?\s*[:=]\s*["']?(\d+)""")
 
 
-class LayoutError(MonitorError):
-    """A list page no longer looks like a list (no items found): never 'all removed'."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceConfig:
+    """One `[[source]]` table: a page or list the monitor watches."""
+
+    name: str
+    kind: str  # a key of `Source.registry` (checked at load)
+    url: str
+    every: dt.timedelta = dt.timedelta(minutes=30)
+    cron: str | None = None  # a crontab expression (Asia/Shanghai) instead of `every`
+    keywords: tuple[str, ...] = ()  # list kinds keep items whose title contains one of these
+    selectors: tuple[str, ...] = ()  # html-list: CSS selectors for items, tried in order
+    max_pages: int = 3  # list kinds: follow pagination up to this many pages
+    max_items: int = 50  # list kinds: newest items considered per check
+    attachments: bool = True  # fetch and parse DOCX/PDF attachments of articles
+    auto_approve: bool = False  # change sets of this source skip staff review
+    enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,7 +115,7 @@ class Source(ABC):
 
 
 def source_for(config: SourceConfig) -> Source:
-    """The Source object of a configured source (ConfigError-free: kinds are validated)."""
+    """The Source object of a configured source (kinds are validated when the config loads)."""
     return Source.registry[config.kind](config)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from parsers.model import PolicyDocument, Status, document_from_json, document_to_json
@@ -11,6 +12,35 @@ from parsers.records import DocumentRecord, Fetched, RenditionRecord, StatusEven
 from parsers.titles import unwrap_title
 from state.base import StoreBase, compress, decompress, dumps, from_ts, must_ts, ts, utcnow
 from state.errors import NotFoundError
+
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionHead:
+    """A document's newest version without its tree (the check pipeline's hot path)."""
+
+    id: int
+    tree_hash: str
+    status: Status
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LatestTree:
+    """The latest version of a rendition's document, its clause tree still as JSON text."""
+
+    version_id: int
+    tree_hash: str
+    tree_json: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionHash:
+    """One version's place in its document's history and its tree fingerprint."""
+
+    id: int
+    seq: int
+    tree_hash: str
+
 
 _DOC_SELECT = (
     "SELECT d.*, (SELECT count(*) FROM versions v WHERE v.document_id = d.id) AS version_count"
@@ -237,34 +267,36 @@ class DocumentsMixin(StoreBase):
         )
         return [_version(r) for r in rows]
 
-    def version_hashes(self, document_id: int) -> list[tuple[int, int, str]]:
-        """`(id, seq, tree_hash)` of every version of a document, oldest first (no trees read)."""
+    def version_hashes(self, document_id: int) -> list[VersionHash]:
+        """Every version of a document, oldest first (no trees read)."""
         rows = self.conn.execute(
             "SELECT id, seq, tree_hash FROM versions WHERE document_id = ? ORDER BY seq",
             (document_id,),
         ).fetchall()
-        return [(int(r[0]), int(r[1]), str(r[2])) for r in rows]
+        return [VersionHash(id=int(r[0]), seq=int(r[1]), tree_hash=str(r[2])) for r in rows]
 
-    def latest_tree(self, rendition_key: str) -> tuple[int, str, str] | None:
-        """`(version_id, tree_hash, tree_json)` of the latest version of the document this
-        rendition belongs to (the tree still as JSON text), or None."""
+    def latest_tree(self, rendition_key: str) -> LatestTree | None:
+        """The latest version of the document this rendition belongs to, or None."""
         row = self.conn.execute(
             "SELECT v.id, v.tree_hash, v.tree_json FROM renditions r"
             " JOIN documents d ON d.id = r.document_id"
             " JOIN versions v ON v.id = d.latest_version_id WHERE r.key = ?",
             (rendition_key,),
         ).fetchone()
-        return (int(row[0]), str(row[1]), str(row[2])) if row else None
+        if row is None:
+            return None
+        return LatestTree(version_id=int(row[0]), tree_hash=str(row[1]), tree_json=str(row[2]))
 
-    def latest_head(self, document_id: int) -> tuple[int, str, Status] | None:
-        """`(version_id, tree_hash, status)` of the document's newest version, without reading
-        its tree (the check pipeline's hot path), or None."""
+    def latest_head(self, document_id: int) -> VersionHead | None:
+        """The document's newest version without reading its tree, or None."""
         row = self.conn.execute(
             "SELECT id, tree_hash, json_extract(tree_json, '$.status') FROM versions"
             " WHERE document_id = ? ORDER BY seq DESC LIMIT 1",
             (document_id,),
         ).fetchone()
-        return (int(row[0]), str(row[1]), Status(row[2] or "unknown")) if row else None
+        if row is None:
+            return None
+        return VersionHead(id=int(row[0]), tree_hash=str(row[1]), status=Status(row[2] or "unknown"))
 
     def latest_version(self, document_id: int) -> VersionRecord | None:
         """The document's newest version, or None."""

@@ -2,8 +2,7 @@
 
 StoreError
  ├── NotFoundError        no row with that id / key
- ├── ConflictError        a unique key or a state transition was refused
- └── SchemaError          the database is newer than this program, or not ours
+ └── ConflictError        a unique key or a state transition was refused
 """
 
 from __future__ import annotations
@@ -20,6 +19,3 @@ class NotFoundError(StoreError):
 class ConflictError(StoreError):
     """A unique key or a state transition was refused."""
 
-
-class SchemaError(StoreError):
-    """The database schema is not one this program knows."""

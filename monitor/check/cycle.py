@@ -20,18 +20,21 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from monitor.check.items import ItemChecker, Traffic
+from monitor.check.outcome import ItemOutcome
 from monitor.check.reader import WORKER_MIN_SOURCES, Reader
+from monitor.check.versions import Approver, VersionWriter
+from monitor.clock import Clock, as_clock
 from monitor.config import Config, SourceConfig
 from monitor.errors import MonitorError
 from monitor.fetch.client import Fetcher
+from monitor.review.actions import approve_change_set
 from parsers.records import AttemptOutcome, FetchAttempt, SourceRecord
 from state.store import Store
 
 logger = logging.getLogger(__name__)
-
-Clock = Callable[[], dt.datetime]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,45 +101,6 @@ class CycleReport:
         return sum(r.requests for r in self.reports)
 
 
-@dataclass(slots=True, kw_only=True)
-class Tally:
-    """Counters a source check fills while it runs (mutable, private to one check)."""
-
-    new_documents: int = 0
-    changed: int = 0
-    baselines: int = 0
-    unchanged: int = 0
-    requests: int = 0  # GETs of this check (a redirect chain or retries count once)
-    not_modified: int = 0
-    gone: int = 0  # items answering 404/410 (skipped, noted)
-    errors: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    change_sets: list[int] = field(default_factory=list)
-
-    def outcome(self) -> AttemptOutcome:
-        """The attempt's outcome: failure wins, then change, new, baseline, 304, unchanged."""
-        if self.errors:
-            return AttemptOutcome.FAILED
-        if self.changed:
-            return AttemptOutcome.CHANGED
-        if self.new_documents:
-            return AttemptOutcome.NEW_DOCUMENT
-        if self.baselines:
-            return AttemptOutcome.BASELINE
-        if self.requests and self.not_modified + self.gone == self.requests:
-            return AttemptOutcome.NOT_MODIFIED
-        return AttemptOutcome.UNCHANGED
-
-
-def _clock(now: Clock | dt.datetime | None) -> Clock:
-    if now is None:
-        return lambda: dt.datetime.now(dt.UTC)
-    if isinstance(now, dt.datetime):
-        fixed = now
-        return lambda: fixed
-    return now
-
-
 def _selected(config: Config, sources: Sequence[str | SourceConfig] | None) -> list[SourceConfig]:
     if sources is None:
         return [s for s in config.sources if s.enabled]
@@ -161,7 +125,9 @@ async def run_check(
     log = AttemptLog(store)
     try:
         with _fewer_collections():
-            reports = await _cycle(config, store, selected, records, log, now, on_progress)
+            reports = await _cycle(
+                config, store, selected, records, log, as_clock(now), on_progress
+            )
     finally:
         log.flush()
     return CycleReport(reports=tuple(reports), elapsed=time.perf_counter() - started)
@@ -198,7 +164,7 @@ async def _cycle(
     selected: list[SourceConfig],
     records: dict[str, SourceRecord],
     log: AttemptLog,
-    now: Clock | dt.datetime | None,
+    clock: Clock,
     on_progress: Callable[[SourceReport], None] | None,
 ) -> list[SourceReport]:
     """Check the selected sources over one shared fetcher and reader."""
@@ -212,7 +178,7 @@ async def _cycle(
                 source,
                 fetcher=fetcher,
                 store=store,
-                now=now,
+                clock=clock,
                 config=config,
                 record=records[source.name],
                 log=log,
@@ -258,104 +224,100 @@ async def check_source(
     *,
     fetcher: Fetcher,
     store: Store,
-    now: Clock | dt.datetime | None = None,
-    config: Config | None = None,
-    record: SourceRecord | None = None,
-    log: AttemptLog | None = None,
-    reader: Reader | None = None,
+    clock: Clock,
+    config: Config,
+    record: SourceRecord,
+    log: AttemptLog,
+    reader: Reader,
 ) -> SourceReport:
     """Check one source; catches everything, records one attempt, flags after N failures."""
-    from monitor.check.items import ItemChecker
-
-    clock = _clock(now)
     started_at, started = clock(), time.perf_counter()
-    if record is None:
-        record = store.sync_source(
-            name=source.name, kind=source.kind, url=source.url, auto_approve=source.auto_approve
-        )
-    tally = Tally()
+    traffic = Traffic(fetcher)
+    writer = VersionWriter(
+        store=store,
+        source_id=record.id,
+        clock=clock,
+        approve=_approver(store, record, config, clock),
+    )
+    checker = ItemChecker(source, traffic=traffic, store=store, reader=reader, writer=writer)
     try:
-        checker = ItemChecker(
-            source,
-            record.id,
-            fetcher=fetcher,
-            store=store,
-            clock=clock,
-            tally=tally,
-            reader=reader,
-            approve=_approver(store, record, config, clock),
-        )
-        await checker.run()
+        outcome = await checker.run()
     except (MonitorError, OSError) as exc:
         logger.warning("source %s failed: %s", source.name, exc)
-        tally.errors.append(str(exc))
+        outcome = ItemOutcome(errors=(str(exc),))
     except Exception as exc:  # the per-source boundary: one bad source never sinks the cycle
         logger.exception("source %s crashed", source.name)
-        tally.errors.append(f"{type(exc).__name__}: {exc}")
-    outcome = tally.outcome()
-    attempt = _attempt(record.id, source, tally, outcome, started_at, clock())
-    if log is None:
-        store.record_attempt(attempt)
-    else:
-        log.add(attempt)
-    _flag(store, record, outcome, config)
+        outcome = ItemOutcome(errors=(f"{type(exc).__name__}: {exc}",))
+    verdict = attempt_outcome(outcome, traffic)
+    log.add(_attempt(record.id, source, outcome, traffic, verdict, started_at, clock()))
+    _flag(store, record, verdict, config)
     return SourceReport(
         name=source.name,
-        outcome=outcome,
-        new_documents=tally.new_documents,
-        changed=tally.changed,
-        baselines=tally.baselines,
-        requests=tally.requests,
-        not_modified=tally.not_modified,
-        error="; ".join(tally.errors) or None,
+        outcome=verdict,
+        new_documents=outcome.new_documents,
+        changed=outcome.changed,
+        baselines=outcome.baselines,
+        requests=traffic.requests,
+        not_modified=traffic.not_modified,
+        error="; ".join(outcome.errors) or None,
         elapsed=time.perf_counter() - started,
     )
+
+
+def attempt_outcome(outcome: ItemOutcome, traffic: Traffic) -> AttemptOutcome:
+    """The attempt's outcome: failure wins, then change, new, baseline, 304, unchanged."""
+    if outcome.errors:
+        return AttemptOutcome.FAILED
+    if outcome.changed:
+        return AttemptOutcome.CHANGED
+    if outcome.new_documents:
+        return AttemptOutcome.NEW_DOCUMENT
+    if outcome.baselines:
+        return AttemptOutcome.BASELINE
+    if traffic.requests and traffic.not_modified + outcome.gone == traffic.requests:
+        return AttemptOutcome.NOT_MODIFIED
+    return AttemptOutcome.UNCHANGED
 
 
 def _attempt(
     source_id: int,
     source: SourceConfig,
-    tally: Tally,
-    outcome: AttemptOutcome,
+    outcome: ItemOutcome,
+    traffic: Traffic,
+    verdict: AttemptOutcome,
     started_at: dt.datetime,
     finished_at: dt.datetime,
 ) -> FetchAttempt:
     detail = (
-        f"requests={tally.requests} not_modified={tally.not_modified}"
-        f" new={tally.new_documents} changed={tally.changed} baselines={tally.baselines}"
+        f"requests={traffic.requests} not_modified={traffic.not_modified}"
+        f" new={outcome.new_documents} changed={outcome.changed} baselines={outcome.baselines}"
     )
-    if tally.notes:
-        detail += "; " + "; ".join(tally.notes[:20])
+    if outcome.notes:
+        detail += "; " + "; ".join(outcome.notes[:20])
     return FetchAttempt(
         source_id=source_id,
         url=source.url,
         started_at=started_at,
         finished_at=finished_at,
-        outcome=outcome,
-        error="; ".join(tally.errors)[:2000] or None,
+        outcome=verdict,
+        error="; ".join(outcome.errors)[:2000] or None,
         detail=detail[:2000],
     )
 
 
-def _flag(
-    store: Store, record: SourceRecord, outcome: AttemptOutcome, config: Config | None
-) -> None:
-    threshold = config.daemon.failure_threshold if config else 5
+def _flag(store: Store, record: SourceRecord, outcome: AttemptOutcome, config: Config) -> None:
     failing = outcome is AttemptOutcome.FAILED
-    if failing and store.consecutive_failures(record.id) >= threshold:
+    if failing and store.consecutive_failures(record.id) >= config.daemon.failure_threshold:
         store.set_source_flag(record.id, flagged=True)
     elif not failing and record.flagged:
         store.set_source_flag(record.id, flagged=False)  # recovered
 
 
-def _approver(
-    store: Store, record: SourceRecord, config: Config | None, clock: Clock
-) -> Callable[[int], object] | None:
+def _approver(store: Store, record: SourceRecord, config: Config, clock: Clock) -> Approver | None:
     """For an auto-approved source: approve a change set (queueing its emails) inside the
     transaction that stores it, so a crash can never leave it stored but unapproved."""
-    if not record.auto_approve or config is None:
+    if not record.auto_approve:
         return None
-    from monitor.review.actions import approve_change_set
 
     def approve(change_set_id: int) -> object:
         return approve_change_set(store, change_set_id, actor="auto", now=clock(), config=config)

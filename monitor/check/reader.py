@@ -1,10 +1,11 @@
-"""Reading fetched pages (extract, parse, diff), inline or in one worker process.
+"""Reading fetched pages (extract, parse, fingerprint, diff), inline or in one worker process.
 
 A cycle over many sources reads its changed pages in a worker process, so that parsing and
 diffing on one core overlap fetching and storing on the other (1,000 sources: about 0.15 s
 less wall time, `bench/bench_check.py`); a small cycle (the daemon checks one source at a
 time) reads inline. Reading is pure (bytes and the previous tree in, records out), so both
-ways store the same; a worker that dies is replaced by reading inline.
+ways store the same; a worker that dies is replaced by reading inline. `Reader` is the one
+door to the worker: a sandboxed or per-format worker belongs behind it.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from types import TracebackType
 from urllib.parse import urlsplit
 
 import parsers
-from monitor.check.lineage import tree_hash
+from monitor.check.lineage import clause_count, tree_hash
 from parsers.model import DocumentDiff, Extracted, PolicyDocument, document_from_json
+from state.documents import LatestTree
 
 logger = logging.getLogger(__name__)
 
@@ -29,23 +31,32 @@ WORKER_MIN_SOURCES = 50  # cycles with fewer sources read inline
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Tree:
+    """A parsed document with its fingerprint and size, computed once per item."""
+
+    document: PolicyDocument
+    digest: str  # `lineage.tree_hash`: labels, headings and texts of the clauses
+    clauses: int  # `lineage.clause_count`, for the collapse check
+
+    @classmethod
+    def of(cls, document: PolicyDocument) -> Tree:
+        """Fingerprint a parsed document."""
+        return cls(document=document, digest=tree_hash(document), clauses=clause_count(document))
+
+    def with_document(self, document: PolicyDocument) -> Tree:
+        """The same clauses under other document fields (title, status, dates)."""
+        return Tree(document=document, digest=self.digest, clauses=self.clauses)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Reading:
     """A page read: its extracted text and clause tree (None: no text, a notice, suspicious)."""
 
     extracted: Extracted
-    document: PolicyDocument | None = None
+    tree: Tree | None = None
     suspicious: str | None = None  # the SuspiciousParseError message when the parse failed
     diff: DocumentDiff | None = None  # against `diff_base`, when a previous tree was given
     diff_base: int | None = None  # the version id the diff was computed against
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PreviousTree:
-    """The latest stored version of the page's document, its tree still as JSON text."""
-
-    version_id: int
-    tree_hash: str
-    tree_json: str
 
 
 def extract(content: bytes, content_type: str, url: str) -> Extracted:
@@ -54,8 +65,15 @@ def extract(content: bytes, content_type: str, url: str) -> Extracted:
     return parsers.extract(content, media_type, url=url)
 
 
+def diff_trees(old: PolicyDocument, new: PolicyDocument) -> DocumentDiff:
+    """The clause diff a change set stores (the check pipeline's only call of the differ)."""
+    from parsers.diff import diff_documents  # loaded on the first diff: most cycles have none
+
+    return diff_documents(old, new)
+
+
 def read(
-    content: bytes, content_type: str, url: str, previous: PreviousTree | None = None
+    content: bytes, content_type: str, url: str, previous: LatestTree | None = None
 ) -> Reading:
     """Extract, then parse unless there is no text or it is a notice (ParseErrors propagate);
     with `previous`, also diff a changed tree against it."""
@@ -63,18 +81,16 @@ def read(
     if not extracted.text.strip() or extracted.is_notice:
         return Reading(extracted=extracted)
     try:
-        document = parsers.parse_extracted(extracted)
+        tree = Tree.of(parsers.parse_extracted(extracted))
     except parsers.SuspiciousParseError as exc:
         return Reading(extracted=extracted, suspicious=str(exc))
-    if previous is None or tree_hash(document) == previous.tree_hash:
-        return Reading(extracted=extracted, document=document)
-    from parsers.diff import diff_documents
-
+    if previous is None or tree.digest == previous.tree_hash:
+        return Reading(extracted=extracted, tree=tree)
     before = document_from_json(json.loads(previous.tree_json))
     return Reading(
         extracted=extracted,
-        document=document,
-        diff=diff_documents(before, document),
+        tree=tree,
+        diff=diff_trees(before, tree.document),
         diff_base=previous.version_id,
     )
 
@@ -116,7 +132,7 @@ class Reader:
             self._pool = None
 
     async def read(
-        self, content: bytes, content_type: str, url: str, previous: PreviousTree | None = None
+        self, content: bytes, content_type: str, url: str, previous: LatestTree | None = None
     ) -> Reading:
         """`read()` in the worker when there is one, else inline."""
         if self._pool is not None:

@@ -3,7 +3,9 @@
 `VersionWriter.store_version` decides, in one transaction, whether a parsed rendition is a new
 document, a new version of a known one (with its change set, auto-approved inside the same
 transaction for auto-approve sources), another rendition of the latest version, or history (a
-draft found after its final). `remember` keeps each URL's validators and hashes.
+draft found after its final), and returns that decision (`Stored`). `change_diff` is the one
+place that decides which diff a change set stores. `remember` keeps each URL's validators and
+hashes.
 """
 
 from __future__ import annotations
@@ -12,36 +14,25 @@ import datetime as dt
 from collections.abc import Callable
 
 import parsers
-from monitor.check.cycle import Clock, Tally
-from monitor.check.lineage import (
-    TREE_SIMILARITY,
-    clause_count,
-    norm_title,
-    rendition_key,
-    titles_match,
-    tree_hash,
-    tree_similarity,
-)
-from monitor.check.reader import Reading
-from monitor.errors import MonitorError
+from monitor.check.lineage import norm_title, rendition_key, same_policy, titles_match
+from monitor.check.outcome import Stored, Verdict
+from monitor.check.reader import Reading, Tree, diff_trees
+from monitor.clock import Clock
+from monitor.errors import CollapseError
 from monitor.fetch.client import FetchResult
 from monitor.sources import Item
-from parsers.model import (
-    DocumentChange,
-    DocumentDiff,
-    PolicyDocument,
-    Status,
-)
-from parsers.records import ChangeSetKind, Fetched, RenditionRecord, StatusEvent, VersionRecord
+from parsers.model import DocumentChange, DocumentDiff, PolicyDocument, Status
+from parsers.records import ChangeSetKind, Fetched, RenditionRecord, StatusEvent
 from parsers.summary import summarize_document_change
+from state.documents import VersionHead
 from state.sources import UrlState
 from state.store import Store
 
 FLIP_FLOP_WINDOW = 5  # versions looked back at for "content returned to an older version"
+# Statuses a document cannot go back to draft from.
+_PAST_DRAFT = (Status.FINAL, Status.EXPIRED, Status.ABOLISHED)
 
-
-class CollapseError(MonitorError):
-    """The clause tree shrank to under half of what this URL showed last time."""
+Approver = Callable[[int], object]  # approves a change set inside the transaction storing it
 
 
 def remember(
@@ -51,7 +42,7 @@ def remember(
     *,
     verdict: str,
     body: bytes | None = None,
-    doc: PolicyDocument | None = None,
+    tree: Tree | None = None,
 ) -> None:
     """Remember what `url` served (validators, hashes, clause count; the body of lists and
     notices) for the next conditional GET and change check."""
@@ -62,8 +53,8 @@ def remember(
             etag=result.etag,
             last_modified=result.last_modified,
             content_hash=result.content_hash,
-            tree_hash=tree_hash(doc) if doc is not None else None,
-            clauses=clause_count(doc) if doc is not None else 0,
+            tree_hash=tree.digest if tree is not None else None,
+            clauses=tree.clauses if tree is not None else 0,
             content_type=result.content_type,
             body=body,
         )
@@ -75,18 +66,11 @@ class VersionWriter:
     between deciding and writing, so other coroutines always see a consistent store)."""
 
     def __init__(
-        self,
-        *,
-        store: Store,
-        source_id: int,
-        clock: Clock,
-        tally: Tally,
-        approve: Callable[[int], object] | None = None,
+        self, *, store: Store, source_id: int, clock: Clock, approve: Approver | None
     ) -> None:
         self.store = store
         self.source_id = source_id
         self.clock = clock
-        self.tally = tally
         self.approve = approve  # auto-approval, run inside the transaction storing a change set
 
     def store_version(
@@ -94,21 +78,19 @@ class VersionWriter:
         url: str,
         result: FetchResult,
         text: str,
-        doc: PolicyDocument,
+        tree: Tree,
         *,
+        state: UrlState | None,
         watched: bool,
         reading: Reading | None = None,
-    ) -> None:
-        """Decide and write synchronously (no await: other coroutines see a consistent store)."""
-        state = self.store.url_state(url)
-        digest = tree_hash(doc)
-        if state is not None and state.tree_hash == digest:
-            remember(self.store, url, result, verdict="document", doc=doc)
-            self.tally.unchanged += 1
-            return
-        if state is not None and state.clauses and clause_count(doc) * 2 < state.clauses:
+    ) -> Stored:
+        """Decide and write; `state` is what this URL served last (read once per item)."""
+        if state is not None and state.tree_hash == tree.digest:
+            remember(self.store, url, result, verdict="document", tree=tree)
+            return Stored(verdict=Verdict.UNCHANGED)
+        if state is not None and state.clauses and tree.clauses * 2 < state.clauses:
             raise CollapseError(
-                f"{url}: {clause_count(doc)} clauses, was {state.clauses}: parse collapsed"
+                f"{url}: {tree.clauses} clauses, was {state.clauses}: parse collapsed"
             )
         fetched = Fetched(
             url=result.final_url,
@@ -124,14 +106,15 @@ class VersionWriter:
             rendition = self.store.get_rendition(rendition_key(url))
             document_id = rendition.document_id if rendition else None
             if document_id is None and not watched:  # a watched page is its own document
-                document_id = self._lineage(doc)
+                document_id = self._lineage(tree.document)
             if document_id is None:
-                self._new_document(url, fetched, text, doc, digest, watched=watched)
+                stored = self._new_document(url, fetched, text, tree, watched=watched)
             else:
-                self._new_version(
-                    document_id, rendition, url, fetched, text, doc, digest, reading=reading
+                stored = self._new_version(
+                    document_id, rendition, url, fetched, text, tree, reading
                 )
-            remember(self.store, url, result, verdict="document", doc=doc)
+            remember(self.store, url, result, verdict="document", tree=tree)
+        return stored
 
     def _lineage(self, doc: PolicyDocument) -> int | None:
         """The known document this one is a version of (title + clause similarity), or None."""
@@ -143,21 +126,15 @@ class VersionWriter:
             ]
         for candidate in candidates:
             latest = self.store.latest_version(candidate.id)
-            if latest is not None and tree_similarity(latest.document, doc) >= TREE_SIMILARITY:
+            if latest is not None and same_policy(norm, doc, candidate.norm_title, latest.document):
                 return candidate.id
         return None
 
     def _new_document(
-        self,
-        url: str,
-        fetched: Fetched,
-        text: str,
-        doc: PolicyDocument,
-        digest: str,
-        *,
-        watched: bool,
-    ) -> None:
+        self, url: str, fetched: Fetched, text: str, tree: Tree, *, watched: bool
+    ) -> Stored:
         now = fetched.fetched_at
+        doc = tree.document
         title = doc.title or url
         document_id = self.store.add_document(
             title=title, norm_title=norm_title(title), status=doc.status, url=url, now=now
@@ -165,11 +142,10 @@ class VersionWriter:
         rendition_id = self.store.add_rendition(
             document_id=document_id, key=rendition_key(url), url=url, source_id=self.source_id
         )
-        version_id = self._add_version(document_id, rendition_id, fetched, text, doc, digest)
+        version_id = self._add_version(document_id, rendition_id, fetched, text, tree)
         self._lifecycle(document_id, None, doc, now)
         if watched:  # the first sight of a watched page is a baseline, not a change
-            self.tally.baselines += 1
-            return
+            return Stored(verdict=Verdict.BASELINE)
         # A new document's change set carries no clause changes: the whole text is the news.
         cs = self.store.add_change_set(
             document_id=document_id,
@@ -180,8 +156,8 @@ class VersionWriter:
             diff=DocumentDiff(),
             detected_at=now,
         )
-        self.tally.new_documents += 1
         self._created(cs)
+        return Stored(verdict=Verdict.NEW_DOCUMENT, change_set_id=cs)
 
     def _new_version(
         self,
@@ -190,11 +166,9 @@ class VersionWriter:
         url: str,
         fetched: Fetched,
         text: str,
-        doc: PolicyDocument,
-        digest: str,
-        *,
-        reading: Reading | None = None,
-    ) -> None:
+        tree: Tree,
+        reading: Reading | None,
+    ) -> Stored:
         rendition_id = (
             rendition.id
             if rendition
@@ -203,32 +177,23 @@ class VersionWriter:
             )
         )
         head = self.store.latest_head(document_id)
-        if head is not None and doc.status is Status.DRAFT and head[2] in _PAST_DRAFT:
+        if head is not None and tree.document.status is Status.DRAFT and head.status in _PAST_DRAFT:
             # A draft found after its final (first checks of a site, a re-listed notice) is
             # history, not news: never a "final -> draft" change set.
             self.store.touch_rendition(rendition_id, checked_at=fetched.fetched_at, url=url)
-            self.tally.unchanged += 1
-            self.tally.notes.append(f"draft after final, kept as history only: {url}")
-            return
-        if (
-            reading is not None
-            and reading.diff is not None
-            and head
-            and reading.diff_base == head[0]
-        ):
-            diff = reading.diff  # the reader already diffed against this very version
-        else:
-            diff = _diff(self.store.latest_version(document_id), doc)
-        if head is not None and (head[1] == digest or not diff.changes):
+            return Stored(
+                verdict=Verdict.HISTORY, note=f"draft after final, kept as history only: {url}"
+            )
+        diff = self.change_diff(document_id, head, tree, reading)
+        if head is not None and (head.tree_hash == tree.digest or not diff.changes):
             # Another rendition of the same content, or formatting only: nothing new.
             self.store.touch_rendition(rendition_id, checked_at=fetched.fetched_at, url=url)
-            self.tally.unchanged += 1
-            return
-        version_id = self._add_version(document_id, rendition_id, fetched, text, doc, digest)
-        note = self._flip_flop(document_id, digest, version_id, fetched.fetched_at)
+            return Stored(verdict=Verdict.UNCHANGED)
+        version_id = self._add_version(document_id, rendition_id, fetched, text, tree)
+        note = self._flip_flop(document_id, tree.digest, version_id, fetched.fetched_at)
         cs = self.store.add_change_set(
             document_id=document_id,
-            from_version_id=head[0] if head else None,
+            from_version_id=head.id if head else None,
             to_version_id=version_id,
             source_id=self.source_id,
             kind=ChangeSetKind.CHANGED,
@@ -236,26 +201,35 @@ class VersionWriter:
             detected_at=fetched.fetched_at,
             note=note,
         )
-        self._lifecycle(document_id, head[2] if head else None, doc, fetched.fetched_at)
-        self.tally.changed += 1
+        self._lifecycle(
+            document_id, head.status if head else None, tree.document, fetched.fetched_at
+        )
         self._created(cs)
+        return Stored(verdict=Verdict.CHANGED, change_set_id=cs)
+
+    def change_diff(
+        self, document_id: int, head: VersionHead | None, tree: Tree, reading: Reading | None
+    ) -> DocumentDiff:
+        """The diff the change set stores: the reader's when it diffed against this very head
+        version; else computed now against the document's latest version (the base moved,
+        e.g. another source stored a version while this page was being read)."""
+        if head is None:
+            return DocumentDiff()
+        if reading is not None and reading.diff is not None and reading.diff_base == head.id:
+            return reading.diff
+        latest = self.store.get_version(head.id)
+        return diff_trees(latest.document, tree.document)
 
     def _add_version(
-        self,
-        document_id: int,
-        rendition_id: int,
-        fetched: Fetched,
-        text: str,
-        doc: PolicyDocument,
-        digest: str,
+        self, document_id: int, rendition_id: int, fetched: Fetched, text: str, tree: Tree
     ) -> int:
         return self.store.add_version(
             document_id=document_id,
             rendition_id=rendition_id,
             fetched=fetched,
             text=text,
-            document=doc,
-            tree_hash=digest,
+            document=tree.document,
+            tree_hash=tree.digest,
             parser_version=parsers.PARSER_VERSION,
         )
 
@@ -263,10 +237,10 @@ class VersionWriter:
         self, document_id: int, digest: str, version_id: int, at: dt.datetime
     ) -> str | None:
         """A→B→A: the new tree equals an older (not the latest) version's tree."""
-        earlier = [v for v in self.store.version_hashes(document_id) if v[0] != version_id]
-        for _id, seq, old_hash in earlier[-FLIP_FLOP_WINDOW:-1]:
-            if old_hash == digest:
-                detail = f"content returned to version {seq}"
+        earlier = [v for v in self.store.version_hashes(document_id) if v.id != version_id]
+        for old in earlier[-FLIP_FLOP_WINDOW:-1]:
+            if old.tree_hash == digest:
+                detail = f"content returned to version {old.seq}"
                 self.store.add_status_event(
                     StatusEvent(document_id=document_id, event="flip_flop", at=at, detail=detail)
                 )
@@ -274,9 +248,8 @@ class VersionWriter:
         return None
 
     def _created(self, change_set_id: int) -> None:
-        """A change set was stored (call inside its transaction): count it, and for an
-        auto-approved source approve it and queue its emails in that same transaction."""
-        self.tally.change_sets.append(change_set_id)
+        """A change set was stored (call inside its transaction): for an auto-approved source,
+        approve it and queue its emails in that same transaction."""
         if self.approve is not None:
             self.approve(change_set_id)
 
@@ -300,19 +273,19 @@ class VersionWriter:
                 StatusEvent(document_id=document_id, event=event, at=at, detail=detail)
             )
 
-    def flags(self, item: Item) -> None:
+    def flags(self, item: Item) -> Stored:
         """gkmlpt `is_expired` / `is_abolished`: a status event and a STATUS change set, once."""
         if not (item.expired or item.abolished):
-            return
+            return Stored(verdict=Verdict.UNCHANGED)
         rendition = self.store.get_rendition(rendition_key(item.url))
         if rendition is None:
-            return
+            return Stored(verdict=Verdict.UNCHANGED)
         status = Status.ABOLISHED if item.abolished else Status.EXPIRED
         now = self.clock()
         with self.store.atomic():
             event = StatusEvent(document_id=rendition.document_id, event=status.value, at=now)
             if not self.store.add_status_event(event):
-                return
+                return Stored(verdict=Verdict.UNCHANGED)
             before = self.store.get_document(rendition.document_id).status
             self.store.set_document_status(rendition.document_id, status, now=now)
             change = DocumentChange(
@@ -332,15 +305,4 @@ class VersionWriter:
                 note=status.value,
             )
             self._created(cs)
-
-
-# Statuses a document cannot go back to draft from.
-_PAST_DRAFT = (Status.FINAL, Status.EXPIRED, Status.ABOLISHED)
-
-
-def _diff(latest: VersionRecord | None, doc: PolicyDocument) -> DocumentDiff:
-    if latest is None:
-        return DocumentDiff()
-    from parsers.diff import diff_documents
-
-    return diff_documents(latest.document, doc)
+        return Stored(verdict=Verdict.UNCHANGED, change_set_id=cs)

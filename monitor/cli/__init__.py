@@ -1,6 +1,8 @@
 """The `policywatch` command line: a click group whose commands load lazily.
 
-Each command lives in `monitor/commands/<area>.py` and stays thin over library functions.
+Each command (or command group) lives in `monitor/cli/<name>.py` and stays thin over library
+functions; `context` is what they share (`ctx.obj`), `renditions` reads a file or URL for
+`parse` and `diff`.
 Commands are imported only when they run (or when help lists them), so start-up stays light.
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 """
@@ -32,8 +34,8 @@ COMMANDS: dict[str, str] = {
     "send": "monitor.cli.subscribers:send",
     "unsubscribe": "monitor.cli.subscribers:unsubscribe",
     "check": "monitor.cli.check:check",
-    "replay": "monitor.cli.check:replay",
-    "documents": "monitor.cli.check:documents",
+    "replay": "monitor.cli.replay:replay",
+    "documents": "monitor.cli.documents:documents",
     "changes": "monitor.cli.changes:changes",
     "demo": "monitor.cli.demo:demo",
 }
@@ -82,19 +84,14 @@ def cli(ctx: click.Context, config_path: str, verbose: int, log_json: bool) -> N
 
 def main() -> None:
     """Console-script entry point: map our errors to exit codes."""
-    from monitor.errors import ConfigError
-
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
-    except click.ClickException as exc:
+    except click.ClickException as exc:  # ConfigError too (exit 2)
         exc.show()
         sys.exit(exc.exit_code)
-    except ConfigError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except SystemExit:

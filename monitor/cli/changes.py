@@ -1,12 +1,15 @@
-"""`changes list|show`: the change sets the monitor stored (review commands append here)."""
+"""`changes list|show|approve|reject|export`: the change sets the monitor stored, reviewed from
+the command line, and exported for clients."""
 
 from __future__ import annotations
 
+import getpass
 import json
 
 import click
 
 from monitor.cli.context import AppContext
+from monitor.clock import utcnow
 from monitor.json_shapes import change_set_json
 
 
@@ -26,13 +29,10 @@ def list_changes(
     """Change sets, newest first."""
     from parsers.records import ChangeSetState
 
-    store = app.store()
-    try:
+    with app.store() as store:
         found = store.list_change_sets(
             state=ChangeSetState(state) if state else None, document_id=document_id
         )
-    finally:
-        store.close()
     if as_json:
         click.echo(json.dumps([change_set_json(c) for c in found], ensure_ascii=False, indent=1))
         return
@@ -51,14 +51,11 @@ def show_change(app: AppContext, change_set_id: int, as_json: bool) -> None:
     """One change set with its clause changes."""
     from state.errors import NotFoundError
 
-    store = app.store()
-    try:
+    with app.store() as store:
         try:
             cs = store.get_change_set(change_set_id)
         except NotFoundError as exc:
             raise click.ClickException(str(exc)) from None
-    finally:
-        store.close()
     if as_json:
         click.echo(json.dumps(change_set_json(cs), ensure_ascii=False, indent=1))
         return
@@ -71,18 +68,48 @@ def show_change(app: AppContext, change_set_id: int, as_json: bool) -> None:
         click.echo(f"  - {c.summary}")
 
 
-def _mount_review_commands() -> None:
-    """`changes approve|reject` live with the notifications commands."""
-    from monitor.cli.subscribers import approve, reject
+@changes.command()
+@click.argument("change_set_id", type=int)
+@click.option("--by", "actor", help="Reviewer name (default: the OS user).")
+@click.pass_obj
+def approve(app: AppContext, change_set_id: int, actor: str | None) -> None:
+    """Approve a pending change set and queue its emails."""
+    from monitor.review.actions import approve_change_set
+    from state.errors import StoreError
 
-    changes.add_command(approve)
-    changes.add_command(reject)
+    with app.store() as store:
+        try:
+            queued = approve_change_set(
+                store,
+                change_set_id,
+                actor=actor or getpass.getuser(),
+                now=utcnow(),
+                config=app.config,
+            )
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"Approved change set {change_set_id}: {queued} email(s) queued")
 
 
-_mount_review_commands()
+@changes.command()
+@click.argument("change_set_id", type=int)
+@click.option("--reason", required=True, help="Why the change set is rejected.")
+@click.option("--by", "actor", help="Reviewer name (default: the OS user).")
+@click.pass_obj
+def reject(app: AppContext, change_set_id: int, reason: str, actor: str | None) -> None:
+    """Reject a pending change set (nothing is sent)."""
+    from monitor.review.actions import reject_change_set
+    from state.errors import StoreError
 
+    with app.store() as store:
+        try:
+            reject_change_set(
+                store, change_set_id, actor=actor or getpass.getuser(), reason=reason, now=utcnow()
+            )
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"Rejected change set {change_set_id}")
 
-# --- export (issue 9): client deliverables -------------------------------------------------
 
 EXPORT_FORMATS = ("json", "csv", "html", "docx")  # the keys of monitor.review.export.FORMATS
 
@@ -111,13 +138,11 @@ def export(app: AppContext, change_set_id: int, fmt: str, output: str | None) ->
     from monitor.review.export import FORMATS, load_export
     from state.errors import NotFoundError
 
-    store = app.store()
-    try:
-        source = load_export(store, change_set_id)
-    except NotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        store.close()
+    with app.store() as store:
+        try:
+            source = load_export(store, change_set_id)
+        except NotFoundError as exc:
+            raise click.ClickException(str(exc)) from None
     data = FORMATS[fmt](source)
     if output is None:
         click.echo(data, nl=False)  # bytes go to the binary stream untouched

@@ -1,21 +1,17 @@
-"""`check`, `replay`, `documents list|show`: run one cycle, serve a snapshot, see what is stored."""
+"""`check`: one full check cycle now, with a progress bar and a summary table."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from monitor.cli.context import AppContext
-from monitor.json_shapes import document_json
 
 if TYPE_CHECKING:
     from monitor.check.cycle import CycleReport
-    from state.store import Store
 
 
 @click.command()
@@ -32,12 +28,8 @@ def check(app: AppContext, names: tuple[str, ...]) -> None:
     for name in names:
         config.source(name)  # ConfigError (exit 2) for an unknown name
     selected = names or tuple(s.name for s in config.sources if s.enabled)
-    store = app.store()
-    try:
-        with _progress(len(selected)) as advance:
-            report = asyncio.run(run_check(config, store, sources=selected, on_progress=advance))
-    finally:
-        store.close()
+    with app.store() as store, _progress(len(selected)) as advance:
+        report = asyncio.run(run_check(config, store, sources=selected, on_progress=advance))
     _summary(report)
     if report.failed:
         sys.exit(1)
@@ -101,99 +93,3 @@ def _summary(report: CycleReport) -> None:
         f"failed {report.failed}, time {report.elapsed:.2f}s"
     )
     click.echo("\n".join(lines))
-
-
-@click.command()
-@click.argument("snapshot_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--port", type=int, default=8080, show_default=True, help="Port on 127.0.0.1.")
-def replay(snapshot_dir: Path, port: int) -> None:
-    """Serve a recorded snapshot (a folder with manifest.json) on 127.0.0.1.
-
-    Switch snapshots while running with GET /__replay/switch?snapshot=<sibling folder>.
-    """
-    from monitor.fetch.replay import ReplayServer, bundled_site
-
-    if not (snapshot_dir / "manifest.json").is_file() and (bundled_site() / snapshot_dir).is_dir():
-        snapshot_dir = bundled_site() / snapshot_dir  # e.g. `policywatch replay 2022-06-20`
-    if not (snapshot_dir / "manifest.json").is_file():
-        raise click.UsageError(f"{snapshot_dir}: no manifest.json")
-    server = ReplayServer(snapshot_dir, port=port)
-    click.echo(f"Serving {snapshot_dir} at {server.url} (Ctrl+C to stop)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-
-
-@click.group()
-def documents() -> None:
-    """Documents the monitor knows: list them, show one."""
-
-
-@documents.command("list")
-@click.option("--json", "as_json", is_flag=True, help="JSON: [{id, title, status, versions, url}].")
-@click.pass_obj
-def list_documents(app: AppContext, as_json: bool) -> None:
-    """Every document, most recently updated first."""
-    store = app.store()
-    try:
-        docs = store.list_documents()
-    finally:
-        store.close()
-    if as_json:
-        click.echo(json.dumps([document_json(d) for d in docs], ensure_ascii=False, indent=1))
-        return
-    for d in docs:
-        click.echo(f"{d.id:>4}  {d.status.value:<9} v{d.version_count:<3} {d.title}")
-
-
-@documents.command("show")
-@click.argument("document_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="JSON with versions and status events.")
-@click.pass_obj
-def show_document(app: AppContext, document_id: int, as_json: bool) -> None:
-    """One document: its versions, renditions and lifecycle events."""
-    from state.errors import NotFoundError
-
-    store = app.store()
-    try:
-        try:
-            data = _document_detail(store, document_id)
-        except NotFoundError as exc:
-            raise click.ClickException(str(exc)) from None
-    finally:
-        store.close()
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
-        return
-    click.echo(f"#{data['id']} {data['title']} [{data['status']}]\n{data['url']}")
-    for v in data["version_list"]:
-        click.echo(f"  v{v['seq']}  {v['fetched_at']}  {v['status']:<6} {v['url']}")
-    for e in data["events"]:
-        click.echo(f"  {e['at']}  {e['event']}  {e['detail'] or ''}")
-
-
-def _document_detail(store: Store, document_id: int) -> dict[str, Any]:
-    doc = store.get_document(document_id)
-    data = document_json(doc)
-    data["version_list"] = [
-        {
-            "id": v.id,
-            "seq": v.seq,
-            "url": v.url,
-            "fetched_at": v.fetched_at.isoformat(),
-            "status": v.document.status.value,
-            "comment_deadline": (
-                v.document.comment_deadline.isoformat() if v.document.comment_deadline else None
-            ),
-        }
-        for v in store.versions_of(document_id)
-    ]
-    data["renditions"] = [r.key for r in store.renditions_of(document_id)]
-    data["events"] = [
-        {"event": e.event, "at": e.at.isoformat(), "detail": e.detail}
-        for e in store.status_events(document_id)
-    ]
-    return data

@@ -23,22 +23,12 @@ def run(app: AppContext, serve: bool) -> None:
     from monitor.errors import DaemonLockedError
 
     config = app.config
-    if serve:
-        _check_web()
     try:
         code = run_daemon(config, serve=serve)
     except DaemonLockedError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
     sys.exit(code)
-
-
-def _check_web() -> None:
-    try:
-        from monitor.web.app import create_app  # noqa: F401
-    except ImportError:
-        click.echo("Error: --serve needs the review UI (monitor.web.app), not installed", err=True)
-        sys.exit(2)
 
 
 @click.command()
@@ -53,11 +43,8 @@ def status(app: AppContext, as_json: bool) -> None:
     if not config.database.path.exists():
         click.echo(f"Error: no database at {config.database.path}", err=True)
         sys.exit(1)
-    store = app.store(migrate=False)
-    try:
+    with app.store(migrate=False) as store:
         report = collect_status(config, store, now=utcnow())
-    finally:
-        store.close()
     if as_json:
         import json
 
@@ -68,7 +55,7 @@ def status(app: AppContext, as_json: bool) -> None:
 
 
 def _when(value: dt.datetime | None, default: str = "-") -> str:
-    from monitor.daemon.service import SHANGHAI
+    from monitor.clock import SHANGHAI
 
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if value else default
 

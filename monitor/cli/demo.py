@@ -124,14 +124,11 @@ def run_demo(
             encoding="utf-8",
         )
         config = load_config(config_path)
-        store = open_store(config.database.path)
-        try:
+        with open_store(config.database.path) as store:
             _intro(console, folder, server, store, now())
             change_sets = _story(console, config, store, server, site, now)
             emails = _send(console, config, store, now())
             _epilogue(console, config, store, change_sets)
-        finally:
-            store.close()
     elapsed = time.perf_counter() - started
     console.print(f"\nDemo finished in {elapsed:.1f} s.")
     return DemoResult(

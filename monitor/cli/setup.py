@@ -28,8 +28,7 @@ def init(app: AppContext, preset: str, force: bool) -> None:
         raise click.UsageError(f"{path} exists (use --force to overwrite)")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(PRESETS[preset], encoding="utf-8")
-    store = app.store()
-    store.close()
+    app.store().close()  # creates and migrates the database
     click.echo(f"Wrote {path} ({preset}) and created {app.config.database.path}")
 
 
@@ -44,11 +43,8 @@ def migrate(app: AppContext) -> None:
     """Create the database or bring its schema up to date."""
     from state.store import open_store
 
-    store = open_store(app.config_or_default().database.path, migrate=False)
-    try:
+    with open_store(app.config_or_default().database.path, migrate=False) as store:
         applied = store.migrate()
-    finally:
-        store.close()
     if applied:
         click.echo(f"Applied {len(applied)} migration(s): {', '.join(applied)}")
     else:
@@ -59,11 +55,8 @@ def migrate(app: AppContext) -> None:
 @click.pass_obj
 def check(app: AppContext) -> None:
     """Run SQLite's integrity check; exit 1 unless it says ok."""
-    store = app.store(migrate=False)
-    try:
+    with app.store(migrate=False) as store:
         result = store.integrity_check()
-    finally:
-        store.close()
     click.echo(result)
     if result != "ok":
         raise SystemExit(1)
@@ -77,12 +70,9 @@ def vacuum(app: AppContext) -> None:
     from state.store import open_store
 
     config = app.config_or_default()
-    store = open_store(config.database.path, migrate=False)
-    try:
+    with open_store(config.database.path, migrate=False) as store:
         pruned = store.apply_retention(older_than=utcnow() - config.daemon.retention)
         before, after = store.vacuum()
-    finally:
-        store.close()
     click.echo(
         f"Pruned {pruned.attempts_deleted} attempt(s), {pruned.raw_bodies_dropped} raw body(ies);"
         f" {before:,} -> {after:,} bytes"

@@ -1,11 +1,8 @@
-"""`subscribers add|list|remove|import`, `send`, `unsubscribe`, and the `approve`/`reject`
-commands that `changes` (monitor/commands/changes.py) mounts as `changes approve|reject`."""
+"""`subscribers add|list|remove|import`, `send` and `unsubscribe`: the clients and their emails."""
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +48,7 @@ def add(
         raise click.BadParameter(f"not a valid email address: {email!r}", param_hint="EMAIL")
     who = Subscriber(name=name.strip(), email=email, company=company)
     sub = Subscription(topics=topics, keywords=keywords, cadence=Cadence(cadence))
-    with closing(app.store()) as store:
+    with app.store() as store:
         try:
             sub_id = store.add_subscriber(who, [sub], now=_now())
         except ConflictError as exc:
@@ -66,7 +63,7 @@ def list_(app: AppContext, as_json: bool) -> None:
     """List subscribers and what they subscribed to."""
     import json
 
-    with closing(app.store()) as store:
+    with app.store() as store:
         rows = [
             {
                 "id": s.id,
@@ -106,7 +103,7 @@ def _line(row: dict[str, Any]) -> str:
 @click.pass_obj
 def remove(app: AppContext, id_or_email: str) -> None:
     """Remove a subscriber (by id or email) with their subscriptions and queued emails."""
-    with closing(app.store()) as store:
+    with app.store() as store:
         found = store.find_subscriber(id_or_email)
         if found is None or found.id is None:
             raise click.ClickException(f"no subscriber {id_or_email!r}")
@@ -127,7 +124,7 @@ def import_(app: AppContext, file: Path) -> None:
     except UnicodeDecodeError:
         raise click.ClickException(f"{file}: not UTF-8 text") from None
     errors = list(parsed.errors)
-    with closing(app.store()) as store:
+    with app.store() as store:
         for who, _ in parsed.people:
             if store.find_subscriber(who.email) is not None:
                 errors.append(f"{who.email}: already a subscriber")
@@ -150,7 +147,7 @@ def send(app: AppContext, dry_run: bool) -> None:
     """Deliver the due outbox emails (SMTP, or .eml files without [smtp])."""
     from monitor.review.sending import send_due
 
-    with closing(app.store()) as store:
+    with app.store() as store:
         report = send_due(app.config, store, now=_now(), dry_run=dry_run)
     for item in report.items:
         click.echo(f"{item.outcome:>9}  {item.to}  {item.subject}")
@@ -168,55 +165,12 @@ def send(app: AppContext, dry_run: bool) -> None:
 @click.pass_obj
 def unsubscribe(app: AppContext, token: str) -> None:
     """Unsubscribe the subscriber named by a signed token (from an email's link)."""
-    from monitor.review.actions import unsubscribe as unsubscribe_token
+    from monitor.review.unsubscribe import unsubscribe as unsubscribe_token
     from notifications.errors import TokenError
 
-    with closing(app.store()) as store:
+    with app.store() as store:
         try:
             who = unsubscribe_token(store, token, config=app.config, now=_now())
         except TokenError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"Unsubscribed {who.name} <{who.email}>")
-
-
-@click.command()
-@click.argument("change_set_id", type=int)
-@click.option("--by", "actor", help="Reviewer name (default: the OS user).")
-@click.pass_obj
-def approve(app: AppContext, change_set_id: int, actor: str | None) -> None:
-    """Approve a pending change set and queue its emails."""
-    from monitor.review.actions import approve_change_set
-    from state.errors import StoreError
-
-    with closing(app.store()) as store:
-        try:
-            queued = approve_change_set(
-                store,
-                change_set_id,
-                actor=actor or getpass.getuser(),
-                now=_now(),
-                config=app.config,
-            )
-        except StoreError as exc:
-            raise click.ClickException(str(exc)) from None
-    click.echo(f"Approved change set {change_set_id}: {queued} email(s) queued")
-
-
-@click.command()
-@click.argument("change_set_id", type=int)
-@click.option("--reason", required=True, help="Why the change set is rejected.")
-@click.option("--by", "actor", help="Reviewer name (default: the OS user).")
-@click.pass_obj
-def reject(app: AppContext, change_set_id: int, reason: str, actor: str | None) -> None:
-    """Reject a pending change set (nothing is sent)."""
-    from monitor.review.actions import reject_change_set
-    from state.errors import StoreError
-
-    with closing(app.store()) as store:
-        try:
-            reject_change_set(
-                store, change_set_id, actor=actor or getpass.getuser(), reason=reason, now=_now()
-            )
-        except StoreError as exc:
-            raise click.ClickException(str(exc)) from None
-    click.echo(f"Rejected change set {change_set_id}")

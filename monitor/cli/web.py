@@ -68,15 +68,13 @@ def add_user(app: AppContext, name: str, role: str) -> None:
     from state.errors import ConflictError
 
     password = _read_password(name)
-    store = app.store()
-    try:
-        store.add_user(
-            name=name, role=Role(role), password_hash=hash_password(password), now=utcnow()
-        )
-    except ConflictError as exc:
-        raise click.UsageError(str(exc)) from None
-    finally:
-        store.close()
+    with app.store() as store:
+        try:
+            store.add_user(
+                name=name, role=Role(role), password_hash=hash_password(password), now=utcnow()
+            )
+        except ConflictError as exc:
+            raise click.UsageError(str(exc)) from None
     click.echo(f"Added {role} {name}")
 
 
@@ -84,11 +82,8 @@ def add_user(app: AppContext, name: str, role: str) -> None:
 @click.pass_obj
 def list_users(app: AppContext) -> None:
     """List staff accounts."""
-    store = app.store()
-    try:
+    with app.store() as store:
         found = store.list_users()
-    finally:
-        store.close()
     for user in found:
         state = "active" if user.active else "disabled"
         created = user.created_at.date().isoformat() if user.created_at else "-"
@@ -102,12 +97,9 @@ def list_users(app: AppContext) -> None:
 @click.pass_obj
 def disable_user(app: AppContext, name: str) -> None:
     """Disable a staff account (its sessions stop working at once)."""
-    store = app.store()
-    try:
+    with app.store() as store:
         user = store.find_user(name)
         if user is None or user.id is None:
             raise click.UsageError(f"no user named {name!r}")
         store.set_user_active(user.id, active=False)
-    finally:
-        store.close()
     click.echo(f"Disabled {name}")

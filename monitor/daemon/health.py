@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from monitor.config import Config
+from monitor.config import Config, format_duration
 from monitor.daemon.lock import STALE_BEATS, holder_alive
-from monitor.daemon.service import next_due
+from monitor.daemon.schedule import next_due
 from state.daemon import DaemonLock, OutboxBacklog
 from state.errors import NotFoundError
 
@@ -70,8 +70,6 @@ def collect_status(config: Config, store: Store, *, now: dt.datetime) -> DaemonS
 
 
 def _source_status(config: Config, store: Store, name: str) -> SourceStatus:
-    from monitor.config import format_duration
-
     source = config.source(name)
     schedule = f"cron {source.cron}" if source.cron else f"every {format_duration(source.every)}"
     try:

@@ -20,64 +20,25 @@ import signal
 import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
+from monitor.check.cycle import run_check
+from monitor.clock import SHANGHAI, utcnow
 from monitor.config import Config, SourceConfig
 from monitor.daemon.lock import acquire_lock
-from monitor.errors import ConfigError, DaemonLockedError
-from state.base import utcnow
+from monitor.daemon.schedule import next_due, source_trigger
+from monitor.review.sending import SendReport, send_due
 from state.daemon import DaemonLock
+from state.store import Store, open_store
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
-    from apscheduler.triggers.base import BaseTrigger
 
-    from state.store import Store
+    from monitor.web.server import UIServer
 
 logger = logging.getLogger(__name__)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 STOP_TIMEOUT = 8.0  # seconds in-flight jobs get after SIGTERM before they are cancelled
 HOUSEKEEPING_EVERY = dt.timedelta(days=1)
-
-
-# -- schedule -------------------------------------------------------------------------------
-
-
-def cron_trigger(source: SourceConfig, *, jitter: dt.timedelta | None = None) -> BaseTrigger:
-    """The CronTrigger of a source with `cron` (Asia/Shanghai); ConfigError when malformed."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    assert source.cron is not None
-    try:
-        trigger: BaseTrigger = CronTrigger.from_crontab(source.cron, timezone=SHANGHAI)
-    except ValueError as exc:
-        raise ConfigError(f"source {source.name!r}: bad cron {source.cron!r}: {exc}") from None
-    if jitter:
-        trigger.jitter = int(jitter.total_seconds()) or None
-    return trigger
-
-
-def next_due(source: SourceConfig, last_attempt: dt.datetime | None) -> dt.datetime | None:
-    """When the source is next due, from its last attempt; None: never checked (due at once)."""
-    if last_attempt is None:
-        return None
-    if source.cron:
-        # The first cron time after the last check: a time missed while down is due at once.
-        after = last_attempt + dt.timedelta(microseconds=1)
-        fire: dt.datetime | None = cron_trigger(source).get_next_fire_time(None, after)
-        return fire.astimezone(dt.UTC) if fire else None
-    return last_attempt + source.every
-
-
-def source_trigger(source: SourceConfig, jitter: dt.timedelta) -> BaseTrigger:
-    """The trigger of a source's check job; jitter is capped at a tenth of the interval."""
-    from apscheduler.triggers.interval import IntervalTrigger
-
-    if source.cron:
-        return cron_trigger(source, jitter=jitter)
-    spread = min(jitter, source.every / 10).total_seconds()
-    return IntervalTrigger(seconds=source.every.total_seconds(), jitter=spread or None)
 
 
 # -- the service ----------------------------------------------------------------------------
@@ -197,8 +158,8 @@ class Daemon:
         daemon = self.config.daemon
         every = IntervalTrigger(seconds=daemon.send_every.total_seconds())
         scheduler.add_job(self._tracked(self._send), every, id="send", next_run_time=now)
-        hour, minute = _hhmm(self.config.notifications.digest_time)
-        digest = CronTrigger(hour=hour, minute=minute, timezone=SHANGHAI)
+        at = self.config.notifications.digest_time
+        digest = CronTrigger(hour=at.hour, minute=at.minute, timezone=SHANGHAI)
         scheduler.add_job(self._tracked(self._send), digest, id="digest")
         beat = IntervalTrigger(seconds=daemon.heartbeat.total_seconds())
         scheduler.add_job(self._tracked(self._heartbeat), beat, id="heartbeat")
@@ -234,8 +195,6 @@ class Daemon:
 
     async def _check(self, source: SourceConfig) -> None:
         """Check one source; the pipeline records its attempt and flags it after N failures."""
-        from monitor.check.cycle import run_check
-
         started = utcnow()
         cycle = await run_check(self.config, self.store, sources=(source,), now=None)
         for report in cycle.reports:
@@ -278,16 +237,10 @@ class Daemon:
         )
 
 
-def _send_due(config: Config) -> Any:
+def _send_due(config: Config) -> SendReport:
     """One send run on its own connection (SMTP blocks; the loop keeps checking meanwhile)."""
-    from monitor.review.sending import send_due
-    from state.store import open_store
-
-    store = open_store(config.database.path, migrate=False)
-    try:
+    with open_store(config.database.path, migrate=False) as store:
         return send_due(config, store, now=utcnow())
-    finally:
-        store.close()
 
 
 async def in_daemon_thread(func: Callable[..., Any], *args: Any) -> Any:
@@ -325,16 +278,6 @@ def _extra(values: dict[str, Any]) -> dict[str, Any]:
     return {f"pw_{k}": v for k, v in values.items()}
 
 
-def _hhmm(text: str) -> tuple[int, int]:
-    try:
-        hour, minute = (int(p) for p in text.split(":"))
-        if not (0 <= hour < 24 and 0 <= minute < 60):
-            raise ValueError(text)
-    except ValueError:
-        raise ConfigError(f"notifications.digest_time: expected HH:MM, got {text!r}") from None
-    return hour, minute
-
-
 async def serve_daemon(config: Config, store: Store, lock: DaemonLock, *, serve: bool) -> int:
     """Run the daemon (and with `serve`, the review UI in the same loop) until stopped."""
     daemon = Daemon(config, store, lock)
@@ -344,27 +287,15 @@ async def serve_daemon(config: Config, store: Store, lock: DaemonLock, *, serve:
     return await daemon.run()
 
 
-def _ui_server(config: Config) -> Any:
-    """A uvicorn server for the review UI whose own signal capture is off (the daemon's rules)."""
-    import uvicorn
+def _ui_server(config: Config) -> UIServer:
+    """The review UI's server inside the daemon (its signals and logging are the daemon's)."""
+    # Loaded only for `run --serve`: a daemon without the UI does not carry Starlette.
+    from monitor.web.server import build_app, build_server
 
-    from monitor.web.app import create_app
-
-    class _Server(uvicorn.Server):
-        @contextlib.contextmanager
-        def capture_signals(self) -> Any:
-            yield
-
-        def request_exit(self) -> None:
-            self.should_exit = True
-
-    from state.store import open_store
-
-    app = create_app(config, lambda: open_store(config.database.path, migrate=False))
-    return _Server(uvicorn.Config(app, host=config.web.host, port=config.web.port, log_config=None))
+    return build_server(build_app(config), config, embedded=True)
 
 
-async def _serve_ui(server: Any, daemon: Daemon) -> None:
+async def _serve_ui(server: UIServer, daemon: Daemon) -> None:
     """Serve until asked to exit; if the server stops on its own, stop the daemon too."""
     try:
         await server.serve()
@@ -377,21 +308,9 @@ async def _serve_ui(server: Any, daemon: Daemon) -> None:
 
 def run_daemon(config: Config, *, serve: bool = False) -> int:
     """`policywatch run`: take the lock, run until SIGTERM/SIGINT, release; returns exit code."""
-    from state.store import open_store
-
-    for source in config.sources:
-        if source.cron:
-            cron_trigger(source)  # fail fast on a malformed expression
-    _hhmm(config.notifications.digest_time)
-    store = open_store(config.database.path)
-    try:
+    with open_store(config.database.path) as store:
         lock = acquire_lock(store, config)
         try:
             return asyncio.run(serve_daemon(config, store, lock, serve=serve))
         finally:
             store.release_daemon_lock(lock.owner)
-    finally:
-        store.close()
-
-
-__all__ = ["Daemon", "DaemonLockedError", "next_due", "run_daemon"]

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import fnmatch
-import functools
 import hashlib
 import ipaddress
 import logging
@@ -23,7 +21,7 @@ import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from monitor.config import FetchConfig
 from monitor.errors import (
@@ -34,6 +32,7 @@ from monitor.errors import (
     HTTPStatusError,
     URLNotAllowedError,
 )
+from monitor.hosts import HostPolicy, IPAddress, check_url, literal_address
 
 if TYPE_CHECKING:
     import aiohttp
@@ -41,7 +40,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _REDIRECTS = (301, 302, 303, 307, 308)
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,58 +65,6 @@ class FetchResult:
     def content_hash(self) -> str:
         """sha256 of the body, hex."""
         return hashlib.sha256(self.content).hexdigest()
-
-
-class HostPolicy:
-    """`[fetch] allow_hosts`: host name globs, IP addresses and networks."""
-
-    def __init__(self, patterns: tuple[str, ...]) -> None:
-        self.names: list[str] = []
-        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
-        for pattern in patterns:
-            try:
-                self.networks.append(ipaddress.ip_network(pattern.strip("[]"), strict=False))
-            except ValueError:
-                self.names.append(pattern.lower().rstrip("."))
-
-    def allows_name(self, host: str) -> bool:
-        """Does a host name (not an address) match a name pattern?"""
-        host = host.lower().rstrip(".")
-        return any(
-            host == p or fnmatch.fnmatchcase(host, p) or (p.startswith("*.") and host == p[2:])
-            for p in self.names
-        )
-
-    def allows_address(self, address: IPAddress, *, named: bool) -> bool:
-        """A resolved address: listed networks always; public ones when the name was allowed."""
-        if any(address in net for net in self.networks):
-            return True
-        return named and address.is_global
-
-
-def check_url(url: str, policy: HostPolicy) -> tuple[str, int]:
-    """Scheme and host syntax check; returns (host, port) or raises URLNotAllowedError."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise URLNotAllowedError(url, f"scheme {parts.scheme or '(none)'!r} is not http(s)")
-    host = parts.hostname
-    if not host:
-        raise URLNotAllowedError(url, "no host")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise URLNotAllowedError(url, "bad port") from None
-    if _literal(host) is None and not policy.allows_name(host):
-        raise URLNotAllowedError(url, f"host {host!r} is not in [fetch] allow_hosts")
-    return host, port
-
-
-@functools.lru_cache(maxsize=1024)
-def _literal(host: str) -> IPAddress | None:
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        return None
 
 
 class Fetcher:
@@ -229,7 +175,7 @@ class Fetcher:
         return self._client
 
     async def _check_addresses(self, url: str, host: str, port: int) -> None:
-        literal = _literal(host)
+        literal = literal_address(host)
         if literal is not None:
             addresses: tuple[IPAddress, ...] = (literal,)
         else:

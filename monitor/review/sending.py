@@ -12,20 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 
+from monitor.clock import SHANGHAI
 from monitor.config import Config
-from monitor.review.actions import (
-    SENDER_NAME,
-    SHANGHAI,
-    load_context,
-    sender_address,
-    single_email,
-    unsubscribe_url,
-)
+from monitor.review.channels import make_transport
+from monitor.review.compose import SENDER_NAME, load_context, sender_address, single_email
+from monitor.review.unsubscribe import unsubscribe_url
 from notifications.envelopes import Envelope, envelopes
 from notifications.errors import (
     ConnectionDeliveryError,
@@ -41,7 +36,7 @@ from notifications.render import (
     render_email,
 )
 from notifications.routing import route_subscriber
-from notifications.smtp import EmlTransport, SMTPSettings, SMTPTransport, Transport
+from notifications.smtp import Transport
 from parsers.records import (
     Cadence,
     StoredChange,
@@ -51,28 +46,6 @@ from state.errors import NotFoundError
 from state.store import Store
 
 logger = logging.getLogger(__name__)
-
-
-def make_transport(config: Config) -> Transport:
-    """SMTP when `[smtp]` is configured, else the `.eml` writer into `[outbox] dir`."""
-    smtp = config.smtp
-    if smtp is None:
-        return EmlTransport(config.outbox.dir)
-    password = os.environ.get(smtp.password_env) if smtp.password_env else None
-    settings = SMTPSettings(
-        host=smtp.host,
-        port=smtp.port,
-        starttls=smtp.starttls,
-        ssl=smtp.ssl,
-        username=smtp.username,
-        password=password,
-        sender=smtp.sender,
-        timeout=smtp.timeout,
-    )
-    return SMTPTransport(settings)
-
-
-# -- sending ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

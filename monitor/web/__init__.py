@@ -1,7 +1,4 @@
-"""The staff review web UI (Starlette + Jinja2): `create_app(config, store_factory)`."""
+"""The staff review web UI (Starlette + Jinja2): `monitor.web.app.create_app(config, store_factory)`,
+served by `monitor.web.server.build_server`."""
 
 from __future__ import annotations
-
-from monitor.web.app import create_app, feed_token
-
-__all__ = ["create_app", "feed_token"]

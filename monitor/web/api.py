@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from monitor.json_shapes import change_set_detail_json, document_json
-from monitor.web.app import open_store
+from monitor.web.context import request_store
 from parsers.model import document_fields_json
 from parsers.records import ChangeSetState, ReviewAction, VersionRecord
 from state.sources import SourceHealth
@@ -77,7 +77,7 @@ def change_sets(request: Request) -> Response:
         state = ChangeSetState(raw) if raw else None
     except ValueError:
         return _json({"error": f"unknown state {raw!r}"}, 400)
-    with open_store(request) as store:
+    with request_store(request) as store:
         sets = store.list_change_sets(state=state)
     return _json({"change_sets": [change_set_detail_json(cs, changes=False) for cs in sets]})
 
@@ -85,7 +85,7 @@ def change_sets(request: Request) -> Response:
 def change_set(request: Request) -> Response:
     """`GET /api/change-sets/{id}`: with its changes and audit trail."""
     cs_id = int(request.path_params["cs_id"])
-    with open_store(request) as store:
+    with request_store(request) as store:
         record = store.get_change_set(cs_id)
         reviews = store.reviews(cs_id)
     out = change_set_detail_json(record)
@@ -95,7 +95,7 @@ def change_set(request: Request) -> Response:
 
 def documents(request: Request) -> Response:
     """`GET /api/documents`."""
-    with open_store(request) as store:
+    with request_store(request) as store:
         docs = store.list_documents()
     return _json({"documents": [document_json(d) for d in docs]})
 
@@ -103,7 +103,7 @@ def documents(request: Request) -> Response:
 def document(request: Request) -> Response:
     """`GET /api/documents/{id}`: with its versions and change set ids."""
     doc_id = int(request.path_params["doc_id"])
-    with open_store(request) as store:
+    with request_store(request) as store:
         doc = store.get_document(doc_id)
         versions = store.versions_of(doc_id)
         sets = store.list_change_sets(document_id=doc_id)
@@ -121,14 +121,14 @@ def document(request: Request) -> Response:
 
 def sources(request: Request) -> Response:
     """`GET /api/sources`: every source with its health."""
-    with open_store(request) as store:
+    with request_store(request) as store:
         health = [store.source_health(s) for s in store.list_sources()]
     return _json({"sources": [health_json(h) for h in health]})
 
 
 def reviews(request: Request) -> Response:
     """`GET /api/reviews`: the audit trail, newest first."""
-    with open_store(request) as store:
+    with request_store(request) as store:
         entries = store.reviews(limit=500)
     return _json({"reviews": [review_json(r) for r in entries]})
 

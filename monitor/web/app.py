@@ -3,20 +3,16 @@
 Middlewares, outermost first: security headers (strict CSP, no framing), signed session cookie,
 login required (`auth.LoginMiddleware`), CSRF on every POST (`auth.CSRFMiddleware`).
 Endpoints are sync functions (Starlette runs them in a thread pool); each opens its own
-`Store` through `store_factory` and closes it when done.
+`Store` through `store_factory` and closes it when done. What every endpoint needs is in
+`monitor.web.context` (and `monitor.web.forms` for POSTs); the pages are `pages`, `people`,
+`api`, `feed` and `unsubscribe`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -29,10 +25,12 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from monitor.clock import utcnow
 from monitor.config import Config
-from monitor.web.auth import CSRFMiddleware, LoginMiddleware, csrf_token, is_admin
+from monitor.web import api, feed, pages, people, unsubscribe
+from monitor.web.auth import CSRFMiddleware, LoginMiddleware
+from monitor.web.context import WebContext, page_context, render, web_secret
 from monitor.web.templating import make_environment
-from state.base import utcnow
 from state.errors import ConflictError, NotFoundError
 from state.store import Store
 
@@ -50,77 +48,6 @@ SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"cross-origin-opener-policy", b"same-origin"),
 )
-_FEED_MESSAGE = b"policywatch-feed-v1"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WebContext:
-    """What every endpoint needs, kept on `app.state.web`."""
-
-    config: Config
-    store_factory: Callable[[], Store]
-    templates: Jinja2Templates
-    secret: str
-    clock: Callable[[], dt.datetime]
-
-    @property
-    def feed_token(self) -> str:
-        """The secret path segment of the Atom feed (an HMAC of the UI secret)."""
-        return feed_token(self.secret)
-
-
-def feed_token(secret: str) -> str:
-    """HMAC-SHA256 of a fixed message under `secret`, hex, 32 characters."""
-    return hmac.new(secret.encode(), _FEED_MESSAGE, hashlib.sha256).hexdigest()[:32]
-
-
-def web_secret(config: Config, store_factory: Callable[[], Store]) -> str:
-    """The signing secret: the variable named by `[web] secret_env`, else one kept in the db."""
-    value = os.environ.get(config.web.secret_env, "")
-    if value:
-        return value
-    store = store_factory()
-    try:
-        return store.secret("web-session")
-    finally:
-        store.close()
-
-
-def ctx(request: Request) -> WebContext:
-    """The app's `WebContext`."""
-    web = request.app.state.web
-    assert isinstance(web, WebContext)
-    return web
-
-
-@contextmanager
-def open_store(request: Request) -> Iterator[Store]:
-    """A store for the duration of one request."""
-    store = ctx(request).store_factory()
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
-    """Render a template with the page context (user, CSRF token, flash message)."""
-    context.setdefault("flash", request.session.pop("flash", None))
-    return ctx(request).templates.TemplateResponse(request, name, context, status_code=status_code)
-
-
-def flash(request: Request, message: str, kind: str = "ok") -> None:
-    """A one-time message shown on the next page."""
-    request.session["flash"] = {"kind": kind, "text": message}
-
-
-def _page_context(request: Request) -> dict[str, Any]:
-    user = getattr(request.state, "user", None)
-    return {
-        "user": user,
-        "admin": bool(user and is_admin(user)),
-        "csrf": csrf_token(request) if "session" in request.scope else "",
-    }
 
 
 class SecurityHeadersMiddleware:
@@ -170,10 +97,8 @@ def create_app(
     secret: str | None = None,
 ) -> Starlette:
     """The review UI over the store that `store_factory` opens (one store per request)."""
-    from monitor.web import api, feed, pages, people, unsubscribe
-
     secret = secret or web_secret(config, store_factory)
-    templates = Jinja2Templates(env=make_environment(), context_processors=[_page_context])
+    templates = Jinja2Templates(env=make_environment(), context_processors=[page_context])
     middleware = [
         Middleware(SecurityHeadersMiddleware),
         Middleware(

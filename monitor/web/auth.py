@@ -146,14 +146,12 @@ class LoginMiddleware:
         user_id = request.session.get(SESSION_USER)
         if not isinstance(user_id, int):
             return None
-        store = self.store_factory()
-        try:
-            user = store.get_user(user_id)
-        except NotFoundError:
-            logger.debug("session names unknown user %s", user_id)
-            return None
-        finally:
-            store.close()
+        with self.store_factory() as store:
+            try:
+                user = store.get_user(user_id)
+            except NotFoundError:
+                logger.debug("session names unknown user %s", user_id)
+                return None
         return user if user.active else None
 
     @staticmethod

@@ -1,6 +1,6 @@
 """The Atom feed of approved changes at `/feed/{token}` (no login: the token is the key).
 
-The token is an HMAC of the UI secret (`monitor.web.feed_token`); `policywatch serve` prints
+The token is an HMAC of the UI secret (`monitor.web.context.feed_token`); `policywatch serve` prints
 the feed URL, and the queue's 已批准 tab shows it to staff.
 """
 
@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from monitor.web.app import ctx, open_store
+from monitor.web.context import ctx, request_store
 from parsers.records import ChangeSetRecord, ChangeSetState
 from state.store import Store
 
@@ -69,7 +69,7 @@ def feed(request: Request) -> Response:
     if not hmac.compare_digest(token.encode(), web.feed_token.encode()):
         raise HTTPException(404)
     base = web.config.notifications.base_url.rstrip("/")
-    with open_store(request) as store:
+    with request_store(request) as store:
         body = atom_feed(store, base_url=base, self_url=str(request.url), now=web.clock())
     return Response(body, media_type=ATOM_TYPE)
 

@@ -6,63 +6,20 @@ their store work in the thread pool too. Every POST answers with a 303 back to a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from monitor.web.app import ctx, flash, open_store, render
-from monitor.web.auth import (
-    authenticate,
-    current_user,
-    is_admin,
-    login_session,
-    safe_next,
-)
-from parsers.records import ChangeSetRecord, ChangeSetState, ReviewAction, StoredChange
+from monitor.review import actions
+from monitor.web.auth import authenticate, current_user, login_session, safe_next
+from monitor.web.context import ctx, flash, render, request_store
+from monitor.web.forms import back, form_text, path_int, posted, record_action, require_admin
+from parsers.records import ChangeSetRecord, ChangeSetState, StoredChange
 from state.errors import ConflictError, NotFoundError
 from state.store import Store
-
-MAX_TEXT = 2000  # characters kept of a reason or summary typed in a form
-
-
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip()[:MAX_TEXT] if isinstance(value, str) else ""
-
-
-def _int(request: Request, name: str) -> int:
-    value = request.path_params[name]
-    assert isinstance(value, int)
-    return value
-
-
-def _back(path: str) -> Response:
-    return RedirectResponse(path, status_code=303)
-
-
-def require_admin(request: Request) -> None:
-    """403 unless the logged-in user is an administrator."""
-    if not is_admin(current_user(request)):
-        raise HTTPException(403)
-
-
-def posted(
-    handler: Callable[[Request, FormData], Response],
-) -> Callable[[Request], Awaitable[Response]]:
-    """An async POST endpoint: parse the form, then run `handler` in the thread pool."""
-
-    async def endpoint(request: Request) -> Response:
-        form = await request.form()
-        return await run_in_threadpool(handler, request, form)
-
-    return endpoint
-
 
 # -- login ------------------------------------------------------------------------------------
 
@@ -70,25 +27,25 @@ def posted(
 def login_page(request: Request) -> Response:
     """The login form."""
     if getattr(request.state, "user", None) is not None:
-        return _back(safe_next(request.query_params.get("next")))
+        return back(safe_next(request.query_params.get("next")))
     return render(request, "login.html.j2", next=safe_next(request.query_params.get("next")))
 
 
 def _login(request: Request, form: FormData) -> Response:
-    target = safe_next(_text(form, "next"))
-    with open_store(request) as store:
-        user = authenticate(store, _text(form, "name"), str(form.get("password") or ""))
+    target = safe_next(form_text(form, "next"))
+    with request_store(request) as store:
+        user = authenticate(store, form_text(form, "name"), str(form.get("password") or ""))
     if user is None:
         return render(
             request, "login.html.j2", status_code=400, next=target, error="用户名或密码错误"
         )
     login_session(request, user)
-    return _back(target)
+    return back(target)
 
 
 def _logout(request: Request, form: FormData) -> Response:
     request.session.clear()
-    return _back("/login")
+    return back("/login")
 
 
 # -- queue and change sets --------------------------------------------------------------------
@@ -101,7 +58,7 @@ def queue(request: Request) -> Response:
         state = ChangeSetState(raw)
     except ValueError:
         state = ChangeSetState.PENDING
-    with open_store(request) as store:
+    with request_store(request) as store:
         sets = store.list_change_sets(state=state, limit=200)
         sources = {s.id: s.name for s in store.list_sources()}
     return render(
@@ -111,8 +68,8 @@ def queue(request: Request) -> Response:
 
 def change_set(request: Request) -> Response:
     """One change set: a card per clause change, the review actions and the audit trail."""
-    cs_id = _int(request, "cs_id")
-    with open_store(request) as store:
+    cs_id = path_int(request, "cs_id")
+    with request_store(request) as store:
         record = store.get_change_set(cs_id)
         old = store.get_version(record.from_version_id) if record.from_version_id else None
         new = store.get_version(record.to_version_id) if record.to_version_id else None
@@ -148,76 +105,62 @@ def _stored(record: ChangeSetRecord, change_id: int) -> StoredChange:
     raise NotFoundError(f"变更集 {record.id} 中没有变更 {change_id}")
 
 
-def _audit(request: Request, store: Store, cs_id: int | None, action: str, **kw: Any) -> None:
-    store.add_review(
-        ReviewAction(
-            change_set_id=cs_id,
-            action=action,
-            actor=current_user(request).name,
-            at=ctx(request).clock(),
-            **kw,
-        )
-    )
-
-
 def _edit_summary(request: Request, form: FormData) -> Response:
-    cs_id, change_id = _int(request, "cs_id"), _int(request, "change_id")
-    summary = _text(form, "summary").replace("\n", " ")
-    with open_store(request) as store, store.atomic():
+    cs_id, change_id = path_int(request, "cs_id"), path_int(request, "change_id")
+    summary = form_text(form, "summary").replace("\n", " ")
+    with request_store(request) as store, store.atomic():
         stored = _stored(_pending(store, cs_id), change_id)
         if summary == stored.change.summary:
             summary = ""  # back to the differ's line
         store.update_change(change_id, summary_override=summary)
-        _audit(request, store, cs_id, "edit_summary", change_id=change_id, detail=summary or None)
+        record_action(
+            request, store, cs_id, "edit_summary", change_id=change_id, detail=summary or None
+        )
     flash(request, "摘要已更新")
-    return _back(f"/change-sets/{cs_id}#change-{change_id}")
+    return back(f"/change-sets/{cs_id}#change-{change_id}")
 
 
 def _suppress(request: Request, form: FormData) -> Response:
-    cs_id, change_id = _int(request, "cs_id"), _int(request, "change_id")
-    suppress = _text(form, "suppress") != "0"
-    reason = _text(form, "reason")
+    cs_id, change_id = path_int(request, "cs_id"), path_int(request, "change_id")
+    suppress = form_text(form, "suppress") != "0"
+    reason = form_text(form, "reason")
     if suppress and not reason:
         flash(request, "屏蔽变更需要填写原因", "error")
-        return _back(f"/change-sets/{cs_id}#change-{change_id}")
-    with open_store(request) as store, store.atomic():
+        return back(f"/change-sets/{cs_id}#change-{change_id}")
+    with request_store(request) as store, store.atomic():
         _stored(_pending(store, cs_id), change_id)
         store.update_change(change_id, suppressed=suppress, suppress_reason=reason or None)
         action = "suppress" if suppress else "unsuppress"
-        _audit(request, store, cs_id, action, change_id=change_id, detail=reason or None)
+        record_action(request, store, cs_id, action, change_id=change_id, detail=reason or None)
     flash(request, "已屏蔽该变更" if suppress else "已取消屏蔽")
-    return _back(f"/change-sets/{cs_id}#change-{change_id}")
+    return back(f"/change-sets/{cs_id}#change-{change_id}")
 
 
 def _approve(request: Request, form: FormData) -> Response:
-    from monitor.review import actions
-
-    cs_id = _int(request, "cs_id")
+    cs_id = path_int(request, "cs_id")
     web = ctx(request)
-    with open_store(request) as store:
+    with request_store(request) as store:
         _pending(store, cs_id)
         queued = actions.approve_change_set(
             store, cs_id, actor=current_user(request).name, now=web.clock(), config=web.config
         )
     flash(request, f"已批准，已排队 {queued} 封通知邮件")
-    return _back(f"/change-sets/{cs_id}")
+    return back(f"/change-sets/{cs_id}")
 
 
 def _reject(request: Request, form: FormData) -> Response:
-    from monitor.review import actions
-
-    cs_id = _int(request, "cs_id")
-    reason = _text(form, "reason")
+    cs_id = path_int(request, "cs_id")
+    reason = form_text(form, "reason")
     if not reason:
         flash(request, "驳回需要填写原因", "error")
-        return _back(f"/change-sets/{cs_id}")
-    with open_store(request) as store:
+        return back(f"/change-sets/{cs_id}")
+    with request_store(request) as store:
         _pending(store, cs_id)
         actions.reject_change_set(
             store, cs_id, actor=current_user(request).name, reason=reason, now=ctx(request).clock()
         )
     flash(request, "已驳回该变更集")
-    return _back(f"/change-sets/{cs_id}")
+    return back(f"/change-sets/{cs_id}")
 
 
 # -- documents and versions -------------------------------------------------------------------
@@ -225,7 +168,7 @@ def _reject(request: Request, form: FormData) -> Response:
 
 def documents(request: Request) -> Response:
     """Every known document with its status and version count."""
-    with open_store(request) as store:
+    with request_store(request) as store:
         docs = store.list_documents()
     return render(request, "documents.html.j2", docs=docs)
 
@@ -234,8 +177,8 @@ def document(request: Request) -> Response:
     """A document's version timeline, its change sets, and any two versions compared."""
     from parsers.diff import diff_documents
 
-    doc_id = _int(request, "doc_id")
-    with open_store(request) as store:
+    doc_id = path_int(request, "doc_id")
+    with request_store(request) as store:
         doc = store.get_document(doc_id)
         versions = store.versions_of(doc_id)
         sets = store.list_change_sets(document_id=doc_id)
@@ -266,8 +209,8 @@ def _version_param(request: Request, name: str, by_id: dict[int, Any]) -> int | 
 
 def version(request: Request) -> Response:
     """One stored version: where and when it was fetched, and its clause tree."""
-    with open_store(request) as store:
-        record = store.get_version(_int(request, "version_id"))
+    with request_store(request) as store:
+        record = store.get_version(path_int(request, "version_id"))
         doc = store.get_document(record.document_id)
     return render(request, "version.html.j2", version=record, doc=doc)
 
@@ -277,26 +220,26 @@ def version(request: Request) -> Response:
 
 def sources(request: Request) -> Response:
     """Every source with its health (last check, last error, failure streak)."""
-    with open_store(request) as store:
+    with request_store(request) as store:
         health = [store.source_health(s) for s in store.list_sources()]
     return render(request, "sources.html.j2", health=health)
 
 
 def _auto_approve(request: Request, form: FormData) -> Response:
     require_admin(request)
-    source_id = _int(request, "source_id")
-    on = _text(form, "auto_approve") == "1"
-    with open_store(request) as store, store.atomic():
+    source_id = path_int(request, "source_id")
+    on = form_text(form, "auto_approve") == "1"
+    with request_store(request) as store, store.atomic():
         source = store.get_source_by_id(source_id)
         store.set_source_auto_approve(source_id, auto_approve=on)
-        _audit(request, store, None, "source_auto_approve", detail=f"{source.name}: {on}")
+        record_action(request, store, None, "source_auto_approve", detail=f"{source.name}: {on}")
     flash(request, f"来源 {source.name} 已{'开启' if on else '关闭'}自动批准")
-    return _back("/sources")
+    return back("/sources")
 
 
 def audit(request: Request) -> Response:
     """The audit trail: every review action, newest first."""
-    with open_store(request) as store:
+    with request_store(request) as store:
         entries = store.reviews(limit=500)
     return render(request, "audit.html.j2", entries=entries)
 

@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from monitor.web.app import ctx, flash, open_store, render
-from monitor.web.pages import _audit, _back, _int, _text, posted, require_admin
+from monitor.web.context import ctx, flash, render, request_store
+from monitor.web.forms import back, form_text, path_int, posted, record_action, require_admin
 from parsers.records import Cadence, OutboxState, Subscriber, Subscription
 
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
@@ -21,12 +21,12 @@ _SPLIT = re.compile(r"[,，、;；\s]+")
 
 
 def _list(form: FormData, name: str) -> tuple[str, ...]:
-    return tuple(p for p in _SPLIT.split(_text(form, name)) if p)
+    return tuple(p for p in _SPLIT.split(form_text(form, name)) if p)
 
 
 def _subscription(form: FormData) -> Subscription:
-    raw_cadence = _text(form, "cadence") or Cadence.IMMEDIATE.value
-    severity = _text(form, "min_severity")
+    raw_cadence = form_text(form, "cadence") or Cadence.IMMEDIATE.value
+    severity = form_text(form, "min_severity")
     return Subscription(
         topics=_list(form, "topics"),
         keywords=_list(form, "keywords"),
@@ -39,15 +39,15 @@ def _subscription(form: FormData) -> Subscription:
 
 def subscribers(request: Request) -> Response:
     """Every subscriber with their subscriptions, and (for admins) the add form."""
-    with open_store(request) as store:
+    with request_store(request) as store:
         people = [(p, store.subscriptions_of(p.id or 0)) for p in store.list_subscribers()]
     return render(request, "subscribers.html.j2", people=people)
 
 
 def subscriber(request: Request) -> Response:
     """One subscriber: edit form, subscriptions, and their outbox rows."""
-    sub_id = _int(request, "sub_id")
-    with open_store(request) as store:
+    sub_id = path_int(request, "sub_id")
+    with request_store(request) as store:
         person = store.get_subscriber(sub_id)
         subs = store.subscriptions_of(sub_id)
         items = [i for i in store.list_outbox(limit=200) if i.subscriber_id == sub_id]
@@ -55,7 +55,11 @@ def subscriber(request: Request) -> Response:
 
 
 def _identity(form: FormData) -> tuple[str, str, str | None] | str:
-    name, email, company = _text(form, "name"), _text(form, "email"), _text(form, "company")
+    name, email, company = (
+        form_text(form, "name"),
+        form_text(form, "email"),
+        form_text(form, "company"),
+    )
     if not name:
         return "请填写姓名"
     if not _EMAIL.match(email):
@@ -68,72 +72,72 @@ def _add(request: Request, form: FormData) -> Response:
     found = _identity(form)
     if isinstance(found, str):
         flash(request, found, "error")
-        return _back("/subscribers")
+        return back("/subscribers")
     name, email, company = found
     now = ctx(request).clock()
-    with open_store(request) as store, store.atomic():
+    with request_store(request) as store, store.atomic():
         person = Subscriber(name=name, email=email, company=company)
         sub_id = store.add_subscriber(person, [_subscription(form)], now=now)
-        _audit(request, store, None, "subscriber_add", detail=f"#{sub_id} {name} <{email}>")
+        record_action(request, store, None, "subscriber_add", detail=f"#{sub_id} {name} <{email}>")
     flash(request, f"已新增订阅者 {name}")
-    return _back(f"/subscribers/{sub_id}")
+    return back(f"/subscribers/{sub_id}")
 
 
 def _edit(request: Request, form: FormData) -> Response:
     require_admin(request)
-    sub_id = _int(request, "sub_id")
+    sub_id = path_int(request, "sub_id")
     found = _identity(form)
     if isinstance(found, str):
         flash(request, found, "error")
-        return _back(f"/subscribers/{sub_id}")
+        return back(f"/subscribers/{sub_id}")
     name, email, company = found
-    with open_store(request) as store, store.atomic():
+    with request_store(request) as store, store.atomic():
         store.update_subscriber(sub_id, name=name, email=email, company=company)
-        _audit(request, store, None, "subscriber_edit", detail=f"#{sub_id} {name} <{email}>")
+        record_action(request, store, None, "subscriber_edit", detail=f"#{sub_id} {name} <{email}>")
     flash(request, "订阅者信息已保存")
-    return _back(f"/subscribers/{sub_id}")
+    return back(f"/subscribers/{sub_id}")
 
 
 def _active(request: Request, form: FormData) -> Response:
     require_admin(request)
-    sub_id = _int(request, "sub_id")
-    active = _text(form, "active") == "1"
-    with open_store(request) as store, store.atomic():
+    sub_id = path_int(request, "sub_id")
+    active = form_text(form, "active") == "1"
+    with request_store(request) as store, store.atomic():
         store.set_subscriber_active(sub_id, active=active)
         action = "subscriber_activate" if active else "subscriber_deactivate"
-        _audit(request, store, None, action, detail=f"#{sub_id}")
+        record_action(request, store, None, action, detail=f"#{sub_id}")
     flash(request, "订阅者已启用" if active else "订阅者已停用")
-    return _back(f"/subscribers/{sub_id}")
+    return back(f"/subscribers/{sub_id}")
 
 
 def _add_subscription(request: Request, form: FormData) -> Response:
     require_admin(request)
-    sub_id = _int(request, "sub_id")
-    with open_store(request) as store, store.atomic():
+    sub_id = path_int(request, "sub_id")
+    with request_store(request) as store, store.atomic():
         new_id = store.add_subscription(sub_id, _subscription(form))
-        _audit(request, store, None, "subscription_add", detail=f"#{sub_id} 订阅 {new_id}")
+        record_action(request, store, None, "subscription_add", detail=f"#{sub_id} 订阅 {new_id}")
     flash(request, "已新增订阅")
-    return _back(f"/subscribers/{sub_id}")
+    return back(f"/subscribers/{sub_id}")
 
 
 def _delete_subscription(request: Request, form: FormData) -> Response:
     require_admin(request)
-    subscription_id = _int(request, "subscription_id")
-    with open_store(request) as store, store.atomic():
+    subscription_id = path_int(request, "subscription_id")
+    with request_store(request) as store, store.atomic():
         owner = store.subscription_owner(subscription_id)
         store.delete_subscription(subscription_id)
-        _audit(
+        record_action(
             request, store, None, "subscription_delete", detail=f"#{owner} 订阅 {subscription_id}"
         )
     flash(request, "已删除订阅")
-    return _back(f"/subscribers/{owner}")
+    return back(f"/subscribers/{owner}")
 
 
 def outbox(request: Request) -> Response:
     """Outbox rows (newest first, optionally of one state) with counts by state."""
     raw = request.query_params.get("state", "")
     state = OutboxState(raw) if raw in set(OutboxState) else None
-    with open_store(request) as store:
+    with request_store(request) as store:
         items = store.list_outbox(state=state, limit=500)
         counts = store.outbox_counts()
         names = {p.id: p.name for p in store.list_subscribers()}

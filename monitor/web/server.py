@@ -1,8 +1,13 @@
-"""uvicorn around the review UI: `build_server` for `policywatch serve` and for tests."""
+"""uvicorn around the review UI: the one server builder, for `policywatch serve`, for
+`policywatch run --serve` (inside the daemon's loop, under the daemon's signal handling and
+logging) and for tests."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -24,22 +29,48 @@ def build_app(config: Config) -> Starlette:
     return create_app(config, lambda: store_factory(path))
 
 
+class UIServer(uvicorn.Server):
+    """A uvicorn server that can leave signals to its host process (the daemon)."""
+
+    def __init__(self, config: uvicorn.Config, *, own_signals: bool) -> None:
+        super().__init__(config)
+        self.own_signals = own_signals
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """uvicorn's own SIGINT/SIGTERM handling, unless the host process has its own."""
+        if self.own_signals:
+            with super().capture_signals():
+                yield
+        else:
+            yield
+
+    def request_exit(self) -> None:
+        """Finish serving (what uvicorn does on SIGTERM)."""
+        self.should_exit = True
+
+
 def build_server(
     app: Starlette,
     config: Config,
     *,
     host: str | None = None,
     port: int | None = None,
-    log_level: str = "info",
-) -> uvicorn.Server:
-    """A uvicorn server for `app` on the configured (or given) host and port."""
+    embedded: bool = False,
+) -> UIServer:
+    """A uvicorn server for `app` on the configured (or given) host and port.
+
+    `embedded`: served inside another program's event loop (the daemon), which keeps its own
+    signal handlers and its own logging configuration.
+    """
+    logging: dict[str, Any] = {"log_config": None} if embedded else {"log_level": "info"}
     settings = uvicorn.Config(
         app,
         host=host or config.web.host,
         port=config.web.port if port is None else port,
-        log_level=log_level,
         proxy_headers=config.web.secure_cookies,
         server_header=False,
         lifespan="off",
+        **logging,
     )
-    return uvicorn.Server(settings)
+    return UIServer(settings, own_signals=not embedded)

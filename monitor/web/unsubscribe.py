@@ -2,7 +2,7 @@
 
 GET (the link in the email) unsubscribes at once and shows a confirmation page; POST honours
 RFC 8058 one-click (`List-Unsubscribe=One-Click`, sent by mail clients without a session).
-Both are idempotent. Tokens are verified by `monitor.review.actions.unsubscribe`.
+Both are idempotent. Tokens are verified by `monitor.review.unsubscribe.unsubscribe`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from monitor.web.app import ctx, open_store, render
+from monitor.review.unsubscribe import unsubscribe
+from monitor.web.context import ctx, render, request_store
 from notifications.errors import TokenError
 from parsers.records import Subscriber
 from state.errors import NotFoundError
@@ -23,13 +24,11 @@ logger = logging.getLogger(__name__)
 
 
 def _unsubscribe(request: Request) -> Subscriber | None:
-    from monitor.review import actions
-
     web = ctx(request)
     token = str(request.path_params["token"])
-    with open_store(request) as store:
+    with request_store(request) as store:
         try:
-            return actions.unsubscribe(store, token, config=web.config, now=web.clock())
+            return unsubscribe(store, token, config=web.config, now=web.clock())
         except (TokenError, NotFoundError) as exc:
             logger.info("unsubscribe refused: %s", exc)
             return None

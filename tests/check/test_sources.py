@@ -7,22 +7,39 @@ from pathlib import Path
 
 import pytest
 
-from monitor.check.cycle import Tally
-from monitor.check.items import ItemChecker
-from monitor.config import SOURCE_KINDS, FetchConfig, SourceConfig
+from monitor.check.items import ListPages, Traffic
+from monitor.config import FetchConfig, SourceConfig, config_from_dict, source_kinds
+from monitor.errors import ConfigError, LayoutError
 from monitor.fetch.client import Fetcher
 from monitor.fetch.replay import ReplayServer
-from monitor.sources import Item, LayoutError, Source, source_for
+from monitor.sources import Item, PageGetter, Source, source_for
 from state.store import Store
 
 FETCH = FetchConfig(allow_hosts=("127.0.0.1",), retries=0)
 
 
-def test_registry_matches_the_config_kinds() -> None:
-    assert sorted(Source.registry) == sorted(SOURCE_KINDS)
+def test_the_config_accepts_exactly_the_registered_kinds() -> None:
+    assert source_kinds() == ("gkmlpt", "html-list", "page", "postmeta")
+
+    def one(kind: str) -> dict[str, object]:
+        return {"source": [{"name": "a", "kind": kind, "url": "http://a.gov.cn/"}]}
+
+    with pytest.raises(ConfigError, match="unknown kind 'rss'"):
+        config_from_dict(one("rss"))
+
+    class RssSource(Source, kind="rss"):
+        """`rss`: a test kind, registered only for this test."""
+
+        async def discover(self, get: PageGetter) -> tuple[Item, ...]:
+            return ()
+
+    try:
+        assert config_from_dict(one("rss")).sources[0].kind == "rss"  # no second list to edit
+    finally:
+        del Source.registry["rss"]
 
 
-@pytest.mark.parametrize("kind", sorted(SOURCE_KINDS))
+@pytest.mark.parametrize("kind", sorted(Source.registry))
 def test_every_kind_has_a_docstring(kind: str) -> None:
     doc = Source.registry[kind].__doc__ or ""
     assert doc.strip().startswith(f"`{kind}`")
@@ -31,15 +48,7 @@ def test_every_kind_has_a_docstring(kind: str) -> None:
 def discover(config: SourceConfig, store: Store) -> tuple[Item, ...]:
     async def main() -> tuple[Item, ...]:
         async with Fetcher(FETCH) as fetcher:
-            checker = ItemChecker(
-                config,
-                1,
-                fetcher=fetcher,
-                store=store,
-                clock=lambda: None,
-                tally=Tally(),  # type: ignore[arg-type,return-value]
-            )
-            return await source_for(config).discover(checker.get_page)
+            return await source_for(config).discover(ListPages(Traffic(fetcher), store))
 
     return asyncio.run(main())
 

@@ -9,7 +9,8 @@ import pytest
 
 from monitor.config import Config, ConfigError, config_from_dict
 from monitor.daemon.lock import new_lock
-from monitor.daemon.service import Daemon, next_due, source_trigger
+from monitor.daemon.schedule import next_due, source_trigger
+from monitor.daemon.service import Daemon
 from parsers.records import AttemptOutcome, FetchAttempt
 from state.base import utcnow
 from state.store import Store
@@ -19,6 +20,7 @@ def config(**daemon: str) -> Config:
     return config_from_dict(
         {
             "daemon": {"jitter": "30s", **daemon},
+            "fetch": {"allow_hosts": ["127.0.0.1"]},
             "notifications": {"digest_time": "09:30"},
             "source": [
                 {"name": "hourly", "kind": "page", "url": "http://127.0.0.1:9/a", "every": "1h"},
@@ -67,16 +69,18 @@ def test_jitter_is_capped_at_a_tenth_of_the_interval() -> None:
     assert trigger.jitter == 60
 
 
-def test_a_bad_cron_expression_is_a_config_error() -> None:
-    cfg = config_from_dict(
-        {
-            "source": [
-                {"name": "x", "kind": "page", "url": "http://127.0.0.1:9/", "cron": "61 * * *"}
-            ]
-        }
-    )
-    with pytest.raises(ConfigError, match="bad cron"):
-        source_trigger(cfg.sources[0], dt.timedelta(0))
+def test_a_bad_cron_expression_is_a_config_error_at_load() -> None:
+    with pytest.raises(
+        ConfigError, match=r"source\[1\]\.cron: bad crontab expression '61 \* \* \*'"
+    ):
+        config_from_dict(
+            {
+                "fetch": {"allow_hosts": ["127.0.0.1"]},
+                "source": [
+                    {"name": "x", "kind": "page", "url": "http://127.0.0.1:9/", "cron": "61 * * *"}
+                ],
+            }
+        )
 
 
 def test_first_runs_come_from_the_last_attempts(store: Store) -> None:

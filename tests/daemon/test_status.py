@@ -13,6 +13,9 @@ from state.store import Store
 from tests.daemon.conftest import policywatch, write_config
 
 SOURCES = """
+[fetch]
+allow_hosts = ["127.0.0.1"]
+
 [[source]]
 name = "tzgg"
 kind = "html-list"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from monitor.config import Config, NotificationsConfig
+from monitor.config import Config, NotificationsConfig, Weekday
 from monitor.review import actions, sending
 from parsers.records import Cadence, OutboxItem, OutboxState, Subscriber, Subscription
 from state.outbox import backoff
@@ -77,7 +77,9 @@ def test_daily_digest_groups_change_sets_by_policy(
 
 
 def test_due_at_next_digest_time_in_shanghai() -> None:
-    config = Config(notifications=NotificationsConfig(digest_time="09:00", weekly_day="mon"))
+    config = Config(
+        notifications=NotificationsConfig(digest_time=dt.time(9, 0), weekly_day=Weekday.MON)
+    )
     friday_10_local = dt.datetime(2022, 12, 30, 2, 0, tzinfo=dt.UTC)
     assert actions.due_at(Cadence.IMMEDIATE, friday_10_local, config) == friday_10_local
     assert actions.due_at(Cadence.DAILY, friday_10_local, config) == dt.datetime(

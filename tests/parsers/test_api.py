@@ -16,7 +16,8 @@ def test_the_entry_points_are_functions_even_after_submodule_imports() -> None:
 
 def test_passing_records_around_does_not_load_the_extractors() -> None:
     code = (
-        "import sys, monitor.check.cycle, monitor.check.items, monitor.json_shapes, state.store;"
+        "import sys, monitor.check.cycle, monitor.check.items, monitor.check.versions,"
+        " monitor.json_shapes, monitor.daemon.service, state.store;"
         "print(sorted(m for m in ('lxml', 'docx', 'pypdf', 'parsers.api') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 import parsers
 from monitor.config import Config, NotificationsConfig
-from monitor.web import create_app
+from monitor.web.app import create_app
 from monitor.web.auth import hash_password
 from parsers.diff import diff_documents
 from parsers.model import ChangeKind, ClauseChange, ClauseRef, DocumentDiff, PolicyDocument

@@ -152,7 +152,7 @@ def test_session_cookie_is_httponly_and_samesite_lax(client: TestClient) -> None
 
 def test_session_cookie_is_secure_when_configured(seeded: Seeded, db_path: object) -> None:
     from monitor.config import Config, WebConfig
-    from monitor.web import create_app
+    from monitor.web.app import create_app
     from state.store import open_store
 
     config = Config(web=WebConfig(secure_cookies=True))

@@ -18,7 +18,7 @@ import pytest
 import uvicorn
 
 from monitor.config import Config
-from monitor.web import create_app
+from monitor.web.app import create_app
 from parsers.records import ChangeSetState, OutboxState
 from state.store import Store, open_store
 from tests.browser import CHROMIUM, LAUNCH_ARGS, SCREENSHOTS, needs_chromium

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 from starlette.testclient import TestClient
 
-from monitor.review.actions import unsubscribe_url
-from monitor.web import feed_token
+from monitor.review.unsubscribe import unsubscribe_url
+from monitor.web.context import feed_token
 from parsers.records import ChangeSetState, OutboxState
 from state.store import Store
 from tests.web.conftest import NOW, SCRIPT, Seeded
