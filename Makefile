@@ -1,18 +1,29 @@
 # policywatch: the single entry point. `make test` and `make demo` work on a fresh clone.
-PYTHON ?= python3.11
+# The first Python >= 3.11 on the PATH (or `make PYTHON=/path/to/python3.x ...`).
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; do \
+	  command -v $$p >/dev/null 2>&1 && \
+	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; \
+	done)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 
 .PHONY: test demo lint typecheck pytest install browser bench clean screenshots
 
 $(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "policywatch needs Python >= 3.11 (python3.11 ... python3.14)" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# The demo needs policywatch only; the tests also need its test extras.
+$(RUN_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
 
 install: $(STAMP)
 
@@ -40,7 +51,7 @@ screenshots: $(STAMP) browser
 	$(BIN)/pytest -q tests/web/test_browser.py
 	mkdir -p docs/screenshots && cp tests/artifacts/screenshots/*.png docs/screenshots/
 
-demo: $(STAMP)
+demo: $(RUN_STAMP)
 	$(BIN)/policywatch demo
 
 clean:

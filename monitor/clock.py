@@ -1,15 +1,12 @@
-"""Time: the clock the pipeline is handed, and the time zone users read (Asia/Shanghai).
+"""The clock the pipeline is handed (aware UTC datetimes; tests pass a fixed time).
 
-Storage is UTC; only display, digests and cron schedules use Beijing time.
+Storage is UTC; the time zone users read is `monitor.local_time.SHANGHAI`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 Clock = Callable[[], dt.datetime]
 

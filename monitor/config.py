@@ -25,7 +25,6 @@ from monitor.hosts import HostPolicy, check_url, literal_address
 from monitor.sources import Source
 from monitor.sources import SourceConfig as SourceConfig  # the `[[source]]` table, re-exported
 
-DEFAULT_CONFIG_NAME = "policywatch.toml"
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MIN_EVERY = dt.timedelta(minutes=1)  # a public site polled more often may block the client
@@ -293,11 +292,11 @@ def _url_problem(url: str, policy: HostPolicy) -> str | None:
         host, _port = check_url(url, policy)
     except URLNotAllowedError as exc:
         if "allow_hosts" in exc.message:
-            return f"{exc.message}: add it to [fetch] allow_hosts to watch this source"
+            return f"{exc.message} (add it there to watch this source)"
         return f"{url!r}: {exc.message}"
     address = literal_address(host)
     if address is not None and not policy.allows_address(address, named=False):
-        return f"address {host} is not in [fetch] allow_hosts: add it there to watch this source"
+        return f"address {host} is not in [fetch] allow_hosts (add it there to watch this source)"
     return None
 
 

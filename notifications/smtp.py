@@ -17,7 +17,6 @@ import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 from notifications.errors import (
     ConnectionDeliveryError,
@@ -30,14 +29,6 @@ from notifications.model import OutgoingEmail
 
 class Transport(ABC):
     """Delivers messages; open once per batch (`with transport:`), then `deliver` each."""
-
-    registry: ClassVar[dict[str, type[Transport]]] = {}
-    kind: ClassVar[str]
-
-    def __init_subclass__(cls, *, kind: str, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.kind = kind
-        Transport.registry[kind] = cls
 
     def open(self) -> None:  # noqa: B027 - optional hook
         """Connect (no-op for transports without a connection)."""
@@ -83,7 +74,7 @@ def _text(raw: bytes | str) -> str:
     return (raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw).strip()
 
 
-class SMTPTransport(Transport, kind="smtp"):
+class SMTPTransport(Transport):
     """SMTP delivery over one connection; the envelope sender is `settings.sender`."""
 
     def __init__(self, settings: SMTPSettings) -> None:
@@ -141,7 +132,7 @@ def eml_name(message_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9.@_-]", "_", message_id.strip("<> ")) + ".eml"
 
 
-class EmlTransport(Transport, kind="eml"):
+class EmlTransport(Transport):
     """Writes each message to `<dir>/<Message-ID>.eml` atomically (the demo's default)."""
 
     def __init__(self, directory: Path) -> None:

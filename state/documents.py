@@ -14,7 +14,6 @@ from state.base import StoreBase, compress, decompress, dumps, from_ts, must_ts,
 from state.errors import NotFoundError
 
 
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VersionHead:
     """A document's newest version without its tree (the check pipeline's hot path)."""
@@ -296,7 +295,9 @@ class DocumentsMixin(StoreBase):
         ).fetchone()
         if row is None:
             return None
-        return VersionHead(id=int(row[0]), tree_hash=str(row[1]), status=Status(row[2] or "unknown"))
+        return VersionHead(
+            id=int(row[0]), tree_hash=str(row[1]), status=Status(row[2] or "unknown")
+        )
 
     def latest_version(self, document_id: int) -> VersionRecord | None:
         """The document's newest version, or None."""

@@ -18,4 +18,3 @@ class NotFoundError(StoreError):
 
 class ConflictError(StoreError):
     """A unique key or a state transition was refused."""
-

@@ -30,7 +30,6 @@ from monitor.clock import Clock, as_clock
 from monitor.config import Config, SourceConfig
 from monitor.errors import MonitorError
 from monitor.fetch.client import Fetcher
-from monitor.review.actions import approve_change_set
 from parsers.records import AttemptOutcome, FetchAttempt, SourceRecord
 from state.store import Store
 
@@ -318,6 +317,9 @@ def _approver(store: Store, record: SourceRecord, config: Config, clock: Clock) 
     transaction that stores it, so a crash can never leave it stored but unapproved."""
     if not record.auto_approve:
         return None
+    # Loaded for auto-approving sources only: composing emails needs Jinja, which a check
+    # process otherwise never imports (start-up of `policywatch check`, bench/bench_check.py).
+    from monitor.review.actions import approve_change_set
 
     def approve(change_set_id: int) -> object:
         return approve_change_set(store, change_set_id, actor="auto", now=clock(), config=config)

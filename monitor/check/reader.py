@@ -97,7 +97,7 @@ def read(
 
 def _warm_up() -> None:
     """Runs first in the worker: its imports happen while the cycle starts fetching."""
-    import parsers.api  # noqa: F401
+    import parsers.api
     import parsers.diff  # noqa: F401
 
 

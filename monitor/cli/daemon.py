@@ -55,7 +55,7 @@ def status(app: AppContext, as_json: bool) -> None:
 
 
 def _when(value: dt.datetime | None, default: str = "-") -> str:
-    from monitor.clock import SHANGHAI
+    from monitor.local_time import SHANGHAI
 
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if value else default
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from monitor.clock import SHANGHAI
 from monitor.config import SourceConfig
+from monitor.local_time import SHANGHAI
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger

@@ -22,10 +22,11 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from monitor.check.cycle import run_check
-from monitor.clock import SHANGHAI, utcnow
+from monitor.clock import utcnow
 from monitor.config import Config, SourceConfig
 from monitor.daemon.lock import acquire_lock
 from monitor.daemon.schedule import next_due, source_trigger
+from monitor.local_time import SHANGHAI
 from monitor.review.sending import SendReport, send_due
 from state.daemon import DaemonLock
 from state.store import Store, open_store

@@ -95,17 +95,17 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         logger.debug("replay: %s", format % args)
 
     def send_response(self, code: int, message: str | None = None) -> None:
         self.server.replay.answered(self.path, code)
         super().send_response(code, message)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._serve(head=True)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._serve(head=False)
 
     def _serve(self, *, head: bool) -> None:

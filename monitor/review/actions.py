@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from monitor.clock import SHANGHAI
 from monitor.config import Config
+from monitor.local_time import SHANGHAI
 from monitor.review.compose import load_context, sender_address
 from notifications.message import make_message_id, sender_domain
 from notifications.routing import route

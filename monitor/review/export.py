@@ -12,11 +12,11 @@ import csv
 import dataclasses
 import io
 import json
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from monitor.local_time import SHANGHAI
 from parsers.model import (
     AmountChange,
     ClauseRef,
@@ -42,7 +42,6 @@ CJK_FONT = "宋体"  # SimSun: present wherever Word reads Chinese
 LATIN_FONT = "Times New Roman"
 _DELETED_RGB = (0xC0, 0x00, 0x00)
 _INSERTED_RGB = (0x00, 0x80, 0x00)
-_DISPLAY_TZ = "Asia/Shanghai"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -182,7 +181,7 @@ def export_docx(source: ExportSource) -> bytes:
 
 def _intro_lines(source: ExportSource) -> list[str]:
     cs = source.change_set
-    local = cs.detected_at.astimezone(zoneinfo.ZoneInfo(_DISPLAY_TZ))
+    local = cs.detected_at.astimezone(SHANGHAI)
     lines = [f"检测时间：{local:%Y-%m-%d %H:%M}（北京时间）"]
     if source.old is not None:
         lines.append(f"原版本：{source.old.url}")

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 
-from monitor.clock import SHANGHAI
 from monitor.config import Config
+from monitor.local_time import SHANGHAI
 from monitor.review.channels import make_transport
 from monitor.review.compose import SENDER_NAME, load_context, sender_address, single_email
 from monitor.review.unsubscribe import unsubscribe_url

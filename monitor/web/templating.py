@@ -7,10 +7,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import jinja2
 
+from monitor.local_time import SHANGHAI
 from parsers.model import AmountChange, ChangeKind, ClauseChange, ClauseRef, Status
 from parsers.records import (
     Cadence,
@@ -22,7 +22,6 @@ from parsers.records import (
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 # User-facing labels (Simplified Chinese) of the closed sets shown in the UI.
 KIND_LABELS = {kind: kind.label_zh for kind in ChangeKind}
@@ -99,7 +98,7 @@ def local_time(value: dt.datetime | None) -> str:
     """An aware datetime shown in Beijing time: `2022-12-30 10:00`."""
     if value is None:
         return "—"
-    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 def clause_label(ref: ClauseRef | None) -> str:

@@ -58,7 +58,7 @@ def test_auto_approved_change_sets_are_queued_with_the_version(
 def test_a_failing_approval_rolls_the_version_back_and_the_next_check_retries(
     replay: ReplayServer, site: Path, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import monitor.check.cycle
+    import monitor.review.actions
 
     _subscribe(store)
     config = _config(replay.url, tmp_path, auto=True)
@@ -66,7 +66,7 @@ def test_a_failing_approval_rolls_the_version_back_and_the_next_check_retries(
     def broken(*args: object, **kwargs: object) -> int:
         raise RuntimeError("routing bug")
 
-    monkeypatch.setattr(monitor.check.cycle, "approve_change_set", broken)
+    monkeypatch.setattr(monitor.review.actions, "approve_change_set", broken)
     report = asyncio.run(run_check(config, store, now=NOW))
     assert report.failed  # the item failed, loudly ...
     assert store.list_change_sets() == [] and store.list_documents() == []  # ... and left nothing

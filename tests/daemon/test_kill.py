@@ -5,6 +5,10 @@ After a final clean run every expected version is stored exactly once (the datab
 Message-ID: each expected one at least once, no other), and SQLite's integrity check passed
 after every kill. The seed is printed; set
 POLICYWATCH_KILL_SEED to replay a failing sequence.
+
+It is the suite's longest test and carries the `slow` marker: `pytest -m "not slow"` leaves it
+out of a quick inner loop, `POLICYWATCH_KILL_RUNS=5` runs a short version of it, and
+`make test` runs all 30 kills.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from tests.conftest import SITE, SNAPSHOTS
 from tests.daemon.conftest import DaemonProcess, db_dump, replay_config
 from tests.daemon.test_acceptance import check_once, wait_all_checked_since
 
-RUNS = 30
+RUNS = max(int(os.environ.get("POLICYWATCH_KILL_RUNS", "30")), len(SNAPSHOTS))
 SUBSCRIBERS = 20
 
 
@@ -116,6 +120,7 @@ def kill_at_random(
     return moment
 
 
+@pytest.mark.slow
 def test_kill_9_thirty_times_loses_nothing_and_stores_nothing_twice(
     tmp_path: Path,
     replay: ReplayServer,

@@ -7,10 +7,11 @@ import datetime as dt
 
 import pytest
 
-from monitor.config import Config, ConfigError, config_from_dict
+from monitor.config import Config, config_from_dict
 from monitor.daemon.lock import new_lock
 from monitor.daemon.schedule import next_due, source_trigger
 from monitor.daemon.service import Daemon
+from monitor.errors import ConfigError
 from parsers.records import AttemptOutcome, FetchAttempt
 from state.base import utcnow
 from state.store import Store

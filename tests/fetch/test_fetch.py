@@ -17,8 +17,9 @@ from monitor.errors import (
     HTTPStatusError,
     URLNotAllowedError,
 )
-from monitor.fetch.client import Fetcher, HostPolicy, check_url
+from monitor.fetch.client import Fetcher
 from monitor.fetch.replay import Fault, ReplayServer
+from monitor.hosts import HostPolicy, check_url
 
 T = TypeVar("T")
 LIST = "/xxgk/xxgkml/qt/tzgg/index.html"

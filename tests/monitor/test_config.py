@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from monitor.cli import cli, main
 from monitor.cli.presets import PRESETS
-from monitor.config import config_keys, load_config, parse_duration
+from monitor.config import Weekday, config_keys, load_config, parse_duration
 from monitor.errors import ConfigError
 
 
@@ -112,3 +112,73 @@ def test_every_key_has_a_default_but_source_identity() -> None:
     keys = config_keys()
     assert {"name", "kind", "url", "every", "keywords"} <= set(keys["source"])
     assert "password_env" in keys["smtp"] and "password" not in keys["smtp"]
+
+
+SOURCE = "[[source]]\nname='a'\nkind='page'\n"
+GOV = SOURCE + "url='http://gxj.sz.gov.cn/a.html'\n"
+
+# Each value issue 13 types at load: (config text, the key named, what the message says).
+REJECTED = [
+    pytest.param("[notifications]\ndigest_time = '9am'\n", "notifications.digest_time", "HH:MM", id="digest_time-9am"),
+    pytest.param("[notifications]\ndigest_time = '24:00'\n", "notifications.digest_time", "HH:MM", id="digest_time-24h"),
+    pytest.param("[notifications]\nweekly_day = 'someday'\n", "notifications.weekly_day", "mon ... sun", id="weekly_day"),
+    pytest.param("[smtp]\nhost = 'mail'\nport = 0\n", "smtp.port", "1-65535", id="smtp-port-0"),
+    pytest.param("[smtp]\nhost = 'mail'\nport = 99999\n", "smtp.port", "1-65535", id="smtp-port-99999"),
+    pytest.param("[web]\nport = 0\n", "web.port", "1-65535", id="web-port-0"),
+    pytest.param("[web]\nport = 99999\n", "web.port", "1-65535", id="web-port-99999"),
+    pytest.param(GOV + "every = 30\n", "source[1].every", 'write "30m"', id="every-without-unit"),
+    pytest.param("[daemon]\nheartbeat = 10\n", "daemon.heartbeat", 'write "10m"', id="duration-without-unit"),
+    pytest.param(GOV + "every = '30s'\n", "source[1].every", "at most every minute", id="every-too-often"),
+    pytest.param(GOV + "cron = '61 * * * *'\n", "source[1].cron", "bad crontab", id="cron-minute"),
+    pytest.param(GOV + "cron = 'every day'\n", "source[1].cron", "bad crontab", id="cron-words"),
+    pytest.param(SOURCE + "url = 'gxj.sz.gov.cn/a.html'\n", "source[1].url", "http://", id="url-no-scheme"),
+    pytest.param(SOURCE + "url = 'http://'\n", "source[1].url", "no host", id="url-no-host"),
+    pytest.param(SOURCE + "url = 'http://gxj.sz.gov.cn/a b.html'\n", "source[1].url", "without spaces", id="url-space"),
+    pytest.param(SOURCE + "url = 'http://example.com/a.html'\n", "source[1].url", "[fetch] allow_hosts", id="url-host-not-allowed"),
+    pytest.param(SOURCE + "url = 'http://10.1.2.3/a.html'\n", "source[1].url", "[fetch] allow_hosts", id="url-address-not-allowed"),
+    pytest.param("[notifications]\nbase_url = '127.0.0.1:8000'\n", "notifications.base_url", "http://", id="base_url-no-scheme"),
+    pytest.param(SOURCE.replace("'page'", "'rss'") + "url='http://a.gov.cn/'\n", "source[1].kind", "known: gkmlpt, html-list, page, postmeta", id="kind"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "key", "says"), REJECTED)
+def test_each_bad_value_is_rejected_at_load_with_exit_2_naming_file_and_key(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    key: str,
+    says: str,
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert f"{path}: {key}:" in str(info.value) and says in str(info.value)
+    # `sources list` does nothing but load the config: the value is refused at load, exit 2.
+    monkeypatch.setattr("sys.argv", ["policywatch", "--config", str(path), "sources", "list"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{path}: {key}:" in err[0]
+
+
+def test_typed_values_load_as_types(tmp_path: Path) -> None:
+    config = load_config(
+        _write(
+            tmp_path,
+            "[fetch]\nallow_hosts = ['*.gov.cn', '127.0.0.1']\n"
+            "[notifications]\ndigest_time = '8:05'\nweekly_day = 'Friday'\n"
+            "base_url = 'https://policywatch.example.com/'\n"
+            "[web]\nport = 65535\n"
+            + GOV
+            + "cron = '0 9 * * 1-5'\n"
+            + "[[source]]\nname='replay'\nkind='page'\nurl='http://127.0.0.1:8080/a.html'\n"
+            + "every = '1s'\n",  # a replay on loopback may be checked faster than a public site
+        )
+    )
+    assert config.notifications.digest_time == dt.time(8, 5)
+    assert config.notifications.weekly_day is Weekday.FRI and Weekday.FRI.number == 4
+    assert config.web.port == 65535
+    assert config.source("a").cron == "0 9 * * 1-5"
+    assert config.source("replay").every == dt.timedelta(seconds=1)

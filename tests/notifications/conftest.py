@@ -29,6 +29,13 @@ DRAFT_URL = "https://gxj.sz.gov.cn/xxgk/xxgkml/qt/tzgg/content/post_9876543.html
 FINAL_URL = "https://gxj.sz.gov.cn/xxgk/xxgkml/zcfgjzcjd/gfxwj/content/post_10358920.html"
 
 
+def body_text(msg: EmailMessage, kind: str) -> str:
+    """The decoded `plain` or `html` part of a message."""
+    part = msg.get_body((kind,))
+    assert part is not None, f"no {kind} part"
+    return str(part.get_content())
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now (aiosmtpd cannot bind port 0)."""
     with socket.socket() as s:

@@ -12,7 +12,7 @@ from monitor.config import Config
 from monitor.review import actions, sending
 from parsers.records import Cadence, OutboxState, Subscriber, Subscription
 from state.store import Store
-from tests.notifications.conftest import FINAL_URL, NOW, SMTPServer, draft_to_final
+from tests.notifications.conftest import FINAL_URL, NOW, SMTPServer, body_text, draft_to_final
 
 TITLE = "深圳市关于促进专精特新企业高质量发展的若干措施"
 
@@ -69,8 +69,7 @@ def test_message_content_headers_and_parts(
     assert msg["List-Unsubscribe"].strip().startswith("<http://127.0.0.1:8000/unsubscribe/")
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert msg.get_content_type() == "multipart/alternative"
-    text = msg.get_body(("plain",)).get_content()
-    html = msg.get_body(("html",)).get_content()
+    text, html = body_text(msg, "plain"), body_text(msg, "html")
     for part in (text, html):
         assert "（九）激发创新活力：最高由30万元提高至50万元" in part
         assert "删除措施（三十二）增强法治意识" in part
@@ -85,7 +84,7 @@ def test_message_content_headers_and_parts(
     finance = by_rcpt["finance@client.cn"].msg
     assert "状态由“征求意见稿”调整为“正式稿”" in finance["Subject"]
     # The topic subscriber gets no clause outside their section.
-    assert "激发创新活力" not in finance.get_body(("plain",)).get_content()
+    assert "激发创新活力" not in body_text(finance, "plain")
 
 
 def test_451_then_250_is_retried_with_backoff(

@@ -10,7 +10,14 @@ from monitor.review import actions, sending
 from parsers.records import Cadence, OutboxItem, OutboxState, Subscriber, Subscription
 from state.outbox import backoff
 from state.store import Store
-from tests.notifications.conftest import NOW, SMTPServer, draft_to_final, new_document, parsed
+from tests.notifications.conftest import (
+    NOW,
+    SMTPServer,
+    body_text,
+    draft_to_final,
+    new_document,
+    parsed,
+)
 
 DAY = dt.timedelta(days=1)
 
@@ -70,7 +77,7 @@ def test_daily_digest_groups_change_sets_by_policy(
     (received,) = smtp_server.messages
     msg = received.msg
     assert msg["Subject"] == "【政策动态每日汇总】2022年12月31日：2项政策有变化"
-    text = msg.get_body(("plain",)).get_content()
+    text = body_text(msg, "plain")
     assert "==== 【政策变更】深圳市关于促进专精特新企业高质量发展的若干措施 ====" in text
     assert "==== 【新政策发布】深圳市另一项政策措施 ====" in text
     assert text.count("====\n") == 2

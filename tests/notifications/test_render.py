@@ -151,7 +151,7 @@ def test_route_suppressed_inactive_filters_and_min_severity() -> None:
 def test_new_draft_with_deadline_is_immediate_and_named_in_subject() -> None:
     draft = dataclasses.replace(
         DOC,
-        title=DOC.title + "（征求意见稿）",
+        title=(DOC.title or "") + "（征求意见稿）",
         status=Status.DRAFT,
         comment_deadline=dt.date(2022, 7, 20),
     )

@@ -7,7 +7,7 @@ import sys
 
 
 def test_the_entry_points_are_functions_even_after_submodule_imports() -> None:
-    import parsers.extraction  # noqa: F401  (a submodule import must not shadow a function)
+    import parsers.extraction
 
     for name in ("extract", "parse", "parse_text", "parse_path", "document_fields"):
         assert callable(getattr(parsers, name)), name

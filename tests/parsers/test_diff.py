@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from parsers.diff import diff_clauses, diff_documents
-from parsers.model import Amount, ChangeKind, Clause, PolicyDocument, Status
+from parsers.model import Amount, ChangeKind, Clause, ClauseChange, PolicyDocument, Status
 from parsers.summary import chinese_numeral
 
 A, R, M, MV, RN = (
@@ -91,7 +91,9 @@ BASE = [
 ]
 
 
-def kinds_of(changes: tuple) -> list[tuple[str | None, str | None, tuple[ChangeKind, ...]]]:
+def kinds_of(
+    changes: tuple[ClauseChange, ...],
+) -> list[tuple[str | None, str | None, tuple[ChangeKind, ...]]]:
     return [
         (c.old.label if c.old else None, c.new.label if c.new else None, c.kinds) for c in changes
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from state.store import open_store
+from state.store import Store, open_store
 
 
 def test_migrations_apply_once_then_noop(db_path: Path) -> None:
@@ -41,13 +41,13 @@ def test_migrations_apply_once_then_noop(db_path: Path) -> None:
         reopened.close()
 
 
-def test_wal_and_foreign_keys(store) -> None:
+def test_wal_and_foreign_keys(store: Store) -> None:
     assert store.scalar("PRAGMA journal_mode") == "wal"
     assert store.scalar("PRAGMA foreign_keys") == 1
     assert store.integrity_check() == "ok"
 
 
-def test_outbox_unique_per_change_set_subscriber_channel(store) -> None:
+def test_outbox_unique_per_change_set_subscriber_channel(store: Store) -> None:
     import sqlite3
 
     import pytest

@@ -12,7 +12,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import uvicorn
@@ -130,7 +130,12 @@ def test_script_payload_in_a_clause_runs_nothing(page: Page, seeded: Seeded) -> 
     from playwright.sync_api import expect
 
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def dismiss(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     _login(page, "bob", f"/change-sets/{seeded.script_change_set_id}")
     card = page.locator("article.card").first
     expect(card.locator(".old del")).to_have_text("<script>document.title='PWNED'</script>")
