@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import secrets
+import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -23,7 +25,17 @@ from rich.table import Table
 from monitor.check.cycle import CycleReport, run_check
 from monitor.config import Config, load_config
 from monitor.fetch.replay import ReplayServer, bundled_site, serve_in_thread
-from parsers.records import Cadence, ChangeSetKind, ChangeSetRecord, Subscriber, Subscription
+from monitor.review.actions import approve_change_set
+from monitor.review.sending import send_due
+from monitor.web.auth import hash_password
+from parsers.records import (
+    Cadence,
+    ChangeSetKind,
+    ChangeSetRecord,
+    Role,
+    Subscriber,
+    Subscription,
+)
 from state.store import Store, open_store
 
 SNAPSHOTS = (
@@ -202,8 +214,6 @@ def _report_line(console: Console, report: CycleReport) -> None:
 def _narrate(
     console: Console, config: Config, store: Store, cs: ChangeSetRecord, now: dt.datetime
 ) -> None:
-    from monitor.review.actions import approve_change_set
-
     version = store.get_version(cs.to_version_id) if cs.to_version_id else None
     document = version.document if version else None
     if cs.kind is ChangeSetKind.NEW_DOCUMENT:
@@ -232,8 +242,6 @@ def _narrate(
 
 
 def _send(console: Console, config: Config, store: Store, now: dt.datetime) -> int:
-    from monitor.review.sending import send_due
-
     console.rule("Sending")
     immediate = send_due(config, store, now=now)
     # Digest subscribers are due at the next digest time; a demo does not wait for it.
@@ -269,9 +277,6 @@ def _epilogue(console: Console, config: Config, store: Store, change_sets: list[
 
 def _program() -> str:
     """How to call policywatch again: its name when on PATH, else the script's full path."""
-    import shutil
-    import sys
-
     if shutil.which("policywatch"):
         return "policywatch"
     script = Path(sys.argv[0])
@@ -298,9 +303,6 @@ def _label(label: str | None) -> str:
 
 def _demo_user(store: Store) -> str:
     """A reviewer account for the demo's database, with a fresh random password."""
-    from monitor.web.auth import hash_password
-    from parsers.records import Role
-
     password = secrets.token_urlsafe(9)
     existing = store.find_user("demo")
     if existing is None:

@@ -82,5 +82,7 @@ def test_run_serve_answers_the_review_ui_beside_the_scheduler(
     daemon.wait_for(lambda r: "Uvicorn running" in r["message"])
     response = httpx.get(f"http://127.0.0.1:{port}/login")
     assert response.status_code == 200
+    assert "server" not in response.headers  # the same server as `serve` (web/server.py)
+    assert response.headers["x-frame-options"] == "DENY"
     assert policywatch(config, "status").returncode == 0
     assert daemon.stop() == 0

@@ -91,7 +91,9 @@ def _check_serving(proc: subprocess.Popen[str], port: int) -> None:
         if "Uvicorn running" in line:
             break
     with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
-        assert http.get("/login").status_code == 200
+        login = http.get("/login")
+        assert login.status_code == 200
+        assert "server" not in login.headers  # as under `run --serve`
         assert http.get("/", follow_redirects=False).status_code == 303
         token = feed_line.rsplit("/feed/", 1)[1].strip()
         assert http.get(f"/feed/{token}").status_code == 200
