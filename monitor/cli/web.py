@@ -20,6 +20,7 @@ def serve(app: AppContext, host: str | None, port: int | None) -> None:
     from monitor.web.server import build_app, build_server
 
     config = app.config
+    app.require_private_database(ui=True)
     web_app = build_app(config)
     server = build_server(web_app, config, host=host, port=port)
     web = web_app.state.web
