@@ -114,6 +114,8 @@ class FetchConfig:
     max_body_bytes: int = 20 * 1024 * 1024
     max_redirects: int = 5
     user_agent: str = "policywatch/0.1 (+policy change monitor)"
+    # one request from connecting to its last body byte: a server trickling bytes is cut off
+    deadline: dt.timedelta = dt.timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -163,6 +165,8 @@ class DaemonConfig:
     heartbeat: dt.timedelta = dt.timedelta(seconds=10)
     failure_threshold: int = 5  # consecutive failures before a source is flagged for staff
     retention: dt.timedelta = dt.timedelta(days=90)  # fetch attempts older than this are pruned
+    # one source's check (every page, item and attachment), also in `policywatch check`
+    check_deadline: dt.timedelta = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

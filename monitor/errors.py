@@ -5,6 +5,7 @@ MonitorError
  ├── DaemonLockedError        another daemon holds the database (exit 2)
  ├── FetchError               a URL could not be fetched (mapped from aiohttp in fetch/client.py)
  │    ├── FetchTimeoutError   connect/read timeout
+ │    │    └── FetchDeadlineError  no complete answer within `[fetch] deadline` (not retried)
  │    ├── FetchConnectionError  refused, reset, DNS, TLS
  │    ├── HTTPStatusError     the server answered an error status (4xx/5xx)
  │    ├── BodyTooLargeError   the body exceeded the size cap
@@ -52,6 +53,10 @@ class FetchError(MonitorError):
 
 class FetchTimeoutError(FetchError):
     """The connection or the read timed out."""
+
+
+class FetchDeadlineError(FetchTimeoutError):
+    """The whole request (connect, headers, body) took longer than `[fetch] deadline`."""
 
 
 class FetchConnectionError(FetchError):

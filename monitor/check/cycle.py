@@ -27,7 +27,7 @@ from monitor.check.outcome import ItemOutcome
 from monitor.check.reader import WORKER_MIN_SOURCES, Reader
 from monitor.check.versions import Approver, VersionWriter
 from monitor.clock import Clock, as_clock
-from monitor.config import Config, SourceConfig
+from monitor.config import Config, SourceConfig, format_duration
 from monitor.errors import MonitorError
 from monitor.fetch.client import Fetcher
 from parsers.records import AttemptOutcome, FetchAttempt, SourceRecord
@@ -239,14 +239,7 @@ async def check_source(
         approve=_approver(store, record, config, clock),
     )
     checker = ItemChecker(source, traffic=traffic, store=store, reader=reader, writer=writer)
-    try:
-        outcome = await checker.run()
-    except (MonitorError, OSError) as exc:
-        logger.warning("source %s failed: %s", source.name, exc)
-        outcome = ItemOutcome(errors=(str(exc),))
-    except Exception as exc:  # the per-source boundary: one bad source never sinks the cycle
-        logger.exception("source %s crashed", source.name)
-        outcome = ItemOutcome(errors=(f"{type(exc).__name__}: {exc}",))
+    outcome = await _bounded(checker, source, config.daemon.check_deadline)
     verdict = attempt_outcome(outcome, traffic)
     log.add(_attempt(record.id, source, outcome, traffic, verdict, started_at, clock()))
     _flag(store, record, verdict, config)
@@ -261,6 +254,28 @@ async def check_source(
         error="; ".join(outcome.errors) or None,
         elapsed=time.perf_counter() - started,
     )
+
+
+async def _bounded(
+    checker: ItemChecker, source: SourceConfig, deadline: dt.timedelta
+) -> ItemOutcome:
+    """Run one source's check, catching everything, within `[daemon] check_deadline` (what it
+    stored before the deadline stays: each version is its own transaction)."""
+    scope = asyncio.timeout(deadline.total_seconds())
+    try:
+        async with scope:
+            return await checker.run()
+    except (MonitorError, OSError) as exc:  # TimeoutError is an OSError
+        if scope.expired():
+            limit = format_duration(deadline)
+            message = f"the check took longer than [daemon] check_deadline ({limit})"
+            logger.warning("source %s failed: %s", source.name, message)
+            return ItemOutcome(errors=(message,))
+        logger.warning("source %s failed: %s", source.name, exc)
+        return ItemOutcome(errors=(str(exc),))
+    except Exception as exc:  # the per-source boundary: one bad source never sinks the cycle
+        logger.exception("source %s crashed", source.name)
+        return ItemOutcome(errors=(f"{type(exc).__name__}: {exc}",))
 
 
 def attempt_outcome(outcome: ItemOutcome, traffic: Traffic) -> AttemptOutcome:
