@@ -170,6 +170,14 @@ class DaemonConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReaderConfig:
+    """`[reader]`: the budget of the worker process that extracts, parses and diffs documents."""
+
+    cpu_limit: dt.timedelta = dt.timedelta(seconds=30)  # CPU time per document
+    memory_mb: int = 1024  # address space of the worker process, MiB
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WebConfig:
     """`[web]`: the staff review UI."""
 
@@ -191,6 +199,7 @@ class Config:
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    reader: ReaderConfig = field(default_factory=ReaderConfig)
     web: WebConfig = field(default_factory=WebConfig)
 
     def source(self, name: str) -> SourceConfig:
@@ -214,6 +223,7 @@ SECTIONS: dict[str, type[Any]] = {
     "outbox": OutboxConfig,
     "notifications": NotificationsConfig,
     "daemon": DaemonConfig,
+    "reader": ReaderConfig,
     "web": WebConfig,
 }
 

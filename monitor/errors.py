@@ -14,7 +14,9 @@ MonitorError
       │                       never a change set ("all clauses deleted")
       ├── EmptyPageError      the body is empty, or has no text at all
       ├── LayoutError         a list page no longer looks like a list (no items found)
-      └── CollapseError       the clause tree shrank to under half of what the URL showed last
+      ├── CollapseError       the clause tree shrank to under half of what the URL showed last
+      └── ReadLimitError      reading the document went over `[reader]` CPU or memory budget
+                              (or its worker process died): a hostile or broken file
 
 Parser errors (`parsers.ParseError`, `SuspiciousParseError`) are the parsers' own tree; the
 check pipeline treats them like an `UnreadablePageError`.
@@ -93,3 +95,8 @@ class LayoutError(UnreadablePageError):
 
 class CollapseError(UnreadablePageError):
     """The clause tree shrank to under half of what this URL showed last time."""
+
+
+class ReadLimitError(UnreadablePageError):
+    """Reading a document took more CPU time or memory than `[reader]` allows (or killed its
+    worker process): that read fails, nothing else does."""

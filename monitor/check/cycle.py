@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from monitor.check.items import ItemChecker, Traffic
 from monitor.check.outcome import ItemOutcome
-from monitor.check.reader import WORKER_MIN_SOURCES, Reader
+from monitor.check.reader import Reader
 from monitor.check.versions import Approver, VersionWriter
 from monitor.clock import Clock, as_clock
 from monitor.config import Config, SourceConfig, format_duration
@@ -116,17 +116,24 @@ async def run_check(
     sources: Sequence[str | SourceConfig] | None = None,
     now: Clock | dt.datetime | None = None,
     on_progress: Callable[[SourceReport], None] | None = None,
+    reader: Reader | None = None,
 ) -> CycleReport:
-    """One cycle over the given (names or configs) or all enabled sources; never raises for one."""
+    """One cycle over the given (names or configs) or all enabled sources; never raises for one.
+
+    `reader`: a running Reader to read with (the daemon's, kept warm); else one for this cycle.
+    """
     started = time.perf_counter()
     selected = _selected(config, sources)
     records = store.sync_sources([(s.name, s.kind, s.url, s.auto_approve) for s in selected])
     log = AttemptLog(store)
     try:
         with _fewer_collections():
-            reports = await _cycle(
-                config, store, selected, records, log, as_clock(now), on_progress
-            )
+            async with contextlib.AsyncExitStack() as stack:
+                if reader is None:  # started first: its worker forks before any thread exists
+                    reader = await stack.enter_async_context(Reader.for_config(config.reader))
+                reports = await _cycle(
+                    config, store, selected, records, log, as_clock(now), on_progress, reader
+                )
     finally:
         log.flush()
     return CycleReport(reports=tuple(reports), elapsed=time.perf_counter() - started)
@@ -165,12 +172,10 @@ async def _cycle(
     log: AttemptLog,
     clock: Clock,
     on_progress: Callable[[SourceReport], None] | None,
+    reader: Reader,
 ) -> list[SourceReport]:
     """Check the selected sources over one shared fetcher and reader."""
-    async with (
-        Reader(worker=len(selected) >= WORKER_MIN_SOURCES) as reader,
-        Fetcher(config.fetch) as fetcher,
-    ):
+    async with Fetcher(config.fetch) as fetcher:
 
         async def one(source: SourceConfig) -> SourceReport:
             report = await check_source(

@@ -1,20 +1,17 @@
-"""Reading fetched pages (extract, parse, fingerprint, diff), inline or in one worker process.
+"""Reading fetched pages (extract, parse, fingerprint, diff) in a worker process, under budget.
 
-A cycle over many sources reads its changed pages in a worker process, so that parsing and
-diffing on one core overlap fetching and storing on the other (1,000 sources: about 0.15 s
-less wall time, `bench/bench_check.py`); a small cycle (the daemon checks one source at a
-time) reads inline. Reading is pure (bytes and the previous tree in, records out), so both
-ways store the same; a worker that dies is replaced by reading inline. `Reader` is the one
-door to the worker: a sandboxed or per-format worker belongs behind it.
+Everything a server sent is read in a worker process (`monitor.check.worker`): a hostile PDF
+or DOCX fails its own read at `[reader]`'s CPU or memory limit while the process that runs the
+schedule, the heartbeat and the review UI goes on. It also lets parsing and diffing on one
+core overlap fetching and storing on the other (1,000 sources: about 0.15 s less wall time,
+`bench/bench_check.py`). Reading is pure (bytes and the previous tree in, records out), so
+the worker stores what an inline read would. `Reader` is the one door to the workers.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -22,12 +19,12 @@ from urllib.parse import urlsplit
 
 import parsers
 from monitor.check.lineage import clause_count, tree_hash
+from monitor.check.worker import MIB, Budget, WorkerPool
+from monitor.config import ReaderConfig
 from parsers.model import DocumentDiff, Extracted, PolicyDocument, document_from_json
 from state.documents import LatestTree
 
 logger = logging.getLogger(__name__)
-
-WORKER_MIN_SOURCES = 50  # cycles with fewer sources read inline
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,29 +93,42 @@ def read(
 
 
 def _warm_up() -> None:
-    """Runs first in the worker: its imports happen while the cycle starts fetching."""
+    """Runs first in each worker: its imports happen while the cycle starts fetching."""
     import parsers.api
     import parsers.diff  # noqa: F401
 
 
-class Reader:
-    """Reads pages inline, or in one worker process when `worker` is set (`async with`)."""
+def budget_of(config: ReaderConfig) -> Budget:
+    """The `[reader]` budget of one read."""
+    return Budget(
+        cpu_seconds=config.cpu_limit.total_seconds(),
+        memory_bytes=config.memory_mb * MIB if config.memory_mb else None,
+    )
 
-    def __init__(self, *, worker: bool = False) -> None:
-        self._pool: ProcessPoolExecutor | None = None
-        self._worker = worker
+
+class Reader:
+    """Reads fetched pages in worker processes, within `[reader]`'s budget (`async with`).
+
+    The one door to them: the check pipeline (`read`), and `parse`/`diff` (`parse`). One
+    worker today (`workers` sizes the pool); a daemon keeps its Reader, and so its warm
+    worker, for its whole life, a `policywatch check` for its cycle.
+    """
+
+    def __init__(self, *, budget: Budget | None = None, workers: int = 1) -> None:
+        self._pool = WorkerPool(size=workers, budget=budget or Budget(), warm_up=_warm_up)
+
+    @classmethod
+    def for_config(cls, config: ReaderConfig) -> Reader:
+        """A reader with the configured budget."""
+        return cls(budget=budget_of(config))
+
+    @property
+    def workers_started(self) -> int:
+        """Worker processes started so far (one, plus one per worker lost to a hostile read)."""
+        return self._pool.started
 
     async def __aenter__(self) -> Reader:
-        if self._worker:
-            import multiprocessing
-            import threading
-
-            # fork while this process has no other thread (before the first DNS look-up): the
-            # worker starts at once with the parsers already imported; otherwise spawn
-            method = "fork" if threading.active_count() == 1 else "spawn"
-            context = multiprocessing.get_context(method)
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-            self._pool.submit(_warm_up)
+        self._pool.start()
         return self
 
     async def __aexit__(
@@ -127,21 +137,22 @@ class Reader:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self._pool.close()
 
     async def read(
         self, content: bytes, content_type: str, url: str, previous: LatestTree | None = None
     ) -> Reading:
-        """`read()` in the worker when there is one, else inline."""
-        if self._pool is not None:
-            loop = asyncio.get_running_loop()
-            try:
-                return await loop.run_in_executor(
-                    self._pool, read, content, content_type, url, previous
-                )
-            except BrokenProcessPool:  # e.g. a script without `if __name__ == "__main__"`
-                logger.warning("the parse worker died: reading inline from now on")
-                self._pool = None
-        return read(content, content_type, url, previous)
+        """`read()` in a worker: ParseErrors as inline, ReadLimitError past the budget."""
+        reading: Reading = await self._pool.call(read, content, content_type, url, previous)
+        return reading
+
+    async def parse(
+        self, data: bytes, media_type: str, *, charset: str | None = None, url: str | None = None
+    ) -> PolicyDocument:
+        """`parsers.parse` in a worker (the `parse` and `diff` commands)."""
+        document: PolicyDocument = await self._pool.call(_parse, data, media_type, charset, url)
+        return document
+
+
+def _parse(data: bytes, media_type: str, charset: str | None, url: str | None) -> PolicyDocument:
+    return parsers.parse(data, media_type, charset=charset, url=url)

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from monitor.check.cycle import run_check
+from monitor.check.reader import Reader
 from monitor.clock import utcnow
 from monitor.config import Config, SourceConfig
 from monitor.daemon.lock import acquire_lock
@@ -57,6 +58,7 @@ class Daemon:
         self._inflight: set[asyncio.Task[Any]] = set()
         self._sources = tuple(s for s in config.sources if s.enabled)
         self._extra: list[tuple[asyncio.Task[Any], Callable[[], None]]] = []
+        self._reader: Reader | None = None  # set while `run` runs
 
     def request_stop(self, reason: str = "requested", exit_code: int = 0) -> None:
         """Stop scheduling and shut down (idempotent; a second signal cancels in-flight jobs)."""
@@ -79,7 +81,16 @@ class Daemon:
         self._extra.append((asyncio.ensure_future(coro), on_stop))
 
     async def run(self) -> int:
-        """Schedule every job, wait for a stop request, shut down; returns the exit code."""
+        """Schedule every job, wait for a stop request, shut down; returns the exit code.
+
+        The reading worker starts first (forked while the process has one thread) and stays
+        warm for every check: documents are never read in this process, so a hostile one
+        cannot stop the heartbeat or the review UI.
+        """
+        async with Reader.for_config(self.config.reader) as self._reader:
+            return await self._run()
+
+    async def _run(self) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop, signal.Signals(sig).name)
@@ -197,7 +208,9 @@ class Daemon:
     async def _check(self, source: SourceConfig) -> None:
         """Check one source; the pipeline records its attempt and flags it after N failures."""
         started = utcnow()
-        cycle = await run_check(self.config, self.store, sources=(source,), now=None)
+        cycle = await run_check(
+            self.config, self.store, sources=(source,), now=None, reader=self._reader
+        )
         for report in cycle.reports:
             logger.info(
                 "checked %s: %s",
