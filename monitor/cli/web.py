@@ -102,5 +102,5 @@ def disable_user(app: AppContext, name: str) -> None:
         user = store.find_user(name)
         if user is None or user.id is None:
             raise click.UsageError(f"no user named {name!r}")
-        store.set_user_active(user.id, active=False)
+        store.set_user_active(user.id, active=False)  # and ends its sessions
     click.echo(f"Disabled {name}")

@@ -3,6 +3,7 @@ redirect back, the admin check and the audit trail entry every change leaves."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,12 +19,19 @@ from parsers.records import ReviewAction
 from state.store import Store
 
 MAX_TEXT = 2000  # characters kept of a reason or summary typed in a form
+_ROW_ID = re.compile(r"[0-9]{1,18}")
 
 
 def form_text(form: FormData, name: str) -> str:
     """A text field, stripped and cut to MAX_TEXT characters (empty when absent)."""
     value = form.get(name)
     return value.strip()[:MAX_TEXT] if isinstance(value, str) else ""
+
+
+def row_id(text: str) -> int | None:
+    """A row id typed into a form or query (ASCII digits, SQLite's range), else None: `٣` and
+    `²` pass `str.isdigit()` but are no id, and 20 digits overflow the store."""
+    return int(text) if _ROW_ID.fullmatch(text) else None
 
 
 def path_int(request: Request, name: str) -> int:

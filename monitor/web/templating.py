@@ -65,6 +65,7 @@ ACTION_LABELS = {
     "subscriber_activate": "启用订阅者",
     "subscription_add": "新增订阅",
     "subscription_delete": "删除订阅",
+    "login_locked": "登录锁定",
 }
 
 

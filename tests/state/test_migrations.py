@@ -91,9 +91,28 @@ def test_m002_moves_url_states_out_of_kv(db_path: Path) -> None:
             "INSERT INTO kv (key, value) VALUES (?, ?)",
             ("url:http://gxj.sz.gov.cn/list.html", json.dumps(old)),
         )
-        assert store.migrate() == ["m002_url_states"]
+        assert store.migrate()[0] == "m002_url_states"  # later ones follow
         state = store.url_state("http://gxj.sz.gov.cn/list.html")
         assert state is not None and state.etag == '"e"' and state.body == b"<ul>list</ul>"
         assert store.scalar("SELECT count(*) FROM kv WHERE key LIKE 'url:%'") == 0
+    finally:
+        store.close()
+
+
+def test_m116_gives_every_user_a_session_version(db_path: Path) -> None:
+    from state.migrations import migrations
+
+    store = open_store(db_path, migrate=False)
+    try:
+        migrations.apply(store.db, stop_before="m116_session_version")
+        store.conn.execute(
+            "INSERT INTO users (name, role, password_hash, active, created_at)"
+            " VALUES ('alice', 'admin', 'x', 1, '2024-01-01T00:00:00+00:00')"
+        )
+        assert "m116_session_version" in store.migrate()
+        user = store.find_user("alice")
+        assert user is not None and user.id is not None and user.session_version == 0
+        store.end_sessions(user.id)
+        assert store.get_user(user.id).session_version == 1
     finally:
         store.close()
