@@ -47,10 +47,30 @@ class HostPolicy:
         )
 
     def allows_address(self, address: IPAddress, *, named: bool) -> bool:
-        """A resolved address: listed networks always; public ones when the name was allowed."""
+        """A resolved address: listed networks always; public ones when the name was allowed
+        (an IPv6 address that carries an IPv4 one, 6to4 or NAT64, only if that one is too)."""
         if any(address in net for net in self.networks):
             return True
-        return named and address.is_global
+        if not named or not address.is_global:
+            return False
+        inner = embedded_ipv4(address)
+        return inner is None or self.allows_address(inner, named=True)
+
+
+# NAT64: the well-known prefix (RFC 6052) and the local-use one (RFC 8215); a gateway turns
+# 64:ff9b::7f00:1 into 127.0.0.1. Python calls both "global".
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address a 6to4 or NAT64 address leads to (None for any other address)."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return None
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if any(address in net for net in _NAT64):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,3 +121,24 @@ def test_the_allowlist_compares_names_in_the_connection_form() -> None:
         check_url("http://fass.gov.cn/", unicode_pattern)  # another host
     with pytest.raises(URLNotAllowedError):
         check_url("http://faß.gov.cn.evil.example/", HostPolicy(("*.gov.cn",)))
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [
+        ("203.0.113.9", False),  # documentation range: not public
+        ("8.8.8.8", True),
+        ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
+        ("64:ff9b::a00:1", False),  # NAT64 of 10.0.0.1
+        ("64:ff9b:1::c0a8:1", False),  # local-use NAT64 of 192.168.0.1
+        ("2002:7f00:1::1", False),  # 6to4 of 127.0.0.1
+        ("::ffff:127.0.0.1", False),
+        ("64:ff9b::808:808", True),  # NAT64 of 8.8.8.8
+        ("2400:3200::1", True),
+    ],
+)
+def test_an_allowed_name_may_resolve_only_to_public_addresses(address: str, allowed: bool) -> None:
+    import ipaddress
+
+    policy = HostPolicy(("*.gov.cn",))
+    assert policy.allows_address(ipaddress.ip_address(address), named=True) is allowed
