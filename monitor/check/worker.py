@@ -251,8 +251,9 @@ class WorkerPool:
             raise RuntimeError("WorkerPool used before start()")
         worker = await self._idle.get()
         try:
-            if not worker.alive:
-                worker = self._replace(worker)
+            if not worker.alive:  # started off the loop: a first forkserver takes a moment
+                loop = asyncio.get_running_loop()
+                worker = await loop.run_in_executor(self._executor, self._replace, worker)
             return await worker.call(self._executor, func, *args)
         finally:
             self._idle.put_nowait(worker)

@@ -127,11 +127,14 @@ def _request(client: TestClient, data: st.DataObject, csrf: str | None) -> str:
     return template
 
 
-@settings(
-    max_examples=150,
+# One client (and database) per test, not per example: the requests pile up like real use.
+FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+@settings(FUZZ, max_examples=150)
 @given(data=st.data())
 def test_no_value_makes_a_route_fail_without_a_login(
     anonymous: TestClient, data: st.DataObject
@@ -139,11 +142,7 @@ def test_no_value_makes_a_route_fail_without_a_login(
     _request(anonymous, data, csrf=None)
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(FUZZ, max_examples=150)
 @given(data=st.data())
 def test_no_value_makes_a_route_fail_for_an_admin(
     anonymous: TestClient, data: st.DataObject
