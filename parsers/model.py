@@ -94,6 +94,7 @@ class PolicyDocument:
     effective: str | None = None  # "自2023年1月1日起施行，有效期五年"
     preamble: str = ""  # unnumbered text before the first clause
     closing: str = ""  # unnumbered text after the last clause (signature, commentary)
+    contents: tuple[int, int] | None = None  # [start, end) of a 目录 left out of the tree
     clauses: tuple[Clause, ...] = ()
     parser_version: str = ""
 
@@ -250,6 +251,10 @@ def _date_or_none(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def _span_or_none(value: Any) -> tuple[int, int] | None:
+    return (int(value[0]), int(value[1])) if value else None
+
+
 def document_fields_json(doc: PolicyDocument) -> dict[str, Any]:
     """Document-level fields of `parse --json` (everything but the clauses)."""
     return {
@@ -264,10 +269,13 @@ def document_fields_json(doc: PolicyDocument) -> dict[str, Any]:
 
 
 def document_to_json(doc: PolicyDocument) -> dict[str, Any]:
-    """The full `parse --json` shape, plus `preamble` and `parser_version`."""
+    """The full `parse --json` shape, plus `preamble`, `closing`, `contents` (the span of a
+    目录 left out of the tree, as `[start, end)` offsets of the extracted text) and
+    `parser_version`."""
     out = document_fields_json(doc)
     out["preamble"] = doc.preamble
     out["closing"] = doc.closing
+    out["contents"] = list(doc.contents) if doc.contents else None
     out["parser_version"] = doc.parser_version
     out["clauses"] = [clause_to_json(c) for c in doc.clauses]
     return out
@@ -285,6 +293,7 @@ def document_from_json(data: dict[str, Any]) -> PolicyDocument:
         effective=data.get("effective"),
         preamble=str(data.get("preamble", "")),
         closing=str(data.get("closing", "")),
+        contents=_span_or_none(data.get("contents")),
         parser_version=str(data.get("parser_version", "")),
         clauses=tuple(clause_from_json(c) for c in data.get("clauses", ())),
     )
