@@ -23,13 +23,6 @@ from parsers.model import ChangeKind, ClauseChange
 from parsers.records import Cadence, ChangeSetKind, StoredChange
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
-_KIND_NAMES = {
-    ChangeKind.ADDED: "新增",
-    ChangeKind.REMOVED: "删除",
-    ChangeKind.MODIFIED: "修改",
-    ChangeKind.MOVED: "移动",
-    ChangeKind.RENUMBERED: "调整序号",
-}
 MAX_SUBJECT = 180  # characters; mail clients cut long subjects anyway
 
 
@@ -112,7 +105,7 @@ def change_view(stored: StoredChange) -> ChangeView:
     return ChangeView(
         summary=one_line(stored.summary),
         location=_location(change),
-        kinds="、".join(_KIND_NAMES[k] for k in change.kinds),
+        kinds="、".join(k.label_zh for k in change.kinds),
         redline=_redline(change),
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from parsers.align import Alignment, Node, align, canonical, display_text
+from parsers.align import Alignment, Node, canonical, display_text
 from parsers.model import (
     Amount,
     AmountChange,
@@ -23,6 +23,7 @@ from parsers.model import (
     DocumentDiff,
     PolicyDocument,
 )
+from parsers.pairing import align
 from parsers.redline import changed, figure_replacements, figure_value, redline
 from parsers.summary import ChangeFacts, summarize_change, summarize_document_change
 from parsers.titles import policy_title
@@ -69,6 +70,8 @@ def diff_clauses(old: tuple[Clause, ...], new: tuple[Clause, ...]) -> tuple[Clau
     alignment = align(old, new)
     keyed: list[tuple[tuple[float, int], ClauseChange]] = []
     for o in alignment.old:
+        if o.index in alignment.merged:
+            continue  # a part of the change of the clause it went into
         pair = alignment.pairs.get(o.index)
         if pair is None:
             change: ClauseChange | None = _removed(alignment, o)
@@ -117,11 +120,29 @@ def _paired(alignment: Alignment, o: Node, n: Node) -> ClauseChange | None:
         kinds.append(ChangeKind.MOVED)
     if _renumbered(old, new):
         kinds.append(ChangeKind.RENUMBERED)
+    flow, parts = _parts(alignment, o, n)
+    if flow is not None:
+        kinds.append(flow)
     if not kinds:
         return None
     if ChangeKind.MODIFIED not in kinds:
         ops, fields = (), _NO_FIELDS
-    return _change(alignment, tuple(kinds), o, n, ops, fields)
+    return _change(alignment, tuple(kinds), o, n, ops, fields, parts)
+
+
+def _parts(
+    alignment: Alignment, o: Node, n: Node
+) -> tuple[ChangeKind | None, tuple[ClauseRef, ...]]:
+    """A merge (the other old clauses that went into `n`) or a split (the other new clauses
+    split off `o`), or `(None, ())`."""
+    merged = sorted(i for i, target in alignment.merged.items() if target == n.index)
+    if merged:
+        return ChangeKind.MERGED, tuple(ref(alignment.old[i].clause) for i in merged)
+    split = [i for i, source in alignment.split_off.items() if source == o.index]
+    split = sorted({*split, *alignment.partial.get(o.index, ())})
+    if split:
+        return ChangeKind.SPLIT, tuple(ref(alignment.new[i].clause) for i in split)
+    return None, ()
 
 
 def _units_key(clause: Clause) -> set[str]:
@@ -135,11 +156,11 @@ def _renumbered(old: Clause, new: Clause) -> bool:
 
 
 def _removed(alignment: Alignment, o: Node) -> ClauseChange:
-    return _change(alignment, (ChangeKind.REMOVED,), o, None, (), _NO_FIELDS)
+    return _change(alignment, (ChangeKind.REMOVED,), o, None, (), _NO_FIELDS, ())
 
 
 def _added(alignment: Alignment, n: Node) -> ClauseChange:
-    return _change(alignment, (ChangeKind.ADDED,), None, n, (), _NO_FIELDS)
+    return _change(alignment, (ChangeKind.ADDED,), None, n, (), _NO_FIELDS, ())
 
 
 def _change(
@@ -149,6 +170,7 @@ def _change(
     n: Node | None,
     ops: tuple[tuple[int, str], ...],
     fields: _Fields,
+    parts: tuple[ClauseRef, ...],
 ) -> ClauseChange:
     facts = ChangeFacts(
         kinds=kinds,
@@ -161,6 +183,7 @@ def _change(
         units_removed=fields.units_removed,
         dates_changed=fields.dates_changed,
         redline=ops,
+        parts=parts,
     )
     return ClauseChange(
         kinds=kinds,
@@ -175,6 +198,7 @@ def _change(
         old_text=display_text(o.clause) if o else "",
         new_text=display_text(n.clause) if n else "",
         section=bool(o and o.has_children or n and n.has_children),
+        parts=parts,
     )
 
 
@@ -185,9 +209,13 @@ def _parent(nodes: list[Node], node: Node | None) -> Clause | None:
 
 
 def ref(clause: Clause) -> ClauseRef:
-    """The `{"path", "label", "number", "heading"}` reference of a clause."""
+    """The `{"path", "label", "number", "heading", "kind"}` reference of a clause."""
     return ClauseRef(
-        path=clause.path, label=clause.label, number=clause.number, heading=clause.heading
+        path=clause.path,
+        label=clause.label,
+        number=clause.number,
+        heading=clause.heading,
+        kind=clause.kind,
     )
 
 

@@ -32,6 +32,8 @@ class ChangeKind(StrEnum):
     MODIFIED = "modified"
     MOVED = "moved"
     RENUMBERED = "renumbered"
+    SPLIT = "split"  # one old clause -> several new ones (the others are the change's `parts`)
+    MERGED = "merged"  # several old clauses -> one new one (the others are its `parts`)
 
     @property
     def label_zh(self) -> str:
@@ -45,6 +47,8 @@ _KIND_ZH = {
     ChangeKind.MODIFIED: "修改",
     ChangeKind.MOVED: "移动",
     ChangeKind.RENUMBERED: "调整序号",
+    ChangeKind.SPLIT: "拆分",
+    ChangeKind.MERGED: "合并",
 }
 
 
@@ -143,12 +147,14 @@ class DocumentFields:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClauseRef:
-    """How a change names a clause on one side: the keys of `parse --json`."""
+    """How a change names a clause on one side: the keys of `parse --json`, and its kind
+    (`chapter`, `article`, `measure`, ...: a label `三` alone does not say which)."""
 
     path: tuple[str, ...]
     label: str
     number: int | None
     heading: str | None
+    kind: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -157,6 +163,27 @@ class AmountChange:
 
     old: Amount | None
     new: Amount | None
+
+
+class EditOp(StrEnum):
+    """What one edit of a modified clause does."""
+
+    REPLACE = "replace"
+    INSERT = "insert"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Edit:
+    """One edit of a clause's text, as an amendment decision words it: `old` (a passage of the
+    old text) becomes `new` (a passage of the new text); `after` is the old text just before
+    it, enough to place it. `count` > 1: the same substitution made that many times."""
+
+    op: EditOp
+    old: str
+    new: str
+    after: str
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,6 +202,9 @@ class ClauseChange:
     old_text: str = ""
     new_text: str = ""
     section: bool = False  # True when the clause has children (a section heading)
+    # split: the other new clauses made from `old`; merged: the other old clauses in `new`
+    parts: tuple[ClauseRef, ...] = ()
+    edits: tuple[Edit, ...] = ()  # the edits of a modified clause, in order (see `Edit`)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -300,7 +330,7 @@ def document_from_json(data: dict[str, Any]) -> PolicyDocument:
 
 
 def ref_to_json(ref: ClauseRef | None) -> dict[str, Any] | None:
-    """`{"path", "label", "number", "heading"}` or None."""
+    """`{"path", "label", "number", "heading", "kind"}` or None."""
     if ref is None:
         return None
     return {
@@ -308,6 +338,7 @@ def ref_to_json(ref: ClauseRef | None) -> dict[str, Any] | None:
         "label": ref.label,
         "number": ref.number,
         "heading": ref.heading,
+        "kind": ref.kind,
     }
 
 
@@ -320,6 +351,7 @@ def ref_from_json(data: dict[str, Any] | None) -> ClauseRef | None:
         label=data["label"],
         number=data["number"],
         heading=data["heading"],
+        kind=str(data.get("kind") or ""),
     )
 
 
@@ -344,7 +376,31 @@ def change_to_json(change: ClauseChange) -> dict[str, Any]:
         "old_text": change.old_text,
         "new_text": change.new_text,
         "section": change.section,
+        "parts": [ref_to_json(p) for p in change.parts],
+        "edits": [edit_to_json(e) for e in change.edits],
     }
+
+
+def edit_to_json(edit: Edit) -> dict[str, Any]:
+    """`{"op", "old", "new", "after", "count"}`."""
+    return {
+        "op": edit.op.value,
+        "old": edit.old,
+        "new": edit.new,
+        "after": edit.after,
+        "count": edit.count,
+    }
+
+
+def edit_from_json(data: dict[str, Any]) -> Edit:
+    """Inverse of `edit_to_json`."""
+    return Edit(
+        op=EditOp(data["op"]),
+        old=str(data.get("old", "")),
+        new=str(data.get("new", "")),
+        after=str(data.get("after", "")),
+        count=int(data.get("count", 1)),
+    )
 
 
 def change_from_json(data: dict[str, Any]) -> ClauseChange:
@@ -368,6 +424,8 @@ def change_from_json(data: dict[str, Any]) -> ClauseChange:
         old_text=str(data.get("old_text", "")),
         new_text=str(data.get("new_text", "")),
         section=bool(data.get("section", False)),
+        parts=tuple(r for r in (ref_from_json(p) for p in data.get("parts", ())) if r),
+        edits=tuple(edit_from_json(e) for e in data.get("edits", ())),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from parsers.model import AmountChange, ChangeKind, Clause
+from parsers.model import AmountChange, ChangeKind, Clause, ClauseRef
 from parsers.redline import DELETE, EQUAL, INSERT
 
 _DIGITS = "零一二三四五六七八九"
@@ -43,6 +43,7 @@ class ChangeFacts:
     units_removed: tuple[str, ...] = ()
     dates_changed: tuple[tuple[str | None, str | None], ...] = ()
     redline: tuple[tuple[int, str], ...] = ()
+    parts: tuple[ClauseRef, ...] = ()
 
 
 def chinese_numeral(number: int) -> str:

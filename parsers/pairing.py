@@ -1,0 +1,414 @@
+"""Alignment of two clause trees on content, order and kind, not on labels.
+
+A clause pairs only with a clause of a compatible kind (`group_of`: a chapter with a chapter, an
+article with an article, a measure or item with a measure or item; never a chapter with an
+item). Units (articles, then measures and items, then sections without children) are aligned
+one group at a time, each phase working only on what the earlier ones left unmatched:
+
+1. exact canonical text of the whole unit (hash lookup);
+2. the backbone: candidate pairs, drawn from a character-bigram index so that nothing is
+   compared all-pairs, are scored by `similarity` (the larger of the bigram Dice of the two
+   texts and the share of a whole paragraph of one found in the other: a successor that keeps
+   a paragraph of its predecessor), and the chain of pairs in the order both documents keep
+   with the greatest total weight is kept (pairs of at least FUZZY_THRESHOLD; exact pairs
+   count as anchors);
+3. moves: a pair out of that order needs MOVE_THRESHOLD, or FUZZY_THRESHOLD when it is only
+   a local reordering (at most `_NEAR` units from the place the backbone gives it);
+4. gaps: between two consecutive backbone pairs, what is left on both sides is aligned the same
+   way with the lower GAP_THRESHOLD (a rewritten successor still in its old place);
+5. roles: a formulaic article left over (施行, 解释, 参照执行, referral to other laws) pairs with
+   the one of the same role on the other side when each side has exactly one.
+
+Containers (parts, chapters, divisions, sections with children) then pair by heading, by where
+their children went, and by similar headings. Labels only break ties.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+
+from parsers.align import (
+    Alignment,
+    Node,
+    bigrams,
+    canonical,
+    dice,
+    flatten,
+)
+from parsers.flows import find_flows, find_partial_flows
+from parsers.model import Clause
+
+FUZZY_THRESHOLD = 0.5  # similarity for a backbone pair (in the order both documents keep)
+MOVE_THRESHOLD = 0.6  # similarity for a pair out of that order
+GAP_THRESHOLD = 0.25  # similarity for a pair inside a gap of the backbone
+PARAGRAPH_WEIGHT = 0.9  # a kept paragraph is strong evidence, a little below equal text
+_RARE = 5.0  # weight of a character pair seen nowhere else
+_CANDIDATES = 8  # fuzzy candidates scored per clause
+_COMMON_BIGRAM = 64  # bigrams on more leftovers than this do not select candidates
+_BIG_GROUP = 32  # larger groups of identical texts are paired in order
+_NEAR = 2  # a pair this few units out of the backbone's order is a local swap
+_GAP_PAIRS = 400  # a larger gap is searched through the index, not all pairs
+_ROOT = -1
+_UNIT_ORDER = ("article", "list", "section")
+
+# Roles of formulaic articles (regexes over canonical text, punctuation dropped).
+_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("effective", re.compile(r"^本[\u4e00-\u9fff]{1,6}?(?:自|从|于).{0,30}(?:施行|实施|生效)")),
+    ("interpretation", re.compile(r"^本[\u4e00-\u9fff]{1,6}?由.{1,40}负责解释")),
+    ("reference", re.compile(r"参照本[\u4e00-\u9fff]{1,6}?(?:执行|施行|实施)")),
+    ("referral", re.compile(r"法律.{0,4}法规.{0,24}(?:处罚|处理).{0,30}(?:从其规定|依法予以处罚)")),
+)
+
+
+def align(old: Sequence[Clause], new: Sequence[Clause]) -> Alignment:
+    """Pair the clauses of two trees (see the module docstring for the phases)."""
+    result = Alignment(old=flatten(old), new=flatten(new))
+    scorer = Scorer(result)
+    for group in _UNIT_ORDER:
+        _match_exact(result, functools.partial(_unit_key, group))
+        backbone = _match_backbone(result, scorer, group)
+        find_flows(result, group)
+        _match_gaps(result, scorer, group, backbone)
+        if group == "article":
+            _match_roles(result)
+        find_flows(result, group)
+        find_partial_flows(result, group)
+    _match_exact(result, lambda n: n.heading if n.container else "", scored=True)
+    _match_by_children(result)
+    _match_containers(result)
+    return result
+
+
+def _is_unit(node: Node, group: str) -> bool:
+    return node.group == group and not node.container
+
+
+def _unit_key(group: str, node: Node) -> str:
+    return node.whole if _is_unit(node, group) else ""
+
+
+def _match_exact(result: Alignment, key: Callable[[Node], str], *, scored: bool = False) -> None:
+    """Pair nodes of one group with equal keys; `scored` keeps the text similarity."""
+    groups: dict[tuple[str, str], list[Node]] = defaultdict(list)
+    for node in result.free_new():
+        if k := key(node):
+            groups[node.group, k].append(node)
+    old_groups: dict[tuple[str, str], list[Node]] = defaultdict(list)
+    for node in result.free_old():
+        if (k := key(node)) and (node.group, k) in groups:
+            old_groups[node.group, k].append(node)
+    for pair_key, olds in old_groups.items():
+        for o, n in _pair_group(result, olds, groups[pair_key]):
+            score = dice(bigrams(o.content), bigrams(n.content)) if scored else 1.0
+            result.link(o.index, n.index, min(score, 1.0) if o.content != n.content else 1.0)
+
+
+def _pair_group(result: Alignment, olds: list[Node], news: list[Node]) -> list[tuple[Node, Node]]:
+    if len(olds) == 1 and len(news) == 1:
+        return [(olds[0], news[0])]
+    if len(olds) > _BIG_GROUP or len(news) > _BIG_GROUP:
+        return list(zip(olds, news, strict=False))
+    free, out = list(news), []
+    for o in olds:
+        if not free:
+            break
+        best = max(free, key=lambda n: _tie_key(result, o, n))
+        free.remove(best)
+        out.append((o, best))
+    return out
+
+
+def _tie_key(result: Alignment, o: Node, n: Node) -> tuple[bool, bool, bool, int]:
+    mapped_parent = result.pairs.get(o.parent, _ROOT) if o.parent is not None else None
+    return (
+        mapped_parent == n.parent,
+        o.parent_heading == n.parent_heading,
+        o.clause.label == n.clause.label,
+        -abs(o.index - n.index),
+    )
+
+
+class Scorer:
+    """Similarity of two units, weighting each character pair by how rare it is among the
+    units of both documents (the name of the law, 国家自然科学基金, on every article, carries
+    no evidence; IDF weights, `log((N + 1) / (df + 0.5))`)."""
+
+    def __init__(self, result: Alignment) -> None:
+        self.result = result
+        units = [n for n in (*result.old, *result.new) if n.whole and not n.container]
+        counts: Counter[str] = Counter()
+        for node in units:
+            counts.update(bigrams(node.whole))
+        size = len(units) + 1
+        self.weights = {g: math.log(size / (df + 0.5)) for g, df in counts.items()}
+        self._mass: dict[str, float] = {}
+
+    def mass(self, grams: frozenset[str]) -> float:
+        """Total weight of a set of character pairs."""
+        return sum(self.weights.get(g, _RARE) for g in grams)
+
+    def _mass_of(self, text: str) -> float:
+        value = self._mass.get(text)
+        if value is None:
+            value = self._mass[text] = self.mass(bigrams(text))
+        return value
+
+    def score(self, o: Node, n: Node) -> float:
+        """Similarity of old unit `o` and new unit `n` in [0, 1]: the larger of the weighted
+        Dice of their texts and the (weighted) share of the best-kept long paragraph of one
+        found in the other, scaled by `PARAGRAPH_WEIGHT`."""
+        mine, theirs = bigrams(o.whole), bigrams(n.whole)
+        if not mine or not theirs:
+            return 0.0
+        common = self.mass(mine & theirs)
+        score = 2 * common / (self._mass_of(o.whole) + self._mass_of(n.whole))
+        if common <= 0:
+            return score
+        kept = max((self._kept(p, theirs) for p in o.paragraphs), default=0.0)
+        kept = max(kept, max((self._kept(p, mine) for p in n.paragraphs), default=0.0))
+        return max(score, PARAGRAPH_WEIGHT * kept)
+
+    def _kept(self, paragraph: str, other: frozenset[str]) -> float:
+        grams = bigrams(paragraph)
+        total = self._mass_of(paragraph)
+        return self.mass(grams & other) / total if total else 0.0
+
+    def weight(self, o: Node, n: Node, score: float) -> float:
+        """Chain weight: convex in the score (one strong pair beats two weak ones), plus
+        small bonuses for the same matched parent, parent heading and label."""
+        bonus = 0.05 * sum(_tie_key(self.result, o, n)[:3])
+        return score * score + bonus
+
+
+def _units(result: Alignment, group: str) -> tuple[list[Node], list[Node]]:
+    olds = [n for n in result.old if _is_unit(n, group) and n.whole]
+    news = [n for n in result.new if _is_unit(n, group) and n.whole]
+    return olds, news
+
+
+def _match_backbone(result: Alignment, scorer: Scorer, group: str) -> list[tuple[int, int]]:
+    """The backbone chain and the moves of one group's units (phases 2 and 3); returns the
+    backbone as sorted `(old, new)` index pairs."""
+    olds, news = _units(result, group)
+    if not olds or not news:
+        return []
+    free_news = [n for n in news if result.is_free_new(n.index)]
+    candidates = _candidates(result, scorer, olds, free_news)
+    anchors = [(o.index, result.pairs[o.index], 2.0) for o in olds if o.index in result.pairs]
+    strong = [
+        (o, n, scorer.weight(result.old[o], result.new[n], s))
+        for o, n, s in candidates
+        if s >= FUZZY_THRESHOLD
+    ]
+    chain = _chain(anchors + strong)
+    for o, n, _ in chain:
+        if result.is_free_old(o) and result.is_free_new(n):
+            result.link(o, n, _score_of(candidates, o, n))
+    backbone = sorted((o, n) for o, n, _ in chain)
+    near = _Nearness(backbone, news)
+    for o, n, s in sorted(candidates, key=lambda c: (-c[2], c[0], c[1])):
+        if not (result.is_free_old(o) and result.is_free_new(n)) or s < FUZZY_THRESHOLD:
+            continue
+        if s >= MOVE_THRESHOLD or near.close(o, n):
+            result.link(o, n, s)
+    return backbone
+
+
+def _match_gaps(
+    result: Alignment, scorer: Scorer, group: str, backbone: list[tuple[int, int]]
+) -> None:
+    """Phase 4: what is left between consecutive backbone pairs, with GAP_THRESHOLD."""
+    olds, news = _units(result, group)
+    for old_gap, new_gap in _gaps(result, backbone, olds, news):
+        _fill_gap(result, scorer, old_gap, new_gap)
+
+
+class _Nearness:
+    """Whether a pair out of the backbone's order moved only a little (by at most `_NEAR`
+    units of the new document from where the backbone puts its old clause)."""
+
+    def __init__(self, backbone: list[tuple[int, int]], news: list[Node]) -> None:
+        self.backbone = backbone
+        self.old_keys = [o for o, _ in backbone]
+        self.rank = {n.index: r for r, n in enumerate(news)}
+
+    def close(self, o: int, n: int) -> bool:
+        """True when new clause `n` is near the place of old clause `o` in the backbone."""
+        k = bisect.bisect_left(self.old_keys, o)
+        low = self.backbone[k - 1][1] if k > 0 else None
+        high = self.backbone[k][1] if k < len(self.backbone) else None
+        rank = self.rank[n]
+        if low is not None and n < low:
+            return self.rank[low] - rank <= _NEAR
+        if high is not None and n > high:
+            return rank - self.rank[high] <= _NEAR
+        return True  # inside its gap
+
+
+def _score_of(candidates: list[tuple[int, int, float]], o: int, n: int) -> float:
+    return next((s for a, b, s in candidates if a == o and b == n), 1.0)
+
+
+def _candidates(
+    result: Alignment, scorer: Scorer, olds: list[Node], news: list[Node]
+) -> list[tuple[int, int, float]]:
+    """Scored `(old, new, similarity)` pairs: for each free old node, the new nodes sharing
+    the most uncommon bigrams with it."""
+    grams = {n.index: bigrams(n.whole) for n in news}
+    index: dict[str, list[int]] = defaultdict(list)
+    for n in news:
+        for g in grams[n.index]:
+            index[g].append(n.index)
+    out: list[tuple[int, int, float]] = []
+    for o in olds:
+        if not result.is_free_old(o.index):
+            continue
+        hits: Counter[int] = Counter()
+        for g in bigrams(o.whole):
+            posting = index.get(g, ())
+            if len(posting) <= _COMMON_BIGRAM:
+                hits.update(posting)
+        for cand, _ in hits.most_common(_CANDIDATES):
+            out.append((o.index, cand, scorer.score(o, result.new[cand])))
+    return out
+
+
+def _chain(pairs: Iterable[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """The chain of pairs increasing in both indices with the greatest total weight
+    (a weighted longest increasing subsequence, with a Fenwick tree of prefix maxima)."""
+    ordered = sorted(pairs, key=lambda p: (p[0], -p[1]))
+    if not ordered:
+        return []
+    size = max(p[1] for p in ordered) + 2
+    tree: list[tuple[float, int]] = [(0.0, -1)] * (size + 1)
+    best: list[tuple[float, int]] = []  # per pair: (total weight, previous pair)
+    for k, (_, n, w) in enumerate(ordered):
+        prev_total, prev = _prefix_max(tree, n)  # pairs with a smaller new index
+        best.append((prev_total + w, prev))
+        # same old index: sorted by decreasing new index, so a pair never chains to a sibling
+        _update(tree, n + 1, (prev_total + w, k))
+    k = max(range(len(best)), key=lambda i: best[i][0])
+    out = []
+    while k >= 0:
+        out.append(ordered[k])
+        k = best[k][1]
+    return out[::-1]
+
+
+def _prefix_max(tree: list[tuple[float, int]], position: int) -> tuple[float, int]:
+    """Best (total, pair) among positions 1..position (new indices below `position`)."""
+    out = (0.0, -1)
+    while position > 0:
+        if tree[position][0] > out[0]:
+            out = tree[position]
+        position -= position & -position
+    return out
+
+
+def _update(tree: list[tuple[float, int]], position: int, value: tuple[float, int]) -> None:
+    while position < len(tree):
+        if value[0] > tree[position][0]:
+            tree[position] = value
+        position += position & -position
+
+
+def _gaps(
+    result: Alignment, backbone: list[tuple[int, int]], olds: list[Node], news: list[Node]
+) -> list[tuple[list[Node], list[Node]]]:
+    """Free units between consecutive backbone pairs, on both sides."""
+    bounds = [(-1, -1), *backbone, (len(result.old), len(result.new))]
+    out = []
+    free_old = [n for n in olds if result.is_free_old(n.index)]
+    free_new = [n for n in news if result.is_free_new(n.index)]
+    for (o1, n1), (o2, n2) in zip(bounds, bounds[1:], strict=False):
+        old_gap = [n for n in free_old if o1 < n.index < o2]
+        new_gap = [n for n in free_new if n1 < n.index < n2]
+        if old_gap and new_gap:
+            out.append((old_gap, new_gap))
+    return out
+
+
+def _fill_gap(result: Alignment, scorer: Scorer, olds: list[Node], news: list[Node]) -> None:
+    if len(olds) * len(news) > _GAP_PAIRS:
+        scored = _candidates(result, scorer, olds, news)
+    else:
+        scored = [(o.index, n.index, scorer.score(o, n)) for o in olds for n in news]
+    weighted = [
+        (o, n, scorer.weight(result.old[o], result.new[n], s))
+        for o, n, s in scored
+        if s >= GAP_THRESHOLD
+    ]
+    for o, n, _ in _chain(weighted):
+        result.link(o, n, _score_of(scored, o, n))
+
+
+def role_of(text: str) -> str | None:
+    """The role of a formulaic article (`effective`, `interpretation`, ...), from its text."""
+    key = canonical(text)
+    return next((name for name, pattern in _ROLES if pattern.search(key)), None)
+
+
+def _match_roles(result: Alignment) -> None:
+    """Pair the one free article of a role on each side (phase 5)."""
+    olds: dict[str, list[Node]] = defaultdict(list)
+    news: dict[str, list[Node]] = defaultdict(list)
+    for side, nodes in ((olds, result.free_old()), (news, result.free_new())):
+        for node in nodes:
+            if node.group == "article" and (role := role_of(node.whole)):
+                side[role].append(node)
+    for role, found in olds.items():
+        if len(found) == 1 and len(news.get(role, ())) == 1:
+            result.link(found[0].index, news[role][0].index, GAP_THRESHOLD)
+
+
+def _match_by_children(result: Alignment) -> None:
+    """Pair unmatched containers whose children mostly went to the same unmatched container."""
+    olds = sorted(
+        (n for n in result.free_old() if n.has_children),
+        key=lambda n: -n.clause.level,
+    )
+    old_children, new_children = _children(result.old), _children(result.new)
+    for o in olds:
+        kids = old_children[o.index]
+        targets: Counter[int] = Counter()
+        for k in kids:
+            new_k = result.pairs.get(k)
+            parent = result.new[new_k].parent if new_k is not None else None
+            free = parent is not None and parent not in result.back
+            if free and parent is not None and result.new[parent].group == o.group:
+                targets[parent] += 1
+        if not targets:
+            continue
+        target, count = targets.most_common(1)[0]
+        if 2 * count > len(kids) and 2 * count > len(new_children[target]):
+            result.link(o.index, target)
+
+
+def _children(nodes: list[Node]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = defaultdict(list)
+    for n in nodes:
+        if n.parent is not None:
+            out[n.parent].append(n.index)
+    return out
+
+
+def _match_containers(result: Alignment) -> None:
+    """Containers left: similar headings, in the order both documents keep."""
+    olds = [n for n in result.free_old() if n.container and n.heading]
+    news = [n for n in result.free_new() if n.container and n.heading]
+    scored = [
+        (o.index, n.index, dice(bigrams(o.heading), bigrams(n.heading)))
+        for o in olds
+        for n in news
+        if o.group == n.group
+    ]
+    if len(scored) > _GAP_PAIRS * 4:
+        return
+    strong = [(o, n, s * s) for o, n, s in scored if s >= FUZZY_THRESHOLD]
+    for o, n, _ in _chain(strong):
+        result.link(o, n, _score_of(scored, o, n))
