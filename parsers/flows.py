@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 
 from parsers.align import Alignment, Node, canonical
@@ -52,84 +52,107 @@ def passages(node: Node) -> tuple[frozenset[str], ...]:
     return tuple(out)
 
 
-def find_partial_flows(result: Alignment, group: str) -> None:
-    """Record in `result.partial` the passages of a paired old unit kept in a new unit that
-    is the pair of another old unit (and held neither by the old unit's own new unit nor by
-    that other old unit): old 第十四条 whose second paragraph opens new 第二十八条, the
-    successor of old 第二十二条. Run once the pairs are final."""
-    olds = [n for n in result.old if n.group == group and n.index in result.pairs]
-    news = [n for n in result.new if n.group == group and n.index in result.back]
-    if not olds or not news:
-        return
-    index: dict[str, list[int]] = defaultdict(list)
-    for n in news:
-        for g in grams(n.whole):
-            index[g].append(n.index)
-    for o in olds:
-        own = grams(result.new[result.pairs[o.index]].whole)
-        found: set[int] = set()
-        for piece in passages(o):
-            hits: Counter[int] = Counter()
-            for g in piece:
-                posting = index.get(g, ())
-                if len(posting) <= _COMMON:
-                    hits.update(posting)
-            for n_index, count in hits.items():
-                if n_index == result.pairs[o.index] or count < KEPT * len(piece):
-                    continue
-                other = grams(result.old[result.back[n_index]].whole)
-                held = max(len(piece & own), len(piece & other)) / len(piece)
-                if count / len(piece) - held >= MARGIN:
-                    found.add(n_index)
-        if found:
-            result.partial[o.index] = sorted(found)
+class FlowFinder:
+    """Finds merges and splits in one alignment, with the 4-gram index of each side's units
+    built once."""
+
+    def __init__(self, result: Alignment) -> None:
+        self.result = result
+        self._indexes: dict[str, dict[str, list[int]]] = {}
+
+    def _index(self, side: str) -> dict[str, list[int]]:
+        index = self._indexes.get(side)
+        if index is None:
+            index = defaultdict(list)
+            for node in self.result.old if side == "old" else self.result.new:
+                if node.whole and not node.container:
+                    for g in grams(node.whole):
+                        index[g].append(node.index)
+            self._indexes[side] = index
+        return index
+
+    def _holders(
+        self, piece: frozenset[str], side: str, accept: Callable[[int], bool]
+    ) -> dict[int, float]:
+        """The units of `side` holding at least `KEPT` of a passage, with the share held."""
+        counts: dict[int, int] = {}
+        index = self._index(side)
+        for g in piece:
+            posting = index.get(g)
+            if posting and len(posting) <= _COMMON:
+                for t in posting:
+                    counts[t] = counts.get(t, 0) + 1
+        need = KEPT * len(piece)
+        return {t: c / len(piece) for t, c in counts.items() if c >= need and accept(t)}
+
+    def flows(self, group: str) -> None:
+        """Record merges (`merged`) and splits (`split_off`) among one group's units, then
+        make the main line of descent the pair."""
+        result = self.result
+        for node in result.old:
+            if _unit(node, group) and result.is_free_old(node.index):
+                target = self._best(node, "new", lambda t: t in result.back, self._own_old)
+                if target is not None:
+                    result.merged[node.index] = target
+        for node in result.new:
+            if _unit(node, group) and result.is_free_new(node.index):
+                target = self._best(node, "old", lambda t: t in result.pairs, self._own_new)
+                if target is not None:
+                    result.split_off[node.index] = target
+        _promote(result)
+
+    def partial_flows(self, group: str) -> None:
+        """Record in `partial` the passages of a paired old unit kept in a new unit that is
+        the pair of another old unit, held neither by the old unit's own new unit nor by that
+        other old unit (old 第十四条 whose second paragraph opens new 第二十八条, the successor
+        of old 第二十二条). Run once the pairs are final."""
+        result = self.result
+        for o in result.old:
+            if not _unit(o, group) or o.index not in result.pairs:
+                continue
+            mine = result.pairs[o.index]
+            if result.new[mine].whole == o.whole:
+                continue  # kept whole: nothing of it went elsewhere
+            own = grams(result.new[mine].whole)
+            found: set[int] = set()
+            for piece in passages(o):
+                if len(piece & own) > (1 - MARGIN) * len(piece):
+                    continue  # held by its own new clause
+                accept = functools.partial(_paired_other, result, mine)
+                for t, share in self._holders(piece, "new", accept).items():
+                    other = grams(result.old[result.back[t]].whole)
+                    held = max(len(piece & own), len(piece & other)) / len(piece)
+                    if share - held >= MARGIN:
+                        found.add(t)
+            if found:
+                result.partial[o.index] = sorted(found)
+
+    def _own_old(self, new_index: int) -> Node:
+        return self.result.old[self.result.back[new_index]]
+
+    def _own_new(self, old_index: int) -> Node:
+        return self.result.new[self.result.pairs[old_index]]
+
+    def _best(
+        self, source: Node, side: str, accept: Callable[[int], bool], own: Callable[[int], Node]
+    ) -> int | None:
+        """The paired unit of `side` keeping a passage of `source` that its own pair does not
+        hold (by `MARGIN`), the clearest one; None when there is none."""
+        best: tuple[float, int] | None = None
+        for piece in passages(source):
+            for t, share in self._holders(piece, side, accept).items():
+                margin = share - len(piece & grams(own(t).whole)) / len(piece)
+                if margin >= MARGIN and (best is None or margin > best[0]):
+                    best = (margin, t)
+        return best[1] if best else None
 
 
-def find_flows(result: Alignment, group: str) -> None:
-    """Record merges (`result.merged`) and splits (`result.split_off`) among one group's
-    units, then make the main line of descent the pair."""
-    units_old = [n for n in result.old if n.group == group and not n.container and n.whole]
-    units_new = [n for n in result.new if n.group == group and not n.container and n.whole]
-    free_old = [n for n in units_old if result.is_free_old(n.index)]
-    free_new = [n for n in units_new if result.is_free_new(n.index)]
-    paired_new = [n for n in units_new if n.index in result.back]
-    paired_old = [n for n in units_old if n.index in result.pairs]
-    for o_index, n_index in _kept(free_old, paired_new, lambda n: result.old[result.back[n]]):
-        result.merged[o_index] = n_index
-    for n_index, o_index in _kept(free_new, paired_old, lambda o: result.new[result.pairs[o]]):
-        result.split_off[n_index] = o_index
-    _promote(result)
+def _unit(node: Node, group: str) -> bool:
+    return node.group == group and not node.container and bool(node.whole)
 
 
-def _kept(
-    sources: list[Node], targets: list[Node], own: Callable[[int], Node]
-) -> list[tuple[int, int]]:
-    """For each source (a unit left unpaired), the paired target on the other side that
-    keeps one of its passages which the target's own pair (`own(target)`) does not."""
-    if not sources or not targets:
-        return []
-    pieces = {s.index: passages(s) for s in sources}
-    index: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for s_index, sets in pieces.items():
-        for k, piece in enumerate(sets):
-            for g in piece:
-                index[g].append((s_index, k))
-    hits: Counter[tuple[int, int, int]] = Counter()
-    for target in targets:
-        for g in grams(target.whole):
-            posting = index.get(g, ())
-            if len(posting) <= _COMMON:
-                hits.update((s, k, target.index) for s, k in posting)
-    best: dict[int, tuple[float, int]] = {}
-    for (s_index, k, t_index), count in hits.items():
-        piece = pieces[s_index][k]
-        share = count / len(piece)
-        if share < KEPT:
-            continue
-        margin = share - len(piece & grams(own(t_index).whole)) / len(piece)
-        if margin >= MARGIN and margin > best.get(s_index, (0.0, -1))[0]:
-            best[s_index] = (margin, t_index)
-    return sorted((s, t) for s, (_, t) in best.items())
+def _paired_other(result: Alignment, mine: int, target: int) -> bool:
+    return target in result.back and target != mine
 
 
 def _promote(result: Alignment) -> None:

@@ -40,16 +40,18 @@ from parsers.align import (
     dice,
     flatten,
 )
-from parsers.flows import find_flows, find_partial_flows
+from parsers.flows import FlowFinder
 from parsers.model import Clause
 
 FUZZY_THRESHOLD = 0.5  # similarity for a backbone pair (in the order both documents keep)
 MOVE_THRESHOLD = 0.6  # similarity for a pair out of that order
 GAP_THRESHOLD = 0.25  # similarity for a pair inside a gap of the backbone
 PARAGRAPH_WEIGHT = 0.9  # a kept paragraph is strong evidence, a little below equal text
+LATER_PARAGRAPH = 0.8  # ...the first one most: later ones are often common formulas
 _RARE = 5.0  # weight of a character pair seen nowhere else
 _CANDIDATES = 8  # fuzzy candidates scored per clause
 _COMMON_BIGRAM = 64  # bigrams on more leftovers than this do not select candidates
+_SELECTING = 96  # the rarest bigrams of a clause that select its candidates
 _BIG_GROUP = 32  # larger groups of identical texts are paired in order
 _NEAR = 2  # a pair this few units out of the backbone's order is a local swap
 _GAP_PAIRS = 400  # a larger gap is searched through the index, not all pairs
@@ -69,15 +71,16 @@ def align(old: Sequence[Clause], new: Sequence[Clause]) -> Alignment:
     """Pair the clauses of two trees (see the module docstring for the phases)."""
     result = Alignment(old=flatten(old), new=flatten(new))
     scorer = Scorer(result)
+    flows = FlowFinder(result)
     for group in _UNIT_ORDER:
         _match_exact(result, functools.partial(_unit_key, group))
         backbone = _match_backbone(result, scorer, group)
-        find_flows(result, group)
+        flows.flows(group)
         _match_gaps(result, scorer, group, backbone)
         if group == "article":
             _match_roles(result)
-        find_flows(result, group)
-        find_partial_flows(result, group)
+        flows.flows(group)
+        flows.partial_flows(group)
     _match_exact(result, lambda n: n.heading if n.container else "", scored=True)
     _match_by_children(result)
     _match_containers(result)
@@ -150,7 +153,10 @@ class Scorer:
 
     def mass(self, grams: frozenset[str]) -> float:
         """Total weight of a set of character pairs."""
-        return sum(self.weights.get(g, _RARE) for g in grams)
+        try:
+            return sum(map(self.weights.__getitem__, grams))
+        except KeyError:  # a pair of no unit (a heading's, say): rare
+            return sum(self.weights.get(g, _RARE) for g in grams)
 
     def _mass_of(self, text: str) -> float:
         value = self._mass.get(text)
@@ -161,16 +167,25 @@ class Scorer:
     def score(self, o: Node, n: Node) -> float:
         """Similarity of old unit `o` and new unit `n` in [0, 1]: the larger of the weighted
         Dice of their texts and the (weighted) share of the best-kept long paragraph of one
-        found in the other, scaled by `PARAGRAPH_WEIGHT`."""
+        found in the other, scaled by `PARAGRAPH_WEIGHT` (and by `LATER_PARAGRAPH` for a
+        paragraph after the first: penalty and referral formulas repeat from one article to
+        the next, a clause's opening paragraph says what it is about)."""
         mine, theirs = bigrams(o.whole), bigrams(n.whole)
         if not mine or not theirs:
             return 0.0
         common = self.mass(mine & theirs)
-        score = 2 * common / (self._mass_of(o.whole) + self._mass_of(n.whole))
-        if common <= 0:
+        masses = (self._mass_of(o.whole), self._mass_of(n.whole))
+        score = 2 * common / (masses[0] + masses[1])
+        if common <= 0 or score >= PARAGRAPH_WEIGHT:
             return score
-        kept = max((self._kept(p, theirs) for p in o.paragraphs), default=0.0)
-        kept = max(kept, max((self._kept(p, mine) for p in n.paragraphs), default=0.0))
+        kept = 0.0
+        for node, other, mass in ((o, theirs, masses[0]), (n, mine, masses[1])):
+            if node.paragraphs == (node.whole,):  # one paragraph: the whole text
+                kept = max(kept, common / mass)
+                continue
+            for k, paragraph in enumerate(node.paragraphs):
+                weight = 1.0 if k == 0 else LATER_PARAGRAPH
+                kept = max(kept, weight * self._kept(paragraph, other))
         return max(score, PARAGRAPH_WEIGHT * kept)
 
     def _kept(self, paragraph: str, other: frozenset[str]) -> float:
@@ -268,11 +283,16 @@ def _candidates(
     for o in olds:
         if not result.is_free_old(o.index):
             continue
+        # the rarest character pairs select the candidates (prefix filtering)
+        postings = sorted(
+            (posting for g in bigrams(o.whole) if (posting := index.get(g))),
+            key=len,
+        )
         hits: Counter[int] = Counter()
-        for g in bigrams(o.whole):
-            posting = index.get(g, ())
-            if len(posting) <= _COMMON_BIGRAM:
-                hits.update(posting)
+        for posting in postings[:_SELECTING]:
+            if len(posting) > _COMMON_BIGRAM:
+                break
+            hits.update(posting)
         for cand, _ in hits.most_common(_CANDIDATES):
             out.append((o.index, cand, scorer.score(o, result.new[cand])))
     return out

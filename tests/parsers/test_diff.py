@@ -267,7 +267,7 @@ def test_articles_document() -> None:
     ]
     assert changes[0].summary == "删除第三条“专项资金的使用应当遵循公开透明、突出重点、注重…”"
     assert changes[1].summary == "第三条：由第二章移至第一章；序号由第四条调整为第三条"
-    assert changes[2].summary == "第四条：增加“、监督检查”；序号由第五条调整为第四条"
+    assert changes[2].summary == "第四条：在“预算管理”后增加“监督检查”；序号由第五条调整为第四条"
 
 
 def test_document_level_changes() -> None:
