@@ -21,6 +21,7 @@ from markupsafe import Markup
 from notifications.model import ChangeSetContext, RenderedEmail
 from parsers.model import ChangeKind, ClauseChange
 from parsers.records import Cadence, ChangeSetKind, StoredChange
+from parsers.summary import ref_label
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 MAX_SUBJECT = 180  # characters; mail clients cut long subjects anyway
@@ -95,6 +96,8 @@ def _location(change: ClauseChange) -> str:
     ref = change.new or change.old
     if ref is None:
         return ""
+    if ref.kind in ("part", "chapter", "division", "article"):  # 第三条, not 三、
+        return one_line(ref_label(ref) + (ref.heading or ""))
     label = f"（{ref.label}）" if len(ref.path) > 1 else f"{ref.label}、"
     return one_line(label + (ref.heading or ""))
 

@@ -148,10 +148,16 @@ class Alignment:
         return [n for n in self.new if self.is_free_new(n.index)]
 
     def parent_moved(self, old: int, new: int) -> bool:
-        """True when the (matched) parent of old clause `old` is not the parent of `new`."""
+        """True when the (matched) parent of old clause `old` is not the parent of `new`.
+        Going from the top level into a new chapter (chapters introduced), or out of one
+        that was dissolved, is not a move: the chapters' own changes say it."""
         old_parent, new_parent = self.old[old].parent, self.new[new].parent
+        if old_parent is None and new_parent is not None:
+            return new_parent in self.back
+        if new_parent is None and old_parent is not None:
+            return old_parent in self.pairs
         if old_parent is None or new_parent is None:
-            return old_parent is not new_parent
+            return False
         return self.pairs.get(old_parent) != new_parent
 
 
@@ -162,19 +168,27 @@ def flatten(clauses: Sequence[Clause]) -> list[Node]:
     def visit(clause: Clause, parent: int | None, parent_heading: str) -> None:
         has_children = bool(clause.children)
         container = has_children and clause.kind in _CONTAINER_KINDS
-        whole = "" if container else "\n".join(full_text(c) for c in clause.walk())
+        own = full_text(clause)
+        content = canonical(own)
+        if container:
+            whole, key = "", ""
+        elif has_children:
+            whole = "\n".join(full_text(c) for c in clause.walk())
+            key = canonical(whole)
+        else:  # a leaf: its whole text is its own
+            whole, key = own, content
         out.append(
             Node(
                 index=len(out),
                 clause=clause,
                 parent=parent,
-                content=canonical(full_text(clause)),
+                content=content,
                 heading=canonical(clause.heading),
                 has_children=has_children,
                 parent_heading=parent_heading,
                 group=group_of(clause),
-                whole=canonical(whole),
-                paragraphs=_paragraphs(whole),
+                whole=key,
+                paragraphs=_paragraphs(whole, key),
             )
         )
         index = len(out) - 1
@@ -186,7 +200,10 @@ def flatten(clauses: Sequence[Clause]) -> list[Node]:
     return out
 
 
-def _paragraphs(text: str) -> tuple[str, ...]:
+def _paragraphs(text: str, key: str) -> tuple[str, ...]:
+    """The canonical paragraphs of `text` long enough to count (`key` is its canonical form)."""
+    if "\n" not in text:
+        return (key,) if len(key) >= _PARAGRAPH else ()
     keys = (canonical(line) for line in text.split("\n"))
     return tuple(k for k in keys if len(k) >= _PARAGRAPH)
 
@@ -196,7 +213,7 @@ def bigrams(text: str) -> frozenset[str]:
     """The set of character pairs of `text` (itself when shorter)."""
     if len(text) < 2:
         return frozenset({text} if text else ())
-    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
+    return frozenset(map("".join, zip(text, text[1:], strict=False)))
 
 
 def dice(mine: frozenset[str], theirs: frozenset[str]) -> float:

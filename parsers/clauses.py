@@ -321,6 +321,9 @@ def _heading(node: _Node) -> tuple[str | None, str]:
     caption = _CAPTION.match(first)
     if caption:
         return caption.group(1), "\n".join([first[caption.end() :], *rest_lines]).strip()
+    if node.kind in _TITLE_KINDS and rest_lines and all(map(_is_title_line, rest_lines)):
+        # a title broken over lines (第四章 外商投资经营国际海上运输 / 及其辅助性业务的特别规定)
+        return "".join([first, *rest_lines]) or None, ""
     if node.kind in _TITLE_KINDS or (node.kind == "section" and _is_title_line(first)):
         return first or None, "\n".join(rest_lines)
     if (node.children or rest_lines) and node.kind != "article" and _is_title_line(first):

@@ -116,6 +116,14 @@ class _Context:
         self.alignment = alignment
         self.budget = Budget()
         self.renumbering = _renumbering(alignment)
+        self.merged_into: dict[int, list[int]] = {}  # new -> the old clauses merged into it
+        for o_index, n_index in sorted(alignment.merged.items()):
+            self.merged_into.setdefault(n_index, []).append(o_index)
+        self.split_into: dict[int, set[int]] = {}  # old -> the new clauses split off it
+        for n_index, o_index in alignment.split_off.items():
+            self.split_into.setdefault(o_index, set()).add(n_index)
+        for o_index, news in alignment.partial.items():
+            self.split_into.setdefault(o_index, set()).update(news)
 
     def paired(self, o: Node, n: Node) -> ClauseChange | None:
         """The change of a paired clause, or None when it did not change."""
@@ -133,7 +141,7 @@ class _Context:
             kinds.append(ChangeKind.MOVED)
         if _renumbered(old, new):
             kinds.append(ChangeKind.RENUMBERED)
-        flow, parts = _parts(self.alignment, o, n)
+        flow, parts = self.parts(o, n)
         if flow is not None:
             kinds.append(flow)
         if not kinds:
@@ -141,6 +149,18 @@ class _Context:
         if ChangeKind.MODIFIED not in kinds:
             text, fields = _NO_TEXT, _NO_FIELDS
         return self.change(tuple(kinds), o, n, text, fields, parts)
+
+    def parts(self, o: Node, n: Node) -> tuple[ChangeKind | None, tuple[ClauseRef, ...]]:
+        """A merge (the other old clauses that went into `n`) or a split (the other new
+        clauses split off `o`), or `(None, ())`."""
+        alignment = self.alignment
+        merged = self.merged_into.get(n.index)
+        if merged:
+            return ChangeKind.MERGED, tuple(ref(alignment.old[i].clause) for i in merged)
+        split = self.split_into.get(o.index)
+        if split:
+            return ChangeKind.SPLIT, tuple(ref(alignment.new[i].clause) for i in sorted(split))
+        return None, ()
 
     def change(
         self,
@@ -199,21 +219,6 @@ def _renumbering(alignment: Alignment) -> dict[int, int]:
         if old.kind == new.kind == "article" and old.number and new.number:
             out[old.number] = new.number
     return out
-
-
-def _parts(
-    alignment: Alignment, o: Node, n: Node
-) -> tuple[ChangeKind | None, tuple[ClauseRef, ...]]:
-    """A merge (the other old clauses that went into `n`) or a split (the other new clauses
-    split off `o`), or `(None, ())`."""
-    merged = sorted(i for i, target in alignment.merged.items() if target == n.index)
-    if merged:
-        return ChangeKind.MERGED, tuple(ref(alignment.old[i].clause) for i in merged)
-    split = [i for i, source in alignment.split_off.items() if source == o.index]
-    split = sorted({*split, *alignment.partial.get(o.index, ())})
-    if split:
-        return ChangeKind.SPLIT, tuple(ref(alignment.new[i].clause) for i in split)
-    return None, ()
 
 
 def _units_key(clause: Clause) -> set[str]:

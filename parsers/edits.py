@@ -36,6 +36,7 @@ _DATE_PART = re.compile(r"^(?=\d)(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?$")
 _UNITS_NOTE = "（责任单位："
 _MAX_CONTEXT = 12  # characters a quotation is widened by at most
 _AFTER = 4  # characters of the passage an insertion is placed after, at least
+_PHRASE = 6  # characters an insertion's place may be widened by to start at its phrase
 _GAP = 2  # unchanged characters between two edits that still make them one
 # Punctuation trimmed from the edges of a quotation (brackets and quotes are kept).
 _SEPARATORS = frozenset("，,。.；;：:、！!？? \u3000\n")
@@ -48,7 +49,9 @@ class QuotedEdit:
 
     edit: Edit
     role: str
-    paragraph: int = 0  # set for a whole paragraph inserted (new) or deleted (old)
+    paragraph: int = 0  # a whole paragraph inserted, deleted or replaced: its number
+    start: bool = False  # an insertion at the start of its paragraph(s)
+    whole_text: bool = False  # a replacement of the whole (one-paragraph) text
 
 
 def quote_edits(
@@ -56,7 +59,7 @@ def quote_edits(
 ) -> tuple[QuotedEdit, ...]:
     """The edits from `old` to `new`, in order, identical substitutions counted once."""
     bare: list[tuple[str, tuple[int, int], tuple[int, int]]] = []
-    for span in _joined(old, spans):
+    for span in _joined(old, new, spans):
         a = _trim(old, span.old_start, span.old_end)
         c = _trim(new, span.new_start, span.new_end)
         if a[0] == a[1] and c[0] == c[1]:
@@ -80,7 +83,7 @@ def quote_edits(
     return tuple(out)
 
 
-def _joined(old: str, spans: tuple[Span, ...]) -> list[Span]:
+def _joined(old: str, new: str, spans: tuple[Span, ...]) -> list[Span]:
     """Neighbouring edits separated by a few unchanged characters read as one
     (`生态` + `环境` + `保护` deleted: `将“环境保护”修改为“生态环境”`), within a paragraph."""
     out: list[Span] = []
@@ -89,7 +92,8 @@ def _joined(old: str, spans: tuple[Span, ...]) -> list[Span]:
             last = out[-1]
             gap = old[last.old_end : span.old_start]
             edited = min(_size(last), _size(span))
-            if "\n" not in gap and (len(gap) <= _GAP or len(gap) <= min(edited, 2 * _GAP)):
+            lines = old[last.old_start : span.old_end] + new[last.new_start : span.new_end]
+            if "\n" not in lines and (len(gap) <= _GAP or len(gap) <= min(edited, 2 * _GAP)):
                 out[-1] = Span(
                     old_start=last.old_start,
                     old_end=span.old_end,
@@ -119,13 +123,19 @@ def _repeated(
 def _quote(old: str, new: str, role: str, a: tuple[int, int], c: tuple[int, int]) -> QuotedEdit:
     (a0, a1), (c0, c1) = a, c
     if a0 < a1 and c0 < c1:
-        if role == "wording":
-            (a0, a1), (c0, c1) = _unique(old, new, (a0, a1), (c0, c1))
+        paragraph = _whole_paragraph(old, a0, a1)
+        if not (paragraph and _whole_paragraph(new, c0, c1)):
+            paragraph = 0
+            if role == "wording":
+                (a0, a1), (c0, c1) = _unique(old, new, (a0, a1), (c0, c1))
         edit = Edit(op=EditOp.REPLACE, old=old[a0:a1], new=new[c0:c1], after=_before(old, a0))
-        return QuotedEdit(edit=edit, role=role)
+        whole = bool(paragraph) and "\n" not in old and "\n" not in new
+        return QuotedEdit(edit=edit, role=role, paragraph=paragraph, whole_text=whole)
     if c0 < c1:  # an insertion at old position a0
-        edit = Edit(op=EditOp.INSERT, old="", new=new[c0:c1], after=_placing(old, a0))
-        return QuotedEdit(edit=edit, role=role, paragraph=_whole_paragraph(new, c0, c1))
+        after = _placing(old, a0)
+        edit = Edit(op=EditOp.INSERT, old="", new=new[c0:c1], after=after)
+        paragraph = _whole_paragraph(new, c0, c1)
+        return QuotedEdit(edit=edit, role=role, paragraph=paragraph, start=not after)
     after = "" if _placed(old, a0, a1) else _placing(old, a0)
     edit = Edit(op=EditOp.DELETE, old=old[a0:a1], new="", after=after)
     return QuotedEdit(edit=edit, role=role, paragraph=_whole_paragraph(old, a0, a1))
@@ -206,18 +216,26 @@ def _is_xref(
 def _unique(
     old: str, new: str, a: tuple[int, int], c: tuple[int, int]
 ) -> tuple[tuple[int, int], tuple[int, int]]:
-    """Widen a replacement over the unchanged text on both sides until the old passage is
-    found once in the old text and is at least two characters long."""
+    """Widen a replacement over the unchanged text on both sides alike until the old passage
+    is found once in the old text and is long enough to read (a single character is quoted
+    with a character on each side: `将“计帐簿”修改为“计账簿”`)."""
     (a0, a1), (c0, c1) = a, c
+    shortest = 3 if a1 - a0 == 1 else 2
+    prefer_left = True
     for _ in range(_MAX_CONTEXT):
-        if a1 - a0 >= 2 and old.count(old[a0:a1]) == 1:
+        if a1 - a0 >= shortest and old.count(old[a0:a1]) == 1:
             break
-        if a0 > 0 and c0 > 0 and old[a0 - 1] == new[c0 - 1] and old[a0 - 1] != "\n":
+        left = a0 > 0 and c0 > 0 and old[a0 - 1] == new[c0 - 1] and old[a0 - 1] != "\n"
+        right = a1 < len(old) and c1 < len(new) and old[a1] == new[c1] and old[a1] != "\n"
+        if left and right and (_quiet(old[a0 - 1]) or not prefer_left):
+            left = False  # rather not open a quotation with a comma; alternate sides
+        if left:
             a0, c0 = a0 - 1, c0 - 1
-        elif a1 < len(old) and c1 < len(new) and old[a1] == new[c1] and old[a1] != "\n":
+        elif right:
             a1, c1 = a1 + 1, c1 + 1
         else:
             break
+        prefer_left = shortest == 2 or not prefer_left
     return (a0, a1), (c0, c1)
 
 
@@ -238,8 +256,17 @@ def _placing(old: str, at: int) -> str:
             start -= 1  # never from the middle of a figure
         piece = old[start:at]
         if old.count(piece) == 1 or start == line:
-            return piece
+            return old[_phrase_start(old, line, start) : at]
     return old[max(line, at - _AFTER - _MAX_CONTEXT) : at]
+
+
+def _phrase_start(old: str, line: int, start: int) -> int:
+    """`start` moved back to the beginning of its phrase (just after a separator) when that is
+    near (`在“保护市场公平竞争，”后`, not `在“平竞争，”后`)."""
+    for k in range(start, max(line, start - _PHRASE) - 1, -1):
+        if k == line or (k > line and old[k - 1] in _SEPARATORS):
+            return k
+    return start
 
 
 def _placed(old: str, start: int, end: int) -> bool:

@@ -29,6 +29,8 @@ KEPT = 0.5  # share of a passage's 4-grams found in the clause it went to
 MARGIN = 0.4  # ...more than in the clause that already explains it
 _MIN_PASSAGE = 15  # canonical characters
 _COMMON = 24  # 4-grams on more clauses than this carry no evidence
+_DISTINCT = 0.2  # the unit holding a passage must hold it this much more than any other
+_LONG_UNIT = 3000  # canonical characters: longer clauses take no part in splits and merges
 _PROMOTE = 1.5  # a member must share this much more text than the pair to become the pair
 _SENTENCE = re.compile(r"[。；！？\n]")
 
@@ -38,7 +40,7 @@ def grams(text: str) -> frozenset[str]:
     """Character 4-grams of canonical text (the text itself when shorter)."""
     if len(text) < 4:
         return frozenset({text} if text else ())
-    return frozenset(text[i : i + 4] for i in range(len(text) - 3))
+    return frozenset(map("".join, zip(text, text[1:], text[2:], text[3:], strict=False)))
 
 
 def passages(node: Node) -> tuple[frozenset[str], ...]:
@@ -61,20 +63,34 @@ class FlowFinder:
         self._indexes: dict[str, dict[str, list[int]]] = {}
 
     def _index(self, side: str) -> dict[str, list[int]]:
+        """The 4-gram index of one side's units that are not equal to their pair (a unit kept
+        as it was can neither receive nor give a passage its pair does not have)."""
         index = self._indexes.get(side)
         if index is None:
             index = defaultdict(list)
             for node in self.result.old if side == "old" else self.result.new:
-                if node.whole and not node.container:
+                if not node.whole or node.container or len(node.whole) > _LONG_UNIT:
+                    continue  # a very long clause is not searched (the work stays bounded)
+                if not self._kept_as_is(node, side):
                     for g in grams(node.whole):
                         index[g].append(node.index)
             self._indexes[side] = index
         return index
 
+    def _kept_as_is(self, node: Node, side: str) -> bool:
+        result = self.result
+        pair = (result.pairs if side == "old" else result.back).get(node.index)
+        if pair is None:
+            return False
+        other = (result.new if side == "old" else result.old)[pair]
+        return other.whole == node.whole
+
     def _holders(
         self, piece: frozenset[str], side: str, accept: Callable[[int], bool]
     ) -> dict[int, float]:
-        """The units of `side` holding at least `KEPT` of a passage, with the share held."""
+        """The unit of `side` holding most (at least `KEPT`) of a passage, with the share
+        held; none when another unit holds it about as well (a formula such as
+        构成犯罪的，依法追究刑事责任, found in many articles, shows nothing)."""
         counts: dict[int, int] = {}
         index = self._index(side)
         for g in piece:
@@ -83,7 +99,11 @@ class FlowFinder:
                 for t in posting:
                     counts[t] = counts.get(t, 0) + 1
         need = KEPT * len(piece)
-        return {t: c / len(piece) for t, c in counts.items() if c >= need and accept(t)}
+        holders = {t: c / len(piece) for t, c in counts.items() if c >= need}
+        ranked = sorted(holders.values(), reverse=True)
+        if len(ranked) > 1 and ranked[0] - ranked[1] < _DISTINCT:
+            return {}
+        return {t: share for t, share in holders.items() if accept(t) and share == ranked[0]}
 
     def flows(self, group: str) -> None:
         """Record merges (`merged`) and splits (`split_off`) among one group's units, then
@@ -108,7 +128,7 @@ class FlowFinder:
         of old 第二十二条). Run once the pairs are final."""
         result = self.result
         for o in result.old:
-            if not _unit(o, group) or o.index not in result.pairs:
+            if not _unit(o, group) or o.index not in result.pairs or len(o.whole) > _LONG_UNIT:
                 continue
             mine = result.pairs[o.index]
             if result.new[mine].whole == o.whole:

@@ -138,18 +138,28 @@ def _tie_key(result: Alignment, o: Node, n: Node) -> tuple[bool, bool, bool, int
 
 class Scorer:
     """Similarity of two units, weighting each character pair by how rare it is among the
-    units of both documents (the name of the law, 国家自然科学基金, on every article, carries
-    no evidence; IDF weights, `log((N + 1) / (df + 0.5))`)."""
+    units of both documents left to align (the name of the law, 国家自然科学基金, on every
+    article, carries no evidence; IDF weights, `log((N + 1) / (df + 0.5))`)."""
 
     def __init__(self, result: Alignment) -> None:
         self.result = result
-        units = [n for n in (*result.old, *result.new) if n.whole and not n.container]
-        counts: Counter[str] = Counter()
-        for node in units:
-            counts.update(bigrams(node.whole))
-        size = len(units) + 1
-        self.weights = {g: math.log(size / (df + 0.5)) for g, df in counts.items()}
+        self._weights: dict[str, float] | None = None
         self._mass: dict[str, float] = {}
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """IDF weights over the units left after exact matching (computed on first use: the
+        clauses kept as they were are most of a document and say nothing about the rest)."""
+        if self._weights is None:
+            result = self.result
+            units = [n for n in result.free_old() if n.whole and not n.container]
+            units += [n for n in result.free_new() if n.whole and not n.container]
+            counts: Counter[str] = Counter()
+            for node in units:
+                counts.update(bigrams(node.whole))
+            size = len(units) + 1
+            self._weights = {g: math.log(size / (df + 0.5)) for g, df in counts.items()}
+        return self._weights
 
     def mass(self, grams: frozenset[str]) -> float:
         """Total weight of a set of character pairs."""
@@ -345,9 +355,11 @@ def _gaps(
     out = []
     free_old = [n for n in olds if result.is_free_old(n.index)]
     free_new = [n for n in news if result.is_free_new(n.index)]
+    old_keys = [n.index for n in free_old]
+    new_keys = [n.index for n in free_new]
     for (o1, n1), (o2, n2) in zip(bounds, bounds[1:], strict=False):
-        old_gap = [n for n in free_old if o1 < n.index < o2]
-        new_gap = [n for n in free_new if n1 < n.index < n2]
+        old_gap = free_old[bisect.bisect_right(old_keys, o1) : bisect.bisect_left(old_keys, o2)]
+        new_gap = free_new[bisect.bisect_right(new_keys, n1) : bisect.bisect_left(new_keys, n2)]
         if old_gap and new_gap:
             out.append((old_gap, new_gap))
     return out

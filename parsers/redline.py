@@ -16,6 +16,7 @@ sentences are shown as replaced whole). So no pair of documents holds a check cy
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 import unicodedata
@@ -116,15 +117,16 @@ def is_figure(text: str) -> bool:
     return FIGURE_RE.fullmatch(text.strip()) is not None and any(c.isdigit() for c in text)
 
 
-def _encode(tokens: list[Token], index: dict[str, str]) -> str:
-    chars: list[str] = []
-    for token in tokens:
-        char = index.get(token.key)
+def _encode(tokens: list[str], index: dict[str, str]) -> str:
+    """One placeholder character per token, equal tokens (by `_key`) sharing one."""
+    by_token = {}
+    for token in set(tokens):
+        key = _key(token)
+        char = index.get(key)
         if char is None:
-            char = chr(_PLACEHOLDER_BASE + len(index))
-            index[token.key] = char
-        chars.append(char)
-    return "".join(chars)
+            char = index[key] = chr(_PLACEHOLDER_BASE + len(index))
+        by_token[token] = char
+    return "".join(map(by_token.__getitem__, tokens))
 
 
 def redline(old: str, new: str) -> tuple[tuple[int, str], ...]:
@@ -134,7 +136,7 @@ def redline(old: str, new: str) -> tuple[tuple[int, str], ...]:
 
 def compare(old: str, new: str, budget: Budget | None = None) -> Comparison:
     """The redline ops and edit spans from `old` to `new` (see the module docstring)."""
-    old_tokens, new_tokens = tokenize(old), tokenize(new)
+    old_tokens, new_tokens = _TOKEN_RE.findall(old), _TOKEN_RE.findall(new)
     index: dict[str, str] = {}
     olds = _Text(_encode(old_tokens, index), old_tokens)
     news = _Text(_encode(new_tokens, index), new_tokens)
@@ -149,10 +151,10 @@ def compare(old: str, new: str, budget: Budget | None = None) -> Comparison:
 
 @dataclass(frozen=True, slots=True)
 class _Text:
-    """Placeholder characters (one per token) and the tokens they stand for."""
+    """Placeholder characters (one per token) and the tokens (texts) they stand for."""
 
     chars: str
-    tokens: list[Token]
+    tokens: list[str]
 
     def cut(self, start: int, end: int) -> _Text:
         return _Text(self.chars[start:end], self.tokens[start:end])
@@ -163,7 +165,7 @@ class _Text:
         out: list[tuple[int, int, bool]] = []
         start = 0
         for k, token in enumerate(self.tokens):
-            if "\n" in token.text:
+            if "\n" in token:
                 out.append((start, k, True))
                 start = k + 1
         out.append((start, len(self.tokens), False))
@@ -314,7 +316,7 @@ def _dmp(old_chars: str, new_chars: str, budget: Budget) -> list[tuple[int, str]
 
 
 def _by_sentences(
-    old_chars: str, new_chars: str, old_tokens: list[Token], new_tokens: list[Token], budget: Budget
+    old_chars: str, new_chars: str, old_tokens: list[str], new_tokens: list[str], budget: Budget
 ) -> list[tuple[int, str]]:
     """The cheap path for long clauses: a diff of whole sentences (one placeholder each, as
     `diff_linesToChars` does with lines), then token diffs of the changed regions only."""
@@ -352,21 +354,30 @@ def _region(olds: list[str], news: list[str], budget: Budget) -> list[tuple[int,
     return [(op, text) for op, text in ((DELETE, old), (INSERT, new)) if text]
 
 
-def _sentences(chars: str, tokens: list[Token]) -> list[str]:
+def _sentences(chars: str, tokens: list[str]) -> list[str]:
     """The placeholder string cut after each sentence-ending token."""
-    out: list[str] = []
-    start = 0
-    for k, token in enumerate(tokens):
-        if token.text in _SENTENCE_END:
-            out.append(chars[start : k + 1])
-            start = k + 1
-    if start < len(chars):
-        out.append(chars[start:])
-    return out
+    ends = {chars[k] for k, token in _sentence_ends(tokens)}
+    if not ends:
+        return [chars] if chars else []
+    marks = "".join(re.escape(c) for c in sorted(ends))
+    return re.findall(f"[^{marks}]*[{marks}]|[^{marks}]+", chars)
+
+
+def _sentence_ends(tokens: list[str]) -> list[tuple[int, str]]:
+    """One (position, token) per distinct sentence-ending token."""
+    seen: dict[str, int] = {}
+    for end in _SENTENCE_END:
+        if end in seen:
+            continue
+        try:
+            seen[end] = tokens.index(end)
+        except ValueError:
+            continue
+    return [(k, t) for t, k in seen.items()]
 
 
 def _spans(
-    diffs: list[tuple[int, str]], old_tokens: list[Token], new_tokens: list[Token]
+    diffs: list[tuple[int, str]], old_tokens: list[str], new_tokens: list[str]
 ) -> tuple[Span, ...]:
     """Character spans of the runs of deletions and insertions, formatting-only ones left out."""
     old_at, new_at = _offsets(old_tokens), _offsets(new_tokens)
@@ -382,8 +393,8 @@ def _spans(
                     new_start=new_at[start[1]],
                     new_end=new_at[j],
                 )
-                old_text = "".join(t.text for t in old_tokens[start[0] : i])
-                new_text = "".join(t.text for t in new_tokens[start[1] : j])
+                old_text = "".join(old_tokens[start[0] : i])
+                new_text = "".join(new_tokens[start[1] : j])
                 if not (is_formatting(old_text) and is_formatting(new_text)):
                     out.append(span)
                 start = None
@@ -398,28 +409,25 @@ def _spans(
     return tuple(out)
 
 
-def _offsets(tokens: list[Token]) -> list[int]:
-    out = [0]
-    for token in tokens:
-        out.append(out[-1] + len(token.text))
-    return out
+def _offsets(tokens: list[str]) -> list[int]:
+    return [0, *itertools.accumulate(map(len, tokens))]
 
 
 def _decode(
-    diffs: list[tuple[int, str]], old_tokens: list[Token], new_tokens: list[Token]
+    diffs: list[tuple[int, str]], old_tokens: list[str], new_tokens: list[str]
 ) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     i = j = 0
     for op, chars in diffs:
         n = len(chars)
         if op == DELETE:
-            out.append((op, "".join(t.text for t in old_tokens[i : i + n])))
+            out.append((op, "".join(old_tokens[i : i + n])))
             i += n
         elif op == INSERT:
-            out.append((op, "".join(t.text for t in new_tokens[j : j + n])))
+            out.append((op, "".join(new_tokens[j : j + n])))
             j += n
         else:  # equal: show the new rendition (its punctuation width)
-            out.append((op, "".join(t.text for t in new_tokens[j : j + n])))
+            out.append((op, "".join(new_tokens[j : j + n])))
             i += n
             j += n
     return out
@@ -475,7 +483,7 @@ def figure_replacements(ops: tuple[tuple[int, str], ...]) -> list[tuple[str | No
 
 
 def _figures(text: str) -> list[str]:
-    return [t.text.strip() for t in tokenize(text) if is_figure(t.text)]
+    return [t.strip() for t in _TOKEN_RE.findall(text) if t[:1].isdigit() and is_figure(t)]
 
 
 def _pair(olds: list[str], news: list[str]) -> list[tuple[str | None, str | None]]:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from parsers.align import full_text
 from parsers.edits import QuotedEdit, quote_edits
 from parsers.model import AmountChange, ChangeKind, Clause, ClauseRef, Edit, EditOp
 from parsers.redline import DELETE, EQUAL, Span
@@ -38,6 +39,7 @@ _STATUS_NAMES = {
     "abolished": "已废止",
 }
 _FIELD_NAMES = {"title": "标题", "status": "状态", "doc_number": "文号", "effective": "施行期限"}
+_ITEM_KINDS = frozenset({"measure", "item", "subitem", "point"})
 _NOUNS = {"measure": "措施", "article": "", "chapter": "", "item": "事项", "subitem": "事项"}
 
 
@@ -116,9 +118,9 @@ def summarize_change(facts: ChangeFacts) -> str:
 def describe_change(facts: ChangeFacts) -> tuple[str, tuple[Edit, ...]]:
     """The summary of one clause change and the edits it is built from."""
     if ChangeKind.ADDED in facts.kinds and facts.new is not None:
-        return _whole("新增", facts.new), ()
+        return _whole("新增", facts.new, facts.new_parent), ()
     if ChangeKind.REMOVED in facts.kinds and facts.old is not None:
-        return _whole("删除", facts.old), ()
+        return _whole("删除", facts.old, facts.old_parent), ()
     clause = facts.new or facts.old
     assert clause is not None
     edits: tuple[QuotedEdit, ...] = ()
@@ -127,14 +129,20 @@ def describe_change(facts: ChangeFacts) -> tuple[str, tuple[Edit, ...]]:
     parts = _detail_parts(facts, edits)
     section = (facts.old and facts.old.children) or (facts.new and facts.new.children)
     name = label_text(clause) if section else clause_name(clause)
+    parent = facts.new_parent if facts.new else facts.old_parent
+    if parent is not None and parent.kind == "article" and clause.kind in _ITEM_KINDS:
+        name = f"{label_text(parent)}第{clause.label}项"  # 第十条第三项, as laws cite it
     return f"{name}：{'；'.join(parts)}", tuple(q.edit for q in edits)
 
 
-def _whole(verb: str, clause: Clause) -> str:
+def _whole(verb: str, clause: Clause, parent: Clause | None) -> str:
     noun = _NOUNS.get(clause.kind, "")
     name = clause_name(clause)
+    if parent is not None and parent.kind == "article" and clause.kind in _ITEM_KINDS:
+        noun, name = "", f"{label_text(parent)}第{clause.label}项"
+        return f"{verb}{name}“{_quote(full_text(clause))}”"
     if not clause.heading:
-        name += f"“{_snippet(clause.text)}”" if clause.text else ""
+        name += f"“{_quote(clause.text)}”" if clause.text else ""
     return f"{verb}{noun}{name}"
 
 
@@ -214,6 +222,11 @@ def edit_phrase(quoted: QuotedEdit) -> str:
     edit = quoted.edit
     times = f"（共{edit.count}处）" if edit.count > 1 else ""
     if edit.op is EditOp.REPLACE:
+        if quoted.paragraph and "\n" not in edit.old + edit.new and quoted.whole_text:
+            return f"全文修改为：“{_quote(edit.new)}”"
+        if quoted.paragraph:
+            ordinal = chinese_numeral(quoted.paragraph)
+            return f"将第{ordinal}款修改为：“{_quote(edit.new)}”"
         return f"将“{_quote(edit.old)}”修改为“{_quote(edit.new)}”{times}"
     if edit.op is EditOp.INSERT:
         if quoted.paragraph:
@@ -221,7 +234,9 @@ def edit_phrase(quoted: QuotedEdit) -> str:
             return f"增加一款，作为第{ordinal}款：“{_quote(edit.new)}”"
         if edit.after:
             return f"在“{edit.after}”后增加“{_quote(edit.new)}”{times}"
-        return f"在开头增加“{_quote(edit.new)}”{times}"
+        if quoted.start:
+            return f"在开头增加“{_quote(edit.new)}”{times}"
+        return f"增加“{_quote(edit.new)}”{times}"
     if quoted.paragraph:
         return f"删去第{chinese_numeral(quoted.paragraph)}款：“{_quote(edit.old)}”"
     if edit.after:
@@ -241,7 +256,11 @@ def _quote(text: str) -> str:
 def _flow_part(facts: ChangeFacts) -> str:
     assert facts.old is not None and facts.new is not None
     if ChangeKind.SPLIT in facts.kinds:
-        news = "、".join([label_text(facts.new), *(ref_label(p) for p in facts.parts)])
+        parts = sorted(
+            [(facts.new.number or 0, label_text(facts.new))]
+            + [(p.number or 0, ref_label(p)) for p in facts.parts]
+        )
+        news = "、".join(label for _, label in parts)
         return f"{label_text(facts.old)}拆分为{news}"
     members = sorted(
         [(facts.old.number or 0, label_text(facts.old))]

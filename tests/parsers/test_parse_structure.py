@@ -132,3 +132,32 @@ def test_chapter_headings_of_the_body_are_not_a_table_of_contents() -> None:
     doc = parsers.parse_text("第一章 总则\n第一条 甲。\n第二章 附则\n第二条 乙。")
     assert doc.contents is None
     assert [[a.number for a in c.children] for c in doc.clauses] == [[1], [2]]
+
+
+def _with_contents(text: str, *, title: str = "目　　录") -> str:
+    """The text with a 目录 printed after its header lines, the way published regulations do:
+    a title line, then each chapter heading (full-width spaces, as typeset)."""
+    lines = text.split("\n")
+    first = next(i for i, line in enumerate(lines) if line.startswith("第一章"))
+    chapters = [
+        line.replace(" ", "　") for line in lines if line.startswith("第") and "章" in line[:5]
+    ]
+    contents = ([title] if title else []) + chapters
+    return "\n".join(lines[:first] + contents + [""] + lines[first:])
+
+
+@pytest.mark.parametrize("title", ["目　　录", "目录", ""])
+def test_the_same_regulation_with_and_without_its_contents(title: str) -> None:
+    plain = (PAIRS / "cn-sci-popularization-law-2002-2024-new.txt").read_text(encoding="utf-8")
+    printed = _with_contents(plain, title=title)
+    assert printed.count("第一章") == 2
+    without, with_toc = parsers.parse_text(plain), parsers.parse_text(printed)
+    from parsers.diff import diff_documents
+
+    assert diff_documents(without, with_toc).empty
+    assert diff_documents(with_toc, without).empty
+    assert [c.kind for c in with_toc.clauses] == ["chapter"] * 8
+    chapters = [[a.number for a in c.children] for c in with_toc.clauses]
+    assert chapters == [[a.number for a in c.children] for c in without.clauses]
+    assert all(chapters) and sum(map(len, chapters)) == 60
+    assert with_toc.contents is not None and without.contents is None
