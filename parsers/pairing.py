@@ -6,18 +6,21 @@ item). Units (articles, then measures and items, then sections without children)
 one group at a time, each phase working only on what the earlier ones left unmatched:
 
 1. exact canonical text of the whole unit (hash lookup);
-2. the backbone: candidate pairs, drawn from a character-bigram index so that nothing is
-   compared all-pairs, are scored by `similarity` (the larger of the bigram Dice of the two
-   texts and the share of a whole paragraph of one found in the other: a successor that keeps
-   a paragraph of its predecessor), and the chain of pairs in the order both documents keep
-   with the greatest total weight is kept (pairs of at least FUZZY_THRESHOLD; exact pairs
-   count as anchors);
+2. the backbone: candidate pairs, drawn from a character-bigram index (the rarest pairs of each
+   clause select them, so nothing is compared all-pairs), are scored by `Scorer` (the larger of
+   the IDF-weighted Dice of the two texts and the share of a paragraph of one kept in the
+   other: a successor that keeps a paragraph of its predecessor), and the chain of pairs in the
+   order both documents keep with the greatest total weight (`parsers.chain`) is kept (pairs of
+   at least FUZZY_THRESHOLD; exact pairs count as anchors);
 3. moves: a pair out of that order needs MOVE_THRESHOLD, or FUZZY_THRESHOLD when it is only
    a local reordering (at most `_NEAR` units from the place the backbone gives it);
-4. gaps: between two consecutive backbone pairs, what is left on both sides is aligned the same
+4. splits and merges with the pairs made so far (`parsers.flows`), so that a clause merged into
+   another is not forced onto a stranger;
+5. gaps: between two consecutive backbone pairs, what is left on both sides is aligned the same
    way with the lower GAP_THRESHOLD (a rewritten successor still in its old place);
-5. roles: a formulaic article left over (施行, 解释, 参照执行, referral to other laws) pairs with
-   the one of the same role on the other side when each side has exactly one.
+6. roles (`parsers.roles`): a formulaic article left over (施行, 解释, 参照执行, referral to
+   other laws) pairs with the one of the same role on the other side;
+7. splits and merges again, and passages that went into another article's successor.
 
 Containers (parts, chapters, divisions, sections with children) then pair by heading, by where
 their children went, and by similar headings. Labels only break ties.
@@ -28,20 +31,20 @@ from __future__ import annotations
 import bisect
 import functools
 import math
-import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 from parsers.align import (
     Alignment,
     Node,
     bigrams,
-    canonical,
     dice,
     flatten,
 )
+from parsers.chain import best_chain
 from parsers.flows import FlowFinder
 from parsers.model import Clause
+from parsers.roles import match_roles
 
 FUZZY_THRESHOLD = 0.5  # similarity for a backbone pair (in the order both documents keep)
 MOVE_THRESHOLD = 0.6  # similarity for a pair out of that order
@@ -58,14 +61,6 @@ _GAP_PAIRS = 400  # a larger gap is searched through the index, not all pairs
 _ROOT = -1
 _UNIT_ORDER = ("article", "list", "section")
 
-# Roles of formulaic articles (regexes over canonical text, punctuation dropped).
-_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("effective", re.compile(r"^本[\u4e00-\u9fff]{1,6}?(?:自|从|于).{0,30}(?:施行|实施|生效)")),
-    ("interpretation", re.compile(r"^本[\u4e00-\u9fff]{1,6}?由.{1,40}负责解释")),
-    ("reference", re.compile(r"参照本[\u4e00-\u9fff]{1,6}?(?:执行|施行|实施)")),
-    ("referral", re.compile(r"法律.{0,4}法规.{0,24}(?:处罚|处理).{0,30}(?:从其规定|依法予以处罚)")),
-)
-
 
 def align(old: Sequence[Clause], new: Sequence[Clause]) -> Alignment:
     """Pair the clauses of two trees (see the module docstring for the phases)."""
@@ -78,7 +73,7 @@ def align(old: Sequence[Clause], new: Sequence[Clause]) -> Alignment:
         flows.flows(group)
         _match_gaps(result, scorer, group, backbone)
         if group == "article":
-            _match_roles(result)
+            match_roles(result)
         flows.flows(group)
         flows.partial_flows(group)
     _match_exact(result, lambda n: n.heading if n.container else "", scored=True)
@@ -230,7 +225,7 @@ def _match_backbone(result: Alignment, scorer: Scorer, group: str) -> list[tuple
         for o, n, s in candidates
         if s >= FUZZY_THRESHOLD
     ]
-    chain = _chain(anchors + strong)
+    chain = best_chain(anchors + strong)
     for o, n, _ in chain:
         if result.is_free_old(o) and result.is_free_new(n):
             result.link(o, n, _score_of(candidates, o, n))
@@ -308,45 +303,6 @@ def _candidates(
     return out
 
 
-def _chain(pairs: Iterable[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
-    """The chain of pairs increasing in both indices with the greatest total weight
-    (a weighted longest increasing subsequence, with a Fenwick tree of prefix maxima)."""
-    ordered = sorted(pairs, key=lambda p: (p[0], -p[1]))
-    if not ordered:
-        return []
-    size = max(p[1] for p in ordered) + 2
-    tree: list[tuple[float, int]] = [(0.0, -1)] * (size + 1)
-    best: list[tuple[float, int]] = []  # per pair: (total weight, previous pair)
-    for k, (_, n, w) in enumerate(ordered):
-        prev_total, prev = _prefix_max(tree, n)  # pairs with a smaller new index
-        best.append((prev_total + w, prev))
-        # same old index: sorted by decreasing new index, so a pair never chains to a sibling
-        _update(tree, n + 1, (prev_total + w, k))
-    k = max(range(len(best)), key=lambda i: best[i][0])
-    out = []
-    while k >= 0:
-        out.append(ordered[k])
-        k = best[k][1]
-    return out[::-1]
-
-
-def _prefix_max(tree: list[tuple[float, int]], position: int) -> tuple[float, int]:
-    """Best (total, pair) among positions 1..position (new indices below `position`)."""
-    out = (0.0, -1)
-    while position > 0:
-        if tree[position][0] > out[0]:
-            out = tree[position]
-        position -= position & -position
-    return out
-
-
-def _update(tree: list[tuple[float, int]], position: int, value: tuple[float, int]) -> None:
-    while position < len(tree):
-        if value[0] > tree[position][0]:
-            tree[position] = value
-        position += position & -position
-
-
 def _gaps(
     result: Alignment, backbone: list[tuple[int, int]], olds: list[Node], news: list[Node]
 ) -> list[tuple[list[Node], list[Node]]]:
@@ -375,27 +331,8 @@ def _fill_gap(result: Alignment, scorer: Scorer, olds: list[Node], news: list[No
         for o, n, s in scored
         if s >= GAP_THRESHOLD
     ]
-    for o, n, _ in _chain(weighted):
+    for o, n, _ in best_chain(weighted):
         result.link(o, n, _score_of(scored, o, n))
-
-
-def role_of(text: str) -> str | None:
-    """The role of a formulaic article (`effective`, `interpretation`, ...), from its text."""
-    key = canonical(text)
-    return next((name for name, pattern in _ROLES if pattern.search(key)), None)
-
-
-def _match_roles(result: Alignment) -> None:
-    """Pair the one free article of a role on each side (phase 5)."""
-    olds: dict[str, list[Node]] = defaultdict(list)
-    news: dict[str, list[Node]] = defaultdict(list)
-    for side, nodes in ((olds, result.free_old()), (news, result.free_new())):
-        for node in nodes:
-            if node.group == "article" and (role := role_of(node.whole)):
-                side[role].append(node)
-    for role, found in olds.items():
-        if len(found) == 1 and len(news.get(role, ())) == 1:
-            result.link(found[0].index, news[role][0].index, GAP_THRESHOLD)
 
 
 def _match_by_children(result: Alignment) -> None:
@@ -442,5 +379,5 @@ def _match_containers(result: Alignment) -> None:
     if len(scored) > _GAP_PAIRS * 4:
         return
     strong = [(o, n, s * s) for o, n, s in scored if s >= FUZZY_THRESHOLD]
-    for o, n, _ in _chain(strong):
+    for o, n, _ in best_chain(strong):
         result.link(o, n, _score_of(scored, o, n))
