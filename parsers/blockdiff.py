@@ -22,12 +22,13 @@ DELETE, EQUAL, INSERT = -1, 0, 1
 T = TypeVar("T")
 PLACEHOLDER_BASE = 0xF0000  # placeholders live in a supplementary private-use plane
 CLAUSE_TIMEOUT = 0.1  # seconds diff-match-patch may spend on one clause (or region)
-DOCUMENT_BUDGET = 1.0  # seconds it may spend on all the clauses of one document diff
+DOCUMENT_BUDGET = 0.5  # seconds it may spend on all the clauses of one document diff
 _LONG = 1500  # tokens (both sides) above which a clause is diffed sentence by sentence first
-_REFINE = 1200  # tokens of a changed region refined at token level in that cheap path
+_REFINE = 400  # tokens of a changed region refined at token level in that cheap path
 _SENTENCE_END = frozenset("。；！？\n")
 _PARAGRAPH_SIMILAR = 0.3  # token-bigram Dice for two paragraphs to be diffed as a pair
 _PARAGRAPH_PAIRS = 400  # larger runs of changed paragraphs are paired in order
+_UNIT_TIMEOUT = 0.01  # seconds a diff of whole paragraphs or sentences always gets
 
 
 @dataclass(slots=True)
@@ -84,7 +85,7 @@ def by_paragraphs(old: Text, new: Text, budget: Budget) -> list[tuple[int, str]]
     old_line = "".join(_paragraph_key(old, p, keys) for p in old_paras)
     new_line = "".join(_paragraph_key(new, p, keys) for p in new_paras)
     dmp = diff_match_patch()
-    dmp.Diff_Timeout = 0  # paragraphs are few
+    dmp.Diff_Timeout = max(budget.timeout(), _UNIT_TIMEOUT)
     out: list[tuple[int, str]] = []
     for olds, news, equal in _runs(dmp.diff_main(old_line, new_line, False), old_paras, new_paras):
         out.extend(_paragraph_region(old, new, olds, news, budget))
@@ -233,7 +234,7 @@ def _by_sentences(
     old_line = "".join(index.setdefault(p, chr(PLACEHOLDER_BASE + len(index))) for p in old_parts)
     new_line = "".join(index.setdefault(p, chr(PLACEHOLDER_BASE + len(index))) for p in new_parts)
     dmp = diff_match_patch()
-    dmp.Diff_Timeout = 0  # sentences are few: no timeout needed
+    dmp.Diff_Timeout = max(budget.timeout(), _UNIT_TIMEOUT)  # sentences can be many
     out: list[tuple[int, str]] = []
     for olds, news, equal in _runs(dmp.diff_main(old_line, new_line, False), old_parts, new_parts):
         out.extend(_region(olds, news, budget))

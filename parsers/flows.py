@@ -69,8 +69,8 @@ class FlowFinder:
         if index is None:
             index = defaultdict(list)
             for node in self.result.old if side == "old" else self.result.new:
-                if not node.whole or node.container or len(node.whole) > _LONG_UNIT:
-                    continue  # a very long clause is not searched (the work stays bounded)
+                if not node.whole or node.container or not _searched(node):
+                    continue
                 if not self._kept_as_is(node, side):
                     for g in grams(node.whole):
                         index[g].append(node.index)
@@ -110,12 +110,12 @@ class FlowFinder:
         make the main line of descent the pair."""
         result = self.result
         for node in result.old:
-            if _unit(node, group) and result.is_free_old(node.index):
+            if _unit(node, group) and result.is_free_old(node.index) and _searched(node):
                 target = self._best(node, "new", lambda t: t in result.back, self._own_old)
                 if target is not None:
                     result.merged[node.index] = target
         for node in result.new:
-            if _unit(node, group) and result.is_free_new(node.index):
+            if _unit(node, group) and result.is_free_new(node.index) and _searched(node):
                 target = self._best(node, "old", lambda t: t in result.pairs, self._own_new)
                 if target is not None:
                     result.split_off[node.index] = target
@@ -128,7 +128,7 @@ class FlowFinder:
         of old 第二十二条). Run once the pairs are final."""
         result = self.result
         for o in result.old:
-            if not _unit(o, group) or o.index not in result.pairs or len(o.whole) > _LONG_UNIT:
+            if not _unit(o, group) or o.index not in result.pairs or not _searched(o):
                 continue
             mine = result.pairs[o.index]
             if result.new[mine].whole == o.whole:
@@ -165,6 +165,11 @@ class FlowFinder:
                 if margin >= MARGIN and (best is None or margin > best[0]):
                     best = (margin, t)
         return best[1] if best else None
+
+
+def _searched(node: Node) -> bool:
+    """A very long clause is not searched for passages: the work stays bounded."""
+    return len(node.whole) <= _LONG_UNIT
 
 
 def _unit(node: Node, group: str) -> bool:
