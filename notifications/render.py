@@ -21,15 +21,9 @@ from markupsafe import Markup
 from notifications.model import ChangeSetContext, RenderedEmail
 from parsers.model import ChangeKind, ClauseChange
 from parsers.records import Cadence, ChangeSetKind, StoredChange
+from parsers.summary import ref_label
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
-_KIND_NAMES = {
-    ChangeKind.ADDED: "新增",
-    ChangeKind.REMOVED: "删除",
-    ChangeKind.MODIFIED: "修改",
-    ChangeKind.MOVED: "移动",
-    ChangeKind.RENUMBERED: "调整序号",
-}
 MAX_SUBJECT = 180  # characters; mail clients cut long subjects anyway
 
 
@@ -102,6 +96,8 @@ def _location(change: ClauseChange) -> str:
     ref = change.new or change.old
     if ref is None:
         return ""
+    if ref.kind in ("part", "chapter", "division", "article"):  # 第三条, not 三、
+        return one_line(ref_label(ref) + (ref.heading or ""))
     label = f"（{ref.label}）" if len(ref.path) > 1 else f"{ref.label}、"
     return one_line(label + (ref.heading or ""))
 
@@ -112,7 +108,7 @@ def change_view(stored: StoredChange) -> ChangeView:
     return ChangeView(
         summary=one_line(stored.summary),
         location=_location(change),
-        kinds="、".join(_KIND_NAMES[k] for k in change.kinds),
+        kinds="、".join(k.label_zh for k in change.kinds),
         redline=_redline(change),
     )
 

@@ -39,7 +39,8 @@ _SUFFIXES = {
 
 def document_fields(text: str, title: str | None = None) -> DocumentFields:
     """Status, 文号, issuer, published, comment deadline, effective period from text alone."""
-    return _document_fields(normalise(text), title)
+    text = normalise(text)
+    return _document_fields(text, title, first_clause=structure(text).first_offset)
 
 
 def parse_text(text: str, *, title: str | None = None) -> PolicyDocument:
@@ -75,6 +76,7 @@ def parse_extracted(extracted: Extracted) -> PolicyDocument:
         effective=fields.effective,
         preamble=found.preamble,
         closing=found.closing,
+        contents=found.contents,
         clauses=found.clauses,
         parser_version=PARSER_VERSION,
     )

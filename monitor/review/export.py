@@ -27,7 +27,8 @@ from parsers.records import ChangeSetRecord, StoredChange, VersionRecord
 if TYPE_CHECKING:
     from state.store import Store
 
-# CSV header: number, kind, old clause, new clause, summary, amounts, units added, units removed.
+# CSV header: number, kind, old clause, new clause, summary, amounts, units added, units removed,
+# what the old and new clauses are (章, 条, 项…), and the other clauses of a split or merge.
 CSV_HEADER = (
     "序号",
     "类型",
@@ -37,7 +38,22 @@ CSV_HEADER = (
     "金额变化",
     "新增责任单位",
     "删除责任单位",
+    "原条款层级",
+    "新条款层级",
+    "拆分或合并的其他条款",
 )
+# Clause kinds as the CSV names them.
+_KIND_NAMES = {
+    "part": "编",
+    "chapter": "章",
+    "division": "节",
+    "article": "条",
+    "section": "部分",
+    "measure": "项",
+    "item": "目",
+    "subitem": "子目",
+    "point": "点",
+}
 CJK_FONT = "宋体"  # SimSun: present wherever Word reads Chinese
 LATIN_FONT = "Times New Roman"
 _DELETED_RGB = (0xC0, 0x00, 0x00)
@@ -117,6 +133,9 @@ def csv_row(number: int, stored: StoredChange) -> tuple[str, ...]:
         amounts_text(change.amounts),
         "、".join(change.units_added),
         "、".join(change.units_removed),
+        _KIND_NAMES.get(change.old.kind, change.old.kind) if change.old else "",
+        _KIND_NAMES.get(change.new.kind, change.new.kind) if change.new else "",
+        "；".join(ref_text(p) for p in change.parts),
     )
 
 

@@ -20,6 +20,7 @@ from parsers.records import (
     OutboxState,
     Role,
 )
+from parsers.summary import ref_label
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -101,10 +102,15 @@ def local_time(value: dt.datetime | None) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
+_CITED_KINDS = frozenset({"part", "chapter", "division", "article"})
+
+
 def clause_label(ref: ClauseRef | None) -> str:
     """`（九）激发创新活力` for a measure; `—` when the clause is absent on that side."""
     if ref is None:
         return "—"
+    if ref.kind in _CITED_KINDS:  # 第三条, 第二章: a bare 三 would not say which
+        return ref_label(ref) + (ref.heading or "")
     label = f"（{ref.label}）" if len(ref.path) > 1 else f"{ref.label}、"
     return label + (ref.heading or "")
 

@@ -140,6 +140,7 @@ def test_csv_has_one_row_per_visible_change(source: ExportSource) -> None:
     nine = by_summary["（九）激发创新活力：最高由30万元提高至50万元"]
     assert nine[1:4] == ["修改", "三/九 激发创新活力", "三/九 激发创新活力"]
     assert nine[5] == "30万元→50万元"
+    assert nine[8:] == ["项", "项", ""]  # what the clauses are; no split or merge
     units = next(r for r in rows if r[4].startswith("（二十六）开拓海外市场"))
     assert units[1] == "修改、调整序号" and units[6] == "市发展改革委"
     removed_unit = next(r for r in rows if r[4].startswith("（十五）"))
