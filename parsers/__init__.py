@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from parsers.errors import (
     ExtractionError,
+    LimitExceededError,
     ParseError,
     SuspiciousParseError,
     UnsupportedMediaTypeError,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PARSER_VERSION",
     "ExtractionError",
+    "LimitExceededError",
     "ParseError",
     "SuspiciousParseError",
     "UnsupportedMediaTypeError",
@@ -54,6 +56,7 @@ __all__ = [
 _LAZY = frozenset(__all__) - {
     "PARSER_VERSION",
     "ExtractionError",
+    "LimitExceededError",
     "ParseError",
     "SuspiciousParseError",
     "UnsupportedMediaTypeError",

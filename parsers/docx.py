@@ -1,4 +1,7 @@
-"""Body text of DOCX renditions (python-docx): paragraphs and table rows, in document order."""
+"""Body text of DOCX renditions (python-docx): paragraphs and table rows, in document order.
+
+The package is checked against the ZIP budget (`parsers.archive`) before python-docx sees it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import io
 import zipfile
 from typing import Any
 
+from parsers.archive import open_zip
 from parsers.errors import ExtractionError
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -15,6 +19,7 @@ def docx_text(data: bytes) -> str:
     """The paragraphs of a .docx file, one per line; table rows as cells joined by spaces."""
     from docx import Document
 
+    open_zip(data, "DOCX").close()
     try:
         document = Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:

@@ -3,6 +3,7 @@
 ParseError                      anything the parser cannot turn into a clause tree
  ├── UnsupportedMediaTypeError  no extractor for this media type
  ├── ExtractionError            the body could not be found or decoded
+ │    └── LimitExceededError    over a budget: a ZIP's inflated size or member count
  └── SuspiciousParseError       text found but no (or far too few) clauses: never "all deleted"
 """
 
@@ -19,6 +20,10 @@ class UnsupportedMediaTypeError(ParseError):
 
 class ExtractionError(ParseError):
     """The document body could not be located or decoded."""
+
+
+class LimitExceededError(ExtractionError):
+    """Reading the document would pass a budget (inflated size, member count)."""
 
 
 class SuspiciousParseError(ParseError):

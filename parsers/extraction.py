@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from parsers import html as html_
 from parsers.errors import ExtractionError, UnsupportedMediaTypeError
 from parsers.model import Attachment, Extracted
-from parsers.text import decode, normalise
+from parsers.text import decode, normalise, strip_controls
 
 TEXT = "text/plain"
 HTML = "text/html"
@@ -67,9 +68,17 @@ def extract(
 def _finish(title: str | None, text: str, **meta: Any) -> Extracted:
     is_notice = False
     if title:
+        title = strip_controls(title)
         consultation = _CONSULTATION.search(title) is not None
         issuing = _ISSUING.search(title) is not None
         is_notice = consultation or (issuing and len(_CLAUSE_START.findall(text)) < 3)
+    for key in ("doc_number", "issuer"):
+        if isinstance(meta.get(key), str):
+            meta[key] = strip_controls(meta[key])
+    if meta.get("attachments"):
+        meta["attachments"] = tuple(
+            dataclasses.replace(a, name=strip_controls(a.name)) for a in meta["attachments"]
+        )
     return Extracted(title=title, text=text, is_notice=is_notice, **meta)
 
 
