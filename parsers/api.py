@@ -3,7 +3,8 @@
     extract(data, media_type)  -> Extracted       decoded, normalised body text + page metadata
     parse(data, media_type)    -> PolicyDocument  extract, then structure and fields
     parse_text(text)           -> PolicyDocument  structure of (raw or normalised) text
-    parse_path(path)           -> PolicyDocument  media type from the suffix or the bytes
+    parse_path(path)           -> PolicyDocument  format from the bytes (the suffix only tells
+                                                  HTML, JSON and text apart)
     document_fields(text, title) -> DocumentFields  status, 文号, dates... from the text alone
 
 Errors are `parsers.errors.ParseError` subclasses; a parse that finds no clauses, or far fewer
@@ -18,11 +19,13 @@ from parsers.clauses import structure
 from parsers.errors import (
     SuspiciousParseError,
 )
-from parsers.extraction import DOCX, HTML, JSON, PDF, TEXT
+from parsers.extraction import HTML, JSON, TEXT, resolve_format
 from parsers.extraction import extract as extract  # re-exported by the package
 from parsers.fields import document_fields as _document_fields
+from parsers.formats import looks_like_html, looks_like_json
 from parsers.model import DocumentFields, Extracted, PolicyDocument
 from parsers.text import normalise
+from parsers.tools import DEFAULT_BUDGET, Budget
 from parsers.version import PARSER_VERSION
 
 _SUFFIXES = {
@@ -32,8 +35,6 @@ _SUFFIXES = {
     ".htm": HTML,
     ".shtml": HTML,
     ".json": JSON,
-    ".docx": DOCX,
-    ".pdf": PDF,
 }
 
 
@@ -48,10 +49,15 @@ def parse_text(text: str, *, title: str | None = None) -> PolicyDocument:
 
 
 def parse(
-    data: bytes, media_type: str, *, charset: str | None = None, url: str | None = None
+    data: bytes,
+    media_type: str,
+    *,
+    charset: str | None = None,
+    url: str | None = None,
+    budget: Budget = DEFAULT_BUDGET,
 ) -> PolicyDocument:
     """Extract one rendition and read its clause tree and document fields."""
-    return parse_extracted(extract(data, media_type, charset=charset, url=url))
+    return parse_extracted(extract(data, media_type, charset=charset, url=url, budget=budget))
 
 
 def parse_extracted(extracted: Extracted) -> PolicyDocument:
@@ -77,28 +83,24 @@ def parse_extracted(extracted: Extracted) -> PolicyDocument:
         closing=found.closing,
         clauses=found.clauses,
         parser_version=PARSER_VERSION,
+        extractor=extracted.extractor,
+        ocr=extracted.ocr,
     )
 
 
 def media_type_for(path: Path, data: bytes) -> str:
-    """Media type from the file suffix, else from the first bytes."""
+    """The media type of a file's bytes (UnsupportedFormatError for other formats); for
+    text-like bytes, the suffix (.html, .json, .txt), else the content, tells which text."""
+    label = path.suffix.lower() or path.name
     by_suffix = _SUFFIXES.get(path.suffix.lower())
-    if by_suffix:
-        return by_suffix
-    head = data[:512].lstrip()
-    if head.startswith(b"%PDF"):
-        return PDF
-    if head.startswith(b"PK"):
-        return DOCX
-    if head[:1] in (b"{", b"["):
-        return JSON
-    if b"<html" in head.lower() or b"<!doctype html" in head.lower():
-        return HTML
-    return TEXT
+    if by_suffix is None:
+        by_suffix = HTML if looks_like_html(data) else JSON if looks_like_json(data) else TEXT
+    return resolve_format(data, by_suffix, label=label)
 
 
-def parse_path(path: str | Path) -> PolicyDocument:
-    """Parse a file; the media type comes from its suffix (or its bytes)."""
+def parse_path(path: str | Path, *, budget: Budget = DEFAULT_BUDGET) -> PolicyDocument:
+    """Parse a file; its format comes from its bytes (see `media_type_for`)."""
     path = Path(path)
     data = path.read_bytes()
-    return parse(data, media_type_for(path, data))
+    media_type = media_type_for(path, data)
+    return parse(data, media_type, budget=budget)

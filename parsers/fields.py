@@ -16,7 +16,10 @@ from parsers.model import Amount, DocumentFields, Status
 
 # --- responsible units ---------------------------------------------------------------------
 
-_UNITS_KEY = re.compile(r"[（\[［【〔]\s*(?:责任单位|牵头单位|责任部门|配合单位|实施单位)\s*[：:]")
+# The colon may come out of OCR as a semicolon.
+_UNITS_KEY = re.compile(
+    r"[（\[［【〔]\s*(?:责任单位|牵头单位|责任部门|配合单位|实施单位)\s*[：:；;]"
+)
 _OPEN = "（[［【〔"
 _CLOSE = {"（": "）", "[": "]", "［": "］", "【": "】", "〔": "〕"}
 _UNIT_SPLIT = re.compile(r"[、，,；;/]")
