@@ -54,10 +54,14 @@ def parse(
     *,
     charset: str | None = None,
     url: str | None = None,
+    body_selector: str | None = None,
     budget: Budget = DEFAULT_BUDGET,
 ) -> PolicyDocument:
     """Extract one rendition and read its clause tree and document fields."""
-    return parse_extracted(extract(data, media_type, charset=charset, url=url, budget=budget))
+    extracted = extract(
+        data, media_type, charset=charset, url=url, body_selector=body_selector, budget=budget
+    )
+    return parse_extracted(extracted)
 
 
 def parse_extracted(extracted: Extracted) -> PolicyDocument:
@@ -98,9 +102,11 @@ def media_type_for(path: Path, data: bytes) -> str:
     return resolve_format(data, by_suffix, label=label)
 
 
-def parse_path(path: str | Path, *, budget: Budget = DEFAULT_BUDGET) -> PolicyDocument:
+def parse_path(
+    path: str | Path, *, body_selector: str | None = None, budget: Budget = DEFAULT_BUDGET
+) -> PolicyDocument:
     """Parse a file; its format comes from its bytes (see `media_type_for`)."""
     path = Path(path)
     data = path.read_bytes()
     media_type = media_type_for(path, data)
-    return parse(data, media_type, budget=budget)
+    return parse(data, media_type, body_selector=body_selector, budget=budget)

@@ -67,12 +67,14 @@ def extract(
     *,
     charset: str | None = None,
     url: str | None = None,
+    body_selector: str | None = None,
     budget: Budget = DEFAULT_BUDGET,
 ) -> Extracted:
     """Decode and normalise one rendition; the structure is read later by `parse`.
 
     The format is found by content (`resolve_format`), the declared media type only telling
-    HTML, JSON and text apart. `budget` bounds LibreOffice conversions and OCR.
+    HTML, JSON and text apart. `body_selector` (a CSS selector) names an HTML page's body
+    container; `budget` bounds LibreOffice conversions and OCR.
     """
     declared, declared_charset = media_type_of(media_type)
     kind = resolve_format(data, declared, label=_label(url, declared))
@@ -81,7 +83,7 @@ def extract(
         text, encoding = decode(data, charset=charset)
         return _finish(None, normalise(text), encoding=encoding, extractor="text")
     if kind == HTML:
-        return _from_html(data, charset, url)
+        return _from_html(data, charset, url, body_selector)
     if kind == JSON:
         return _from_json(data, charset, url)
     return _from_file(data, kind, budget)
@@ -156,7 +158,9 @@ def _finish(title: str | None, text: str, **meta: Any) -> Extracted:
     return Extracted(title=title, text=text, is_notice=is_notice, **meta)
 
 
-def _from_html(data: bytes, charset: str | None, url: str | None) -> Extracted:
+def _from_html(
+    data: bytes, charset: str | None, url: str | None, body_selector: str | None
+) -> Extracted:
     raw, encoding = decode(data, charset=charset, html=True)
     detail = html_.gkmlpt_detail(raw) if "_CONFIG" in raw else None
     if detail is not None:
@@ -164,8 +168,7 @@ def _from_html(data: bytes, charset: str | None, url: str | None) -> Extracted:
     tree = html_.parse_tree(raw)
     for bad in tree.xpath("//script | //style | //noscript"):
         bad.drop_tree()
-    body = html_.body_element(tree)
-    text = normalise(html_.element_text(body))
+    text, extractor = _body_text(tree, body_selector)
     if not text:
         raise ExtractionError("the page has no body text")
     return _finish(
@@ -175,8 +178,25 @@ def _from_html(data: bytes, charset: str | None, url: str | None) -> Extracted:
         published=html_.page_date(tree, lambda: _head_text(tree)),
         encoding=encoding,
         issuer=html_.page_source(tree),
-        extractor="html",
+        extractor=extractor,
     )
+
+
+def _body_text(tree: Any, body_selector: str | None) -> tuple[str, str]:
+    """The body's text and who found it: the operator's selector, a known template's, else
+    trafilatura's main-content extraction, else the whole <body> (a page with no clutter)."""
+    if body_selector:
+        found = html_.select(tree, body_selector)
+        if found is None:
+            raise ExtractionError(f"body_selector {body_selector!r} matches nothing on the page")
+        return normalise(html_.element_text(found)), "html:body_selector"
+    body = html_.known_body(tree)
+    if body is not None:
+        return normalise(html_.element_text(body)), "html"
+    main = html_.main_content_text(tree)
+    if main:
+        return normalise(main), "html:trafilatura"
+    return normalise(html_.element_text(html_.body_element(tree))), "html:body"
 
 
 def _head_text(tree: Any) -> str:
