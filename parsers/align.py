@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from parsers.hanzi import simplified
 from parsers.model import Clause
 
 FUZZY_THRESHOLD = 0.5  # Dice similarity for a match in place
@@ -29,10 +30,11 @@ _KEPT_SIGNS = frozenset("%‰")  # punctuation by category, but they change the 
 
 @functools.lru_cache(maxsize=16384)  # one clause text is compared many times per diff
 def canonical(text: str | None) -> str:
-    """Text for comparison: widths folded, lower case, punctuation and white space dropped."""
+    """Text for comparison: widths folded, lower case, punctuation and white space dropped,
+    Traditional characters in their Simplified form (a Traditional repost is no change)."""
     if not text:
         return ""
-    dropped = text.translate(_DROP)  # full-width punctuation goes here, so usually...
+    dropped = simplified(text.translate(_DROP))  # full-width punctuation goes here, so usually...
     if unicodedata.is_normalized("NFKC", dropped):  # ...what is left needs no NFKC (fast)
         return dropped.lower()
     return unicodedata.normalize("NFKC", dropped).lower().translate(_DROP)

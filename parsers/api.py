@@ -13,6 +13,7 @@ than the numbered lines suggest, raises `SuspiciousParseError` (never an empty t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from parsers.clauses import structure
@@ -23,6 +24,7 @@ from parsers.extraction import HTML, JSON, TEXT, resolve_format
 from parsers.extraction import extract as extract  # re-exported by the package
 from parsers.fields import document_fields as _document_fields
 from parsers.formats import looks_like_html, looks_like_json
+from parsers.hanzi import simplified
 from parsers.model import DocumentFields, Extracted, PolicyDocument
 from parsers.text import normalise
 from parsers.tools import DEFAULT_BUDGET, Budget
@@ -36,11 +38,15 @@ _SUFFIXES = {
     ".shtml": HTML,
     ".json": JSON,
 }
+# Traditional numbering words at a line's start (第一條, 第二編, 第三節) read as their
+# Simplified forms, so a Traditional repost has the same tree; the clause texts keep theirs.
+_TRADITIONAL_NUMBERING = re.compile(r"(?m)^(第[零〇一二兩两三四五六七八九十百千\d]+)([條編節])")
+_NUMBERING_WORDS = {"條": "条", "編": "编", "節": "节"}
 
 
 def document_fields(text: str, title: str | None = None) -> DocumentFields:
     """Status, 文号, issuer, published, comment deadline, effective period from text alone."""
-    return _document_fields(normalise(text), title)
+    return _document_fields(simplified(normalise(text)), title)
 
 
 def parse_text(text: str, *, title: str | None = None) -> PolicyDocument:
@@ -64,9 +70,19 @@ def parse(
     return parse_extracted(extracted)
 
 
+def _numbering(text: str) -> str:
+    if "條" not in text and "編" not in text and "節" not in text:
+        return text
+    return _TRADITIONAL_NUMBERING.sub(lambda m: m.group(1) + _NUMBERING_WORDS[m.group(2)], text)
+
+
 def parse_extracted(extracted: Extracted) -> PolicyDocument:
-    """The clause tree and fields of already extracted text."""
-    found = structure(extracted.text)
+    """The clause tree and fields of already extracted text.
+
+    Document-level fields of a Traditional text are read from its Simplified form (the
+    keywords they are found by are Simplified); clause texts stay as published.
+    """
+    found = structure(_numbering(extracted.text))
     if not found.clauses:
         raise SuspiciousParseError("no numbered clauses found: empty or unrecognised document")
     accepted = sum(len(c.walk()) for c in found.clauses)
@@ -74,7 +90,9 @@ def parse_extracted(extracted: Extracted) -> PolicyDocument:
         raise SuspiciousParseError(
             f"only {accepted} of {found.candidates} numbered lines form a clause tree"
         )
-    fields = _document_fields(extracted.text, extracted.title, first_clause=found.first_offset)
+    plain = simplified(extracted.text)
+    first = found.first_offset if len(plain) == len(extracted.text) else None
+    fields = _document_fields(plain, extracted.title, first_clause=first)
     return PolicyDocument(
         title=fields.title,
         status=fields.status,

@@ -13,7 +13,7 @@ Normalisation (`normalise`) gives one canonical form, so that renditions compare
 - control characters other than tab and newline (C0, DEL, C1, U+FFFE/U+FFFF) are removed: no
   output format (XML feeds, DOCX exports, terminals) may see them;
 - page furniture lines (浏览次数, 分享到, 打印, 上一篇/下一篇, 【字体：大 中 小】, footer...) are
-  dropped. Traditional characters are left as they are.
+  dropped. Traditional characters are left as they are (comparison folds them: `parsers.hanzi`).
 """
 
 from __future__ import annotations
