@@ -46,6 +46,9 @@ def to_docx(data: bytes, media_type: str, *, budget: Budget) -> bytes:
         env = {"HOME": tmp, "PATH": path, "LANG": "C.UTF-8", "SAL_USE_VCLPLUGIN": "svp"}
         run(argv, budget=budget, cwd=folder, env=env)
         result = out / "in.docx"
-        if not result.is_file():  # soffice exits 0 when it cannot read the input
-            raise ToolError(f"LibreOffice could not read the {_SUFFIX.get(media_type)} file")
+        if not result.is_file():  # soffice exits 0 when it cannot read (or load) the input
+            raise ToolError(
+                f"LibreOffice wrote no DOCX for the {_SUFFIX.get(media_type)} file (unreadable, "
+                f"or past the memory budget of {budget.memory_bytes:,} bytes)"
+            )
         return result.read_bytes()

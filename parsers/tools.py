@@ -44,6 +44,8 @@ class Budget:
 
 DEFAULT_BUDGET = Budget()
 
+# How programs report an address-space limit (RLIMIT_AS) in their last words.
+_OUT_OF_MEMORY = ("memory", "bad_alloc", "failed to map segment", "mmap")
 _OUTPUT_FILE_BYTES = _GIB  # a converter writing more than this is stopped (RLIMIT_FSIZE)
 _HINTS = {
     "soffice": "install LibreOffice (Debian: apt-get install libreoffice-writer-nogui)",
@@ -113,9 +115,10 @@ def _kill(child: subprocess.Popen[bytes]) -> None:
 def _failure(name: str, code: int, err: bytes, budget: Budget) -> Exception:
     if code in (-signal.SIGXCPU, -signal.SIGKILL):
         return LimitExceededError(f"{name} passed its CPU budget ({budget.seconds:g} s): stopped")
-    last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-    if "memory" in last[0].lower() or "bad_alloc" in last[0]:
+    lines = [x.strip() for x in err.decode("utf-8", "replace").splitlines() if x.strip()]
+    last = " / ".join(lines[-3:])[-300:]  # the last words, where programs say what failed
+    if any(sign in last.lower() for sign in _OUT_OF_MEMORY):
         return LimitExceededError(
-            f"{name} passed its memory budget ({budget.memory_bytes:,} bytes): {last[0]}"
+            f"{name} passed its memory budget ({budget.memory_bytes:,} bytes): {last}"
         )
-    return ToolError(f"{name} failed (exit {code}): {last[0][:300]}")
+    return ToolError(f"{name} failed (exit {code}): {last}")

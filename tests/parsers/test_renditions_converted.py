@@ -111,3 +111,17 @@ def test_a_documents_ocr_has_an_overall_deadline(renditions: dict[str, Path]) ->
     data = renditions["scan"].read_bytes()
     with pytest.raises(parsers.LimitExceededError, match="document took longer than 0 s"):
         parsers.parse(data, "application/pdf", budget=Budget(document_seconds=0))
+
+
+def test_a_conversion_over_its_memory_budget_is_stopped(renditions: dict[str, Path]) -> None:
+    data = renditions["doc"].read_bytes()
+    with pytest.raises(parsers.LimitExceededError, match="memory budget"):
+        parsers.parse(data, "application/msword", budget=Budget(memory_bytes=64 << 20))
+
+
+def test_a_missing_chinese_model_is_a_clear_error(
+    renditions: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))  # a tessdata folder without chi_sim
+    with pytest.raises(parsers.ToolError, match="no chi_sim model: install tesseract-ocr-chi-sim"):
+        parsers.parse_path(renditions["scan"])
