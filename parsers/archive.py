@@ -10,8 +10,21 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from parsers.errors import ExtractionError, LimitExceededError
+
+# What reading a damaged, encrypted or exotic ZIP member can raise: all mean "unreadable".
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    NotImplementedError,  # a compression method zipfile lacks
+    RuntimeError,  # an encrypted member
+    ValueError,
+    OSError,
+    EOFError,
+)
 
 MAX_MEMBERS = 5_000  # a 300-page OFD has about 1,000; a DOCX a few dozen
 MAX_INFLATED_BYTES = 256 * 1024 * 1024  # all members together
@@ -22,7 +35,7 @@ def open_zip(data: bytes, what: str) -> zipfile.ZipFile:
     """The ZIP in `data`, checked against the limits above (`what` names it in errors)."""
     try:
         package = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+    except ZIP_ERRORS as exc:
         raise ExtractionError(f"not a readable {what} file: {exc}") from exc
     check_budget(package, what)
     return package
@@ -55,5 +68,5 @@ def read_member(package: zipfile.ZipFile, name: str, what: str) -> bytes:
         return package.read(name)
     except KeyError as exc:
         raise ExtractionError(f"{what}: no member {name!r}") from exc
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
-        raise ExtractionError(f"{what}: member {name!r} is damaged: {exc}") from exc
+    except ZIP_ERRORS as exc:
+        raise ExtractionError(f"{what}: member {name!r} is unreadable: {exc}") from exc

@@ -6,10 +6,11 @@ The package is checked against the ZIP budget (`parsers.archive`) before python-
 from __future__ import annotations
 
 import io
-import zipfile
 from typing import Any
 
-from parsers.archive import open_zip
+from lxml import etree  # type: ignore[import-untyped]
+
+from parsers.archive import ZIP_ERRORS, open_zip
 from parsers.errors import ExtractionError
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -22,7 +23,7 @@ def docx_text(data: bytes) -> str:
     open_zip(data, "DOCX").close()
     try:
         document = Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (*ZIP_ERRORS, KeyError, etree.LxmlError) as exc:
         raise ExtractionError(f"not a readable DOCX file: {exc}") from exc
     lines: list[str] = []
     for child in document.element.body.iterchildren():

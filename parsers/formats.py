@@ -15,6 +15,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from parsers.archive import ZIP_ERRORS
 from parsers.errors import ExtractionError
 
 PDF = "application/pdf"
@@ -130,7 +131,7 @@ def _zip_kind(data: bytes) -> Sniffed:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             names = set(package.namelist())
             mimetype = package.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+    except ZIP_ERRORS as exc:
         raise ExtractionError(f"not a readable ZIP package: {exc}") from exc
     lower = {name.lower() for name in names}
     for member, media_type, name in _ZIP_KINDS:

@@ -61,13 +61,13 @@ def pdf_text(data: bytes, *, budget: Budget = DEFAULT_BUDGET) -> PdfText:
 def _layer_text(data: bytes) -> list[str]:
     """Each page's text layer (pypdf)."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
         return [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, NotImplementedError) as exc:
         raise ExtractionError(f"not a readable PDF file: {exc}") from exc
 
 

@@ -97,3 +97,54 @@ def test_control_characters_leave_html_titles_and_attachment_names() -> None:
     assert extracted.title == "关于印发《办法》的通知"
     assert [a.name for a in extracted.attachments] == ["附件一"]
     assert not _CONTROL.search(extracted.text)
+
+
+def _member_offset(data: bytes, name: str) -> tuple[int, int]:
+    """Where a member's local header starts, and where its (compressed) data starts."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        info = package.getinfo(name)
+    header = info.header_offset
+    name_length = int.from_bytes(data[header + 26 : header + 28], "little")
+    extra_length = int.from_bytes(data[header + 28 : header + 30], "little")
+    return header, header + 30 + name_length + extra_length
+
+
+def _corrupt(draft: bytes) -> bytes:
+    _, start = _member_offset(draft, "word/document.xml")
+    return draft[:start] + bytes(b ^ 0x5A for b in draft[start : start + 64]) + draft[start + 64 :]
+
+
+def _method(draft: bytes, method: int) -> bytes:
+    """The DOCX with word/document.xml's compression method set in both of its headers."""
+    header, _ = _member_offset(draft, "word/document.xml")
+    out = bytearray(draft)
+    out[header + 8 : header + 10] = method.to_bytes(2, "little")
+    central = draft.index(b"PK\x01\x02")
+    while int.from_bytes(draft[central + 42 : central + 46], "little") != header:
+        central = draft.index(b"PK\x01\x02", central + 4)
+    out[central + 10 : central + 12] = method.to_bytes(2, "little")
+    return bytes(out)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_corrupt, lambda d: _method(d, 99), lambda d: d[: len(d) // 2]],
+    ids=["bad-deflate", "unknown-method", "truncated"],
+)
+def test_a_damaged_docx_is_an_extraction_error(draft_docx: bytes, damage: object) -> None:
+    assert callable(damage)
+    with pytest.raises(parsers.ExtractionError):
+        parsers.extract(damage(draft_docx), DOCX)
+
+
+def test_a_pdf_with_an_unknown_filter_is_an_extraction_error() -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="1. Scope")
+    data = bytes(pdf.output())
+    assert b"/FlateDecode" in data
+    with pytest.raises(parsers.ExtractionError, match="not a readable PDF"):
+        parsers.extract(data.replace(b"/FlateDecode", b"/FlaXeDecode"), "application/pdf")
