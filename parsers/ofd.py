@@ -25,6 +25,8 @@ from parsers.errors import ExtractionError
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE]-?\d+)?")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+_MAX_PRIVATE_SHARE = 0.02
 _PAGE_NUMBER = re.compile(r"^\s*[-—–－]?\s*\d{1,4}\s*[-—–－]?\s*$")
 
 
@@ -56,6 +58,13 @@ def ofd_text(data: bytes) -> str:
     text = "\n".join(_paragraphs(pages))
     if not text.strip():
         raise ExtractionError("the OFD file has no text (scanned pages?)")
+    private = len(_PRIVATE_USE.findall(text))
+    if private > len(text) * _MAX_PRIVATE_SHARE:
+        # Embedded subset fonts may map glyphs to private-use code points: such text is not
+        # the document's words, and storing it would make every later version "changed".
+        raise ExtractionError(
+            f"the OFD's text is in its fonts' private codes ({private} characters): unreadable"
+        )
     return text
 
 

@@ -66,3 +66,12 @@ def test_an_ofd_with_too_many_members_is_refused() -> None:
             package.writestr(f"Doc_0/Res/{i}.xml", "")
     with pytest.raises(parsers.LimitExceededError, match="members"):
         parsers.extract(buffer.getvalue(), "application/ofd")
+
+
+def test_text_in_private_font_codes_is_refused_not_stored() -> None:
+    # Producers that embed subset fonts may write glyph codes from the private use area.
+    garbled = build_ofd(
+        "通知", ["一、总则", "（一）" + "".join(chr(0xE100 + i) for i in range(40))]
+    )
+    with pytest.raises(parsers.ExtractionError, match="private codes"):
+        ofd_text(garbled)
