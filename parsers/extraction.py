@@ -1,4 +1,8 @@
-"""From bytes and a media type to `Extracted`: decoded, normalised body text plus metadata."""
+"""From bytes and a media type to `Extracted`: decoded, normalised body text plus metadata.
+
+The format comes from the bytes (`resolve_format`, `parsers.formats.sniff`); the declared
+media type only tells HTML, JSON and text apart. Each `Extracted` names its `extractor`.
+"""
 
 from __future__ import annotations
 
