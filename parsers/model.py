@@ -101,6 +101,8 @@ class PolicyDocument:
     contents: tuple[int, int] | None = None  # [start, end) of a 目录 left out of the tree
     clauses: tuple[Clause, ...] = ()
     parser_version: str = ""
+    extractor: str = ""  # who read the text: see `Extracted.extractor`
+    ocr: bool = False  # True when (some of) the text came from OCR: it may hold misreadings
 
     def walk(self) -> tuple[Clause, ...]:
         """Every clause of the tree in document order."""
@@ -130,6 +132,11 @@ class Extracted:
     encoding: str | None = None
     doc_number: str | None = None  # from page metadata (gkmlpt, postmeta), when given
     issuer: str | None = None  # from page metadata, when given
+    # who read the text: "html" (a known template), "html:body_selector", "html:trafilatura",
+    # "html:body", "gkmlpt", "postmeta", "text", "docx", "libreoffice+docx" (.doc/.wps/.rtf),
+    # "ofd", "pdf", "pdf+ocr" (some pages OCRed), "ocr" (every page OCRed)
+    extractor: str = ""
+    ocr: bool = False  # True when (some of) the text came from OCR
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -300,13 +307,15 @@ def document_fields_json(doc: PolicyDocument) -> dict[str, Any]:
 
 def document_to_json(doc: PolicyDocument) -> dict[str, Any]:
     """The full `parse --json` shape, plus `preamble`, `closing`, `contents` (the span of a
-    目录 left out of the tree, as `[start, end)` offsets of the extracted text) and
-    `parser_version`."""
+    目录 left out of the tree, as `[start, end)` offsets of the extracted text),
+    `parser_version`, `extractor` (who read the text) and `ocr`."""
     out = document_fields_json(doc)
     out["preamble"] = doc.preamble
     out["closing"] = doc.closing
     out["contents"] = list(doc.contents) if doc.contents else None
     out["parser_version"] = doc.parser_version
+    out["extractor"] = doc.extractor
+    out["ocr"] = doc.ocr
     out["clauses"] = [clause_to_json(c) for c in doc.clauses]
     return out
 
@@ -325,6 +334,8 @@ def document_from_json(data: dict[str, Any]) -> PolicyDocument:
         closing=str(data.get("closing", "")),
         contents=_span_or_none(data.get("contents")),
         parser_version=str(data.get("parser_version", "")),
+        extractor=str(data.get("extractor", "")),
+        ocr=bool(data.get("ocr", False)),
         clauses=tuple(clause_from_json(c) for c in data.get("clauses", ())),
     )
 

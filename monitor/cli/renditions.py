@@ -43,11 +43,17 @@ def fetch_once(url: str) -> FetchResult:
         raise click.ClickException(str(exc)) from None
 
 
+class UnsupportedFormat(click.ClickException):
+    """A file in no format policywatch reads: exit 2, like a usage error."""
+
+    exit_code = 2
+
+
 def load_document(source: str) -> PolicyDocument:
     """Parse a file or URL into its clause tree; one clear line on error (exit 1; 2 when the
-    file does not exist)."""
+    file does not exist, is a directory or is in a format we do not read)."""
     from parsers import media_type_for, parse, parse_path
-    from parsers.errors import ParseError
+    from parsers.errors import ParseError, UnsupportedMediaTypeError
     from parsers.extraction import media_type_of
 
     try:
@@ -58,8 +64,12 @@ def load_document(source: str) -> PolicyDocument:
                 media_type = media_type_for(Path(urlsplit(source).path), result.content)
             return parse(result.content, media_type, charset=charset, url=result.final_url)
         path = Path(source)
+        if path.is_dir():
+            raise click.UsageError(f"{source}: is a directory")
         if not path.is_file():
             raise click.UsageError(f"no such file: {source}")
         return parse_path(path)
+    except UnsupportedMediaTypeError as exc:
+        raise UnsupportedFormat(f"{source}: {exc.__class__.__name__}: {exc}") from exc
     except ParseError as exc:
         raise click.ClickException(f"{source}: {exc.__class__.__name__}: {exc}") from exc
