@@ -58,9 +58,9 @@ def _policy(group: Sequence[DigestItem]) -> PolicyView:
     last = group[-1][0]
     view = policy_view(last, chosen, topics=topics, others=rest)
     labels = [version_label(group[0][0].old, group[0][0].old_seen)] if group[0][0].old else []
-    labels += [version_label(ctx.new, ctx.new_seen) for ctx, _ in group]
+    labels += [version_label(ctx.new, ctx.new_seen, previous=ctx.old) for ctx, _ in group]
     notes = tuple(
-        f"{version_label(ctx.new, ctx.new_seen)}：{note}"
+        f"{version_label(ctx.new, ctx.new_seen, previous=ctx.old)}：{note}"
         for ctx, _ in group
         for note in policy_view(ctx, ()).notes
     )
@@ -158,5 +158,6 @@ def _summary(chain: _Chain) -> str:
         if not sep:
             head, detail = "", stored.summary
         name = head or name
-        details.append(f"{detail}〔{version_label(ctx.new, ctx.new_seen)}〕")
+        label = version_label(ctx.new, ctx.new_seen, previous=ctx.old)
+        details.append(f"{detail}〔{label}〕")
     return f"{name}：{'；'.join(details)}" if name else "；".join(details)

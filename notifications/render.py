@@ -134,11 +134,18 @@ class Branding:
         return self.organisation or "policywatch"
 
     @property
+    def noticed(self) -> str:
+        """`某某咨询监测到` (`policywatch 监测到`: a space after a Latin name)."""
+        sender = self.sender
+        return f"{sender} 监测到" if sender[-1:].isascii() else f"{sender}监测到"
+
+    @property
     def footer_text(self) -> str:
         """The footer line: the configured one, else who sent it and that the original rules."""
         if self.footer:
             return one_line(self.footer)
-        return f"本消息由{self.sender}自动发送，内容以原文为准。"
+        sender = f" {self.sender} " if self.sender.isascii() else self.sender
+        return f"本消息由{sender}自动发送，内容以原文为准。"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -224,16 +231,30 @@ _STATUS_NAMES = {
 }
 
 
-def version_label(doc: PolicyDocument | None, seen: dt.date | None) -> str:
-    """`征求意见稿（2022年6月20日）`: a version named by its status and when it was seen."""
-    name = _STATUS_NAMES.get(doc.status, "版本") if doc is not None else "版本"
-    return f"{name}（{chinese_date(seen)}）" if seen else name
+def version_label(
+    doc: PolicyDocument | None,
+    seen: dt.date | None,
+    *,
+    previous: PolicyDocument | None = None,
+) -> str:
+    """`征求意见稿（2022年6月20日）`: a version named by its status and its date (published, else
+    when it was seen); a version that only corrects the `previous` one (same status, same
+    published date) is named by the day it was seen: `正式稿（2023年3月1日修订）`."""
+    if doc is None:
+        return f"版本（{chinese_date(seen)}）" if seen else "版本"
+    name = _STATUS_NAMES.get(doc.status, "版本")
+    corrects = previous is not None and previous.status is doc.status
+    if corrects and seen is not None and previous and previous.published == doc.published:
+        return f"{name}（{chinese_date(seen)}修订）"
+    day = doc.published or seen
+    return f"{name}（{chinese_date(day)}）" if day else name
 
 
 def _versions(ctx: ChangeSetContext) -> str | None:
     if ctx.old is None or ctx.new is None:
         return None
-    return f"{version_label(ctx.old, ctx.old_seen)} → {version_label(ctx.new, ctx.new_seen)}"
+    old = version_label(ctx.old, ctx.old_seen)
+    return f"{old} → {version_label(ctx.new, ctx.new_seen, previous=ctx.old)}"
 
 
 def policy_view(

@@ -53,7 +53,7 @@ def branding(config: Config) -> Branding:
 
 def heading(config: Config) -> str:
     """The line under the greeting of a change message."""
-    return f"{branding(config).sender}监测到您关注的政策有以下变化："
+    return f"{branding(config).noticed}您关注的政策有以下变化："
 
 
 def single_view(

@@ -163,7 +163,7 @@ def export_docx(source: ExportSource) -> bytes:
     set_style_fonts(doc)
     doc.core_properties.title = deliverable_title(cs)
     cjk_runs(doc.add_heading(deliverable_title(cs), level=0))
-    for line in _intro_lines(source):
+    for line in intro_lines(source):
         cjk_runs(doc.add_paragraph(line))
     if cs.diff.document_changes:
         cjk_runs(doc.add_heading("文件信息变化", level=1))
@@ -179,14 +179,15 @@ def export_docx(source: ExportSource) -> bytes:
     return buffer.getvalue()
 
 
-def _intro_lines(source: ExportSource) -> list[str]:
+def intro_lines(source: ExportSource, *, old: str = "原版本", new: str = "新版本") -> list[str]:
+    """The lines under a Word deliverable's title: when, the two versions' pages, the legend."""
     cs = source.change_set
     local = cs.detected_at.astimezone(SHANGHAI)
     lines = [f"检测时间：{local:%Y-%m-%d %H:%M}（北京时间）"]
     if source.old is not None:
-        lines.append(f"原版本：{source.old.url}")
+        lines.append(f"{old}：{source.old.url}")
     if source.new is not None:
-        lines.append(f"新版本：{source.new.url}")
+        lines.append(f"{new}：{source.new.url}")
     lines.append("说明：删除内容以红色删除线标示，新增内容以绿色下划线标示。")
     return lines
 
@@ -203,7 +204,7 @@ def _add_change(doc: Any, number: int, stored: StoredChange) -> None:
     cjk_runs(doc.add_paragraph(f"类型：{kinds}；{where}"))
     paragraph = doc.add_paragraph()
     for op, text in _redline_ops(stored):
-        _format_run(paragraph.add_run(text), op)
+        format_run(paragraph.add_run(text), op)
 
 
 def _redline_ops(stored: StoredChange) -> tuple[tuple[int, str], ...]:
@@ -218,7 +219,8 @@ def _redline_ops(stored: StoredChange) -> tuple[tuple[int, str], ...]:
     return ((0, change.new_text),)
 
 
-def _format_run(run: Any, op: int) -> None:
+def format_run(run: Any, op: int) -> None:
+    """A run in the Chinese font; struck in red (op < 0) or underlined in green (op > 0)."""
     from docx.shared import RGBColor
 
     cjk_font(run)

@@ -16,12 +16,13 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.local_time import SHANGHAI
 from monitor.review.export import (
     ExportSource,
     cjk_font,
     cjk_runs,
     client_view,
+    format_run,
+    intro_lines,
     set_style_fonts,
 )
 from notifications.grouping import ref_label
@@ -149,7 +150,7 @@ def export_table_docx(source: ExportSource, *, full: bool = False) -> bytes:
     title = f"《{cs.document_title}》新旧条文对照表"
     doc.core_properties.title = title
     cjk_runs(doc.add_heading(title, level=1))
-    for line in _intro(source):
+    for line in intro_lines(source, old="修改前", new="修改后"):
         cjk_runs(doc.add_paragraph(line))
     rows = table_rows(source, full=full)
     table = doc.add_table(rows=1, cols=3)
@@ -166,17 +167,6 @@ def export_table_docx(source: ExportSource, *, full: bool = False) -> bytes:
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
-
-
-def _intro(source: ExportSource) -> list[str]:
-    local = source.change_set.detected_at.astimezone(SHANGHAI)
-    lines = [f"检测时间：{local:%Y-%m-%d %H:%M}（北京时间）"]
-    if source.old is not None:
-        lines.append(f"修改前：{source.old.url}")
-    if source.new is not None:
-        lines.append(f"修改后：{source.new.url}")
-    lines.append("说明：删除的文字以删除线标示，新增的文字以下划线标示。")
-    return lines
 
 
 def _header(table: Any) -> None:
@@ -198,12 +188,7 @@ def _header(table: Any) -> None:
 def _fill(cell: Any, runs: tuple[tuple[int, str], ...]) -> None:
     paragraph = cell.paragraphs[0]
     for op, text in runs:
-        run = paragraph.add_run(text)
-        cjk_font(run)
-        if op < 0:
-            run.font.strike = True
-        elif op > 0:
-            run.font.underline = True
+        format_run(paragraph.add_run(text), op)
 
 
 def _widths(table: Any) -> None:

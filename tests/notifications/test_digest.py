@@ -68,15 +68,13 @@ def test_digest_shows_each_clause_once_with_its_versions(
     (message,) = smtp_server.messages
     text = body_text(message.msg, "plain")
     assert message.msg["Subject"].endswith("1项政策有变化")
-    assert (
-        "版本：征求意见稿（2022年6月23日） → 正式稿（2022年12月30日） → 正式稿（2022年12月30日）"
-        in text
-    )
+    versions = "版本：征求意见稿（2022年6月23日） → 正式稿（2022年12月28日） → 正式稿（2022年12月30日修订）"
+    assert versions in text
     # （十四） changed in both change sets: one line, both steps, each named by its version.
     lines = [line for line in text.splitlines() if line.strip().startswith("- （十四）")]
     assert len(lines) == 1
-    assert "每年培训由100人提高至200人〔正式稿" in lines[0]
-    assert "由2万元提高至3万元〔正式稿" in lines[0]
+    assert "每年培训由100人提高至200人〔正式稿（2022年12月28日）〕" in lines[0]
+    assert "由2万元提高至3万元〔正式稿（2022年12月30日修订）〕" in lines[0]
     assert lines[0].index("100人") < lines[0].index("2万元")  # oldest first
     # Its redline runs from the draft's text to the corrected one.
     redline = text[text.index("（十四）加强企业家培育（") :].split("\n")[1]
