@@ -200,3 +200,34 @@ def test_dry_run_changes_nothing(store: Store, config: Config, smtp_server: SMTP
     assert report.dry_run and report.emails == 1 and report.items[0].to == "李四 <all@client.cn>"
     assert smtp_server.messages == []
     assert store.outbox_counts()[OutboxState.PENDING] == 1
+
+
+def test_attach_table_and_branding(store: Store, config: Config, smtp_server: SMTPServer) -> None:
+    import io
+
+    from docx import Document
+
+    notes = dataclasses.replace(
+        config.notifications,
+        attach_table=True,
+        organisation="华南政策咨询",
+        footer="如有疑问，请联系您的顾问。",
+        reply_to="顾问 <adviser@consult.cn>",
+    )
+    config = dataclasses.replace(config, notifications=notes)
+    subscribe(store, "李四", "all@client.cn")
+    actions.approve_change_set(store, draft_to_final(store), actor="a", now=NOW, config=config)
+    assert sending.send_due(config, store, now=NOW).emails == 1
+    msg = smtp_server.messages[0].msg
+    assert msg.get_content_type() == "multipart/mixed"
+    assert msg["From"].addresses[0].display_name == "华南政策咨询 政策监测"
+    assert msg["Reply-To"].addresses[0].addr_spec == "adviser@consult.cn"
+    text = body_text(msg, "plain")
+    assert (
+        "华南政策咨询监测到您关注的政策有以下变化" in text and "如有疑问，请联系您的顾问。" in text
+    )
+    (attachment,) = msg.iter_attachments()
+    assert attachment.get_filename() == f"{TITLE}-新旧条文对照表.docx"
+    (table,) = Document(io.BytesIO(attachment.get_content())).tables
+    assert [c.text for c in table.rows[0].cells] == ["修改前", "修改后", "说明"]
+    assert len(table.rows) == 18  # the header and the 17 changes
