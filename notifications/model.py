@@ -20,6 +20,8 @@ class ChangeSetContext:
     url: str | None = None  # the new version's page
     old_url: str | None = None  # the old version's page, when it differs
     source: str | None = None  # the source's name
+    old_seen: dt.date | None = None  # when the old version was fetched (Asia/Shanghai)
+    new_seen: dt.date | None = None  # when the new version was fetched (Asia/Shanghai)
 
     @property
     def title(self) -> str:
@@ -51,6 +53,8 @@ class Route:
     subscriber: Subscriber
     cadence: Cadence
     changes: tuple[StoredChange, ...]  # the visible changes this subscriber asked about
+    topics: tuple[str, ...] = ()  # the topics and keywords that chose them (empty: everything)
+    others: tuple[StoredChange, ...] = ()  # a topic subscriber's other visible changes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,6 +64,15 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MailAttachment:
+    """A file carried by an email (the 新旧条文对照表 DOCX)."""
+
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,10 +18,11 @@ from jinja2 import PackageLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from notifications.grouping import Group, group_changes
 from notifications.model import ChangeSetContext, RenderedEmail
-from parsers.model import ChangeKind, ClauseChange
+from parsers.model import ChangeKind, ClauseChange, PolicyDocument, Status
 from parsers.records import Cadence, ChangeSetKind, StoredChange
-from parsers.summary import ref_label
+from parsers.summary import chinese_numeral, ref_label
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 MAX_SUBJECT = 180  # characters; mail clients cut long subjects anyway
@@ -30,7 +31,7 @@ MAX_SUBJECT = 180  # characters; mail clients cut long subjects anyway
 @functools.cache
 def create_environment() -> ImmutableSandboxedEnvironment:
     """The one Jinja environment of policywatch's emails (sandboxed, autoescaped HTML)."""
-    return ImmutableSandboxedEnvironment(
+    env = ImmutableSandboxedEnvironment(
         loader=PackageLoader("notifications", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=True),
         undefined=StrictUndefined,
@@ -38,6 +39,8 @@ def create_environment() -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
         auto_reload=False,
     )
+    env.globals["numeral"] = chinese_numeral  # 一、二、 before the effect groups
+    return env
 
 
 def one_line(text: str) -> str:
@@ -61,8 +64,40 @@ class ChangeView:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class GroupView:
+    """One effect group (资金与比例, 新增措施...): its changes and one-line notes."""
+
+    title: str
+    changes: tuple[ChangeView, ...] = ()
+    lines: tuple[str, ...] = ()  # collapsed renumberings
+
+    @property
+    def count(self) -> int:
+        """How many items the group lists."""
+        return len(self.changes) + len(self.lines)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TopicView:
+    """A topic subscriber's first section: 与您关注的「企业融资」相关."""
+
+    topics: tuple[str, ...]
+    groups: tuple[GroupView, ...]  # exactly the changes that matched (may be empty)
+
+    @property
+    def named(self) -> str:
+        """「企业融资」「人才」."""
+        return "".join(f"「{t}」" for t in self.topics)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PolicyView:
-    """One policy's part of an email: title, links, deadline, document and clause changes."""
+    """One policy's part of a message (email or chat): title, links, deadline, changes.
+
+    `changes` are the subscriber's changes in the order `groups` shows them; `topic` is set for
+    a subscriber who chose topics or keywords, and `others` then holds the rest of the change
+    set, one line each.
+    """
 
     title: str
     label: str  # 条款变化 / 新政策征求意见 / 新政策发布 / 状态变化
@@ -72,17 +107,51 @@ class PolicyView:
     deadline: str | None
     notes: tuple[str, ...]  # document-level changes and status events
     changes: tuple[ChangeView, ...]
+    groups: tuple[GroupView, ...] = ()
+    topic: TopicView | None = None
+    others: tuple[GroupView, ...] = ()
+    versions: str | None = None  # 征求意见稿（2022年6月20日）→ 正式稿（2022年12月30日）
+    count: int = 0  # clause changes the subscriber's part covers (renumberings included)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Branding:
+    """Who sends (`[notifications] organisation`, `footer`): the same in emails and chats."""
+
+    organisation: str = ""
+    footer: str = ""
+
+    @property
+    def sender(self) -> str:
+        """`某某咨询` or policywatch."""
+        return self.organisation or "policywatch"
+
+    @property
+    def noticed(self) -> str:
+        """`某某咨询监测到` (`policywatch 监测到`: a space after a Latin name)."""
+        sender = self.sender
+        return f"{sender} 监测到" if sender[-1:].isascii() else f"{sender}监测到"
+
+    @property
+    def footer_text(self) -> str:
+        """The footer line: the configured one, else who sent it and that the original rules."""
+        if self.footer:
+            return one_line(self.footer)
+        sender = f" {self.sender} " if self.sender.isascii() else self.sender
+        return f"本消息由{sender}自动发送，内容以原文为准。"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EmailView:
-    """Everything a template gets."""
+    """Everything a template gets: the message model of an email AND of a chat message."""
 
     name: str
     heading: str
     policies: tuple[PolicyView, ...]
     unsubscribe_url: str
     digest: bool
+    branding: Branding = Branding()
+    report_url: str | None = None  # the full change set (a chat message too long is cut here)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -102,11 +171,11 @@ def _location(change: ClauseChange) -> str:
     return one_line(label + (ref.heading or ""))
 
 
-def change_view(stored: StoredChange) -> ChangeView:
+def change_view(stored: StoredChange, summary: str | None = None) -> ChangeView:
     """A stored change (reviewer's summary wins) as the templates show it."""
     change = stored.change
     return ChangeView(
-        summary=one_line(stored.summary),
+        summary=one_line(summary if summary is not None else stored.summary),
         location=_location(change),
         kinds="、".join(k.label_zh for k in change.kinds),
         redline=_redline(change),
@@ -133,12 +202,71 @@ def _label(ctx: ChangeSetContext) -> str:
     return "政策变更"
 
 
-def policy_view(ctx: ChangeSetContext, changes: Sequence[StoredChange]) -> PolicyView:
-    """One change set's part of an email, limited to `changes` (the subscriber's)."""
+def group_views(changes: Sequence[StoredChange]) -> tuple[GroupView, ...]:
+    """`changes` grouped by effect (`notifications.grouping`), as the templates show them."""
+    return tuple(_group_view(g) for g in group_changes(changes))
+
+
+def _group_view(group: Group) -> GroupView:
+    return GroupView(
+        title=group.title,
+        changes=tuple(
+            change_view(s, summary)
+            for s, summary in zip(group.changes, group.summaries, strict=True)
+        ),
+        lines=tuple(one_line(line) for line in group.lines),
+    )
+
+
+_STATUS_NAMES = {
+    Status.DRAFT: "征求意见稿",
+    Status.FINAL: "正式稿",
+    Status.EXPIRED: "已失效",
+    Status.ABOLISHED: "已废止",
+}
+
+
+def version_label(
+    doc: PolicyDocument | None,
+    seen: dt.date | None,
+    *,
+    previous: PolicyDocument | None = None,
+) -> str:
+    """`征求意见稿（2022年6月20日）`: a version named by its status and its date (published, else
+    when it was seen); a version that only corrects the `previous` one (same status, same
+    published date) is named by the day it was seen: `正式稿（2023年3月1日修订）`."""
+    if doc is None:
+        return f"版本（{chinese_date(seen)}）" if seen else "版本"
+    name = _STATUS_NAMES.get(doc.status, "版本")
+    corrects = previous is not None and previous.status is doc.status
+    if corrects and seen is not None and previous and previous.published == doc.published:
+        return f"{name}（{chinese_date(seen)}修订）"
+    day = doc.published or seen
+    return f"{name}（{chinese_date(day)}）" if day else name
+
+
+def _versions(ctx: ChangeSetContext) -> str | None:
+    if ctx.old is None or ctx.new is None:
+        return None
+    old = version_label(ctx.old, ctx.old_seen)
+    return f"{old} → {version_label(ctx.new, ctx.new_seen, previous=ctx.old)}"
+
+
+def policy_view(
+    ctx: ChangeSetContext,
+    changes: Sequence[StoredChange],
+    *,
+    topics: Sequence[str] = (),
+    others: Sequence[StoredChange] = (),
+) -> PolicyView:
+    """One change set's part of a message, limited to `changes` (the subscriber's); with
+    `topics`, a first section names them and `others` lists the rest in one line each."""
     notes = [one_line(d.summary) for d in ctx.change_set.diff.document_changes]
     if ctx.change_set.kind is ChangeSetKind.STATUS and ctx.change_set.note:
         notes.append(one_line(ctx.change_set.note))
     new = ctx.new
+    groups = group_views(changes)
+    topic = TopicView(topics=tuple(one_line(t) for t in topics), groups=groups) if topics else None
     return PolicyView(
         title=one_line(ctx.title),
         label=_label(ctx),
@@ -147,7 +275,12 @@ def policy_view(ctx: ChangeSetContext, changes: Sequence[StoredChange]) -> Polic
         doc_number=new.doc_number if new else None,
         deadline=chinese_date(ctx.deadline) if ctx.deadline else None,
         notes=tuple(notes),
-        changes=tuple(change_view(c) for c in changes),
+        changes=tuple(c for g in groups for c in g.changes),
+        groups=() if topic else groups,
+        topic=topic,
+        others=group_views(others) if topic else (),
+        versions=_versions(ctx),
+        count=len(changes),
     )
 
 
@@ -194,29 +327,3 @@ def render_email(subject: str, view: EmailView) -> RenderedEmail:
             email=view, subject=subject, parts=html_parts
         ),
     )
-
-
-def digest_policies(
-    items: Sequence[tuple[ChangeSetContext, Sequence[StoredChange]]],
-) -> tuple[PolicyView, ...]:
-    """One view per policy (document): change sets of the same document are merged in order."""
-    grouped: dict[int, list[tuple[ChangeSetContext, Sequence[StoredChange]]]] = {}
-    for ctx, changes in sorted(items, key=lambda i: i[0].change_set.detected_at):
-        grouped.setdefault(ctx.change_set.document_id, []).append((ctx, changes))
-    views = []
-    for group in grouped.values():
-        parts = [policy_view(ctx, changes) for ctx, changes in group]
-        last = parts[-1]
-        views.append(
-            PolicyView(
-                title=last.title,
-                label=last.label if len(parts) == 1 else "政策变更",
-                url=last.url,
-                old_url=parts[0].old_url,
-                doc_number=last.doc_number,
-                deadline=last.deadline,
-                notes=tuple(n for p in parts for n in p.notes),
-                changes=tuple(c for p in parts for c in p.changes),
-            )
-        )
-    return tuple(views)

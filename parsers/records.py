@@ -243,7 +243,9 @@ class Subscription:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutboxItem:
-    """One notification to one subscriber over one channel, delivered at most once."""
+    """One notification to one subscriber over one channel, delivered at most once.
+
+    `channel` is "email" (the subscriber's address) or the name of a `[[channel]]`."""
 
     id: int | None = None
     change_set_id: int
@@ -258,6 +260,8 @@ class OutboxItem:
     claimed_at: dt.datetime | None = None
     sent_at: dt.datetime | None = None
     created_at: dt.datetime
+    parts_sent: int = 0  # parts of a split chat message already posted (never posted twice)
+    hold_reason: str | None = None  # our side's failure keeping it queued (auth, config...)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -230,6 +230,28 @@ def m002_url_states(db: Database) -> None:
     db.execute("DELETE FROM kv WHERE key LIKE 'url:%'")
 
 
+_CHANNELS = """
+CREATE TABLE subscriber_channels (
+    subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+    channel TEXT NOT NULL,
+    PRIMARY KEY (subscriber_id, channel)
+) WITHOUT ROWID;
+INSERT INTO subscriber_channels (subscriber_id, channel) SELECT id, 'email' FROM subscribers;
+ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN hold_reason TEXT
+"""
+
+
+@migrations(name="m115_channels")
+def m115_channels(db: Database) -> None:
+    """Subscribers get channels ('email' or a `[[channel]]` name; every subscriber keeps email);
+    outbox rows remember how many parts of a split chat message were posted, and why a
+    message is held on our side."""
+    for statement in _CHANNELS.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 def apply(db: Database) -> list[str]:
     """Apply pending migrations; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -2,9 +2,12 @@
 
 The life of a row: `pending` (due at `due_at`) -> `claimed` (committed with `claimed_at` BEFORE
 anything is sent) -> `sent` once the server accepted it, or back to `pending` with an
-exponential backoff, or `failed` (5xx, too many attempts), or `cancelled` (unsubscribed). A row
-left `claimed` by a process that died is claimed again after the lease and sent with the same
-Message-ID.
+exponential backoff, or `failed` (the recipient refused it: 5xx to RCPT TO, too many 4xx, a
+chat that no longer exists), or `cancelled` (unsubscribed). A row that failed on OUR side
+(configuration, connection, login, sender, rate limit) goes back to `pending` with
+`hold_reason` set and is never given up. A row left `claimed` by a process that died is
+claimed again after the lease and sent with the same Message-ID; a split chat message resumes
+after its `parts_sent`.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ def _item(row: dict[str, Any]) -> OutboxItem:
         claimed_at=from_ts(row["claimed_at"]),
         sent_at=from_ts(row["sent_at"]),
         created_at=must_ts(row["created_at"]),
+        parts_sent=row["parts_sent"],
+        hold_reason=row["hold_reason"],
     )
 
 
@@ -103,11 +108,19 @@ class OutboxMixin(StoreBase):
         """Mark claimed rows sent (after the server's 250), committed at once; returns count."""
         with self.atomic():
             cursor = self.conn.executemany(
-                "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL"
-                " WHERE id = ? AND state = 'claimed'",
+                "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL,"
+                " hold_reason = NULL WHERE id = ? AND state = 'claimed'",
                 [(ts(now), i) for i in ids],
             )
         return cursor.rowcount
+
+    def record_parts(self, ids: Sequence[int], parts_sent: int) -> None:
+        """Committed after each posted part of a split chat message: a retry resumes after it."""
+        with self.atomic():
+            self.conn.executemany(
+                "UPDATE outbox SET parts_sent = ? WHERE id = ? AND state = 'claimed'",
+                [(parts_sent, i) for i in ids],
+            )
 
     def schedule_retry(
         self,
@@ -116,28 +129,49 @@ class OutboxMixin(StoreBase):
         now: dt.datetime,
         error: str,
         base: dt.timedelta,
-        max_attempts: int,
+        max_attempts: int | None,
+        hold_reason: str | None = None,
+        not_before: dt.timedelta | None = None,
     ) -> int:
-        """Back to pending after `backoff`, or failed after `max_attempts`; returns retried."""
+        """Back to pending after `backoff` (at least `not_before`), or failed after
+        `max_attempts` (None: never, as for our side's failures, named by `hold_reason`);
+        returns how many rows will be retried."""
         retried = 0
         with self.atomic():
             for item in self.outbox_rows(ids):
-                if item.attempts >= max_attempts:
+                if max_attempts is not None and item.attempts >= max_attempts:
                     self._finish(
                         item, OutboxState.FAILED, f"gave up after {item.attempts}: {error}"
                     )
                     continue
-                due = now + backoff(item.attempts, base)
+                delay = max(backoff(item.attempts, base), not_before or dt.timedelta(0))
                 self.update(
                     "outbox",
                     item.id or 0,
-                    {"state": "pending", "due_at": ts(due), "last_error": error},
+                    {
+                        "state": "pending",
+                        "due_at": ts(now + delay),
+                        "last_error": error,
+                        "hold_reason": hold_reason,
+                    },
                 )
                 retried += 1
         return retried
 
+    def release_held(self, *, now: dt.datetime) -> int:
+        """Make every held row due now (`send --retry-held`, after the operator fixed it)."""
+        with self.atomic():
+            cursor = self.conn.execute(
+                "UPDATE outbox SET due_at = ? WHERE state = 'pending' AND hold_reason IS NOT NULL"
+                " AND due_at > ?",
+                (ts(now), ts(now)),
+            )
+        return cursor.rowcount
+
     def _finish(self, item: OutboxItem, state: OutboxState, error: str | None) -> None:
-        self.update("outbox", item.id or 0, {"state": state.value, "last_error": error})
+        self.update(
+            "outbox", item.id or 0, {"state": state.value, "last_error": error, "hold_reason": None}
+        )
 
     def give_up(self, ids: Sequence[int], *, error: str) -> None:
         """Mark rows failed with the reason (5xx for the recipient, bad address...)."""

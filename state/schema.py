@@ -7,4 +7,4 @@
 from __future__ import annotations
 
 MIGRATION_SET = "policywatch"
-MIGRATIONS = ("m001_initial", "m002_url_states")
+MIGRATIONS = ("m001_initial", "m002_url_states", "m115_channels")

@@ -74,7 +74,7 @@ def test_db_migrate_without_config_creates_default_db(
     result = CliRunner().invoke(cli, ["db", "migrate"])
     assert (
         result.exit_code == 0
-        and "Applied 2 migration(s): m001_initial, m002_url_states" in result.output
+        and "Applied 3 migration(s): m001_initial, m002_url_states, m115_channels" in result.output
     )
     assert (tmp_path / "policywatch.db").exists()
     result = CliRunner().invoke(cli, ["db", "check"])

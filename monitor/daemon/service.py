@@ -27,6 +27,7 @@ from monitor.config import Config, SourceConfig
 from monitor.daemon.lock import acquire_lock
 from monitor.daemon.schedule import next_due, source_trigger
 from monitor.local_time import SHANGHAI
+from monitor.review.channels import delivery_problems
 from monitor.review.sending import SendReport, send_due
 from state.daemon import DaemonLock
 from state.store import Store, open_store
@@ -309,6 +310,8 @@ async def _serve_ui(server: UIServer, daemon: Daemon) -> None:
 
 def run_daemon(config: Config, *, serve: bool = False) -> int:
     """`policywatch run`: take the lock, run until SIGTERM/SIGINT, release; returns exit code."""
+    for problem in delivery_problems(config):
+        logger.warning("%s: messages for it will be held until it is set", problem)
     with open_store(config.database.path) as store:
         lock = acquire_lock(store, config)
         try:

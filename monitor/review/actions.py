@@ -54,21 +54,26 @@ def reject_change_set(
 def queue_notifications(
     store: Store, change_set_id: int, *, now: dt.datetime, config: Config
 ) -> int:
-    """Queue one outbox row per matching subscriber (call inside the approving transaction)."""
+    """Queue one outbox row per matching subscriber and channel of theirs (call inside the
+    approving transaction); unique per change set × subscriber × channel."""
     ctx = load_context(store, store.get_change_set(change_set_id))
     domain = sender_domain(sender_address(config))
+    channels = store.all_channels()
     queued = 0
     for found in route(ctx, store.active_subscriptions()):
         sub_id = found.subscriber.id or 0
-        item = OutboxItem(
-            change_set_id=change_set_id,
-            subscriber_id=sub_id,
-            cadence=found.cadence,
-            message_id=make_message_id(domain, key=f"{change_set_id}.{sub_id}"),
-            due_at=due_at(found.cadence, now, config),
-            created_at=now,
-        )
-        queued += store.queue_outbox(item) is not None
+        for channel in channels.get(sub_id, ()):
+            key = f"{change_set_id}.{sub_id}" + ("" if channel == "email" else ".chat")
+            item = OutboxItem(
+                change_set_id=change_set_id,
+                subscriber_id=sub_id,
+                channel=channel,
+                cadence=found.cadence,
+                message_id=make_message_id(domain, key=key),
+                due_at=due_at(found.cadence, now, config),
+                created_at=now,
+            )
+            queued += store.queue_outbox(item) is not None
     return queued
 
 

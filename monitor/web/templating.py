@@ -66,6 +66,8 @@ ACTION_LABELS = {
     "subscriber_activate": "启用订阅者",
     "subscription_add": "新增订阅",
     "subscription_delete": "删除订阅",
+    "channel_add": "添加接收渠道",
+    "channel_remove": "移除接收渠道",
 }
 
 

@@ -56,12 +56,12 @@ def test_acceptance_three_subscribers_each_message_once(
     assert result.exit_code == 0 and "3 email(s) queued" in result.output, result.output
     assert store.get_change_set(cs).reviewed_by == "审核员"
     result = run(config_file, "send", "--dry-run")
-    assert "would send 2 email(s)" in result.output and smtp_server.messages == []
+    assert "would send 2 message(s)" in result.output and smtp_server.messages == []
     result = run(config_file, "send")
-    assert result.exit_code == 0 and "sent 2 email(s)" in result.output, result.output
+    assert result.exit_code == 0 and "sent 2 message(s)" in result.output, result.output
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["a@client.cn", "b@client.cn"]
     result = run(config_file, "send")
-    assert "sent 0 email(s)" in result.output and len(smtp_server.messages) == 2
+    assert "sent 0 message(s)" in result.output and len(smtp_server.messages) == 2
     counts = store.outbox_counts()
     assert (counts[OutboxState.SENT], counts[OutboxState.PENDING]) == (2, 1)  # digest at 09:00
 

@@ -91,9 +91,27 @@ def test_m002_moves_url_states_out_of_kv(db_path: Path) -> None:
             "INSERT INTO kv (key, value) VALUES (?, ?)",
             ("url:http://gxj.sz.gov.cn/list.html", json.dumps(old)),
         )
-        assert store.migrate() == ["m002_url_states"]
+        assert store.migrate()[0] == "m002_url_states"
         state = store.url_state("http://gxj.sz.gov.cn/list.html")
         assert state is not None and state.etag == '"e"' and state.body == b"<ul>list</ul>"
         assert store.scalar("SELECT count(*) FROM kv WHERE key LIKE 'url:%'") == 0
+    finally:
+        store.close()
+
+
+def test_m115_gives_every_subscriber_email_and_keeps_the_outbox(db_path: Path) -> None:
+    from state.migrations import migrations
+
+    store = open_store(db_path, migrate=False)
+    try:
+        migrations.apply(store.db, stop_before="m115_channels")
+        store.conn.execute(
+            "INSERT INTO subscribers (name, email, created_at) VALUES ('甲', 'a@client.cn', 'x')"
+        )
+        assert store.migrate() == ["m115_channels"]
+        assert store.channels_of(1) == ["email"]
+        columns = {c.name for c in store.db.table("outbox").columns}
+        assert {"parts_sent", "hold_reason"} <= columns
+        assert "UNIQUE (change_set_id, subscriber_id, channel)" in store.db.table("outbox").schema
     finally:
         store.close()

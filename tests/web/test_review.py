@@ -237,20 +237,26 @@ def test_atom_feed_lists_approved_change_sets(admin: Client, seeded: Seeded) -> 
     assert client.get("/feed/" + "0" * 32).status_code == 404
 
 
-def test_unsubscribe_link_and_one_click_post(client: TestClient, store: Store) -> None:
+def test_unsubscribe_get_asks_and_post_unsubscribes(client: TestClient, store: Store) -> None:
     from monitor.config import Config
 
     config: Config = client.app.state.web.config  # type: ignore[attr-defined]
     url = unsubscribe_url(config, store, 1, NOW)
     path = url.split("127.0.0.1:8000", 1)[1]
-    response = client.get(path)
-    assert response.status_code == 200 and "已退订" in response.text
+    for _ in range(3):  # a mail scanner following the link, twice, then the client
+        response = client.get(path)
+        assert response.status_code == 200 and "确认退订" in response.text
+        assert '<form method="post">' in response.text
+    assert store.get_subscriber(1).active  # a GET changes nothing (RFC 8058)
+    button = client.post(path, data={"confirm": "1"})
+    assert button.status_code == 200 and "已退订" in button.text
     assert not store.get_subscriber(1).active
-    assert client.get(path).status_code == 200  # idempotent
+    assert client.post(path, data={"confirm": "1"}).status_code == 200  # idempotent
     url2 = unsubscribe_url(config, store, 2, NOW)
     path2 = url2.split("127.0.0.1:8000", 1)[1]
     one_click = client.post(path2, data={"List-Unsubscribe": "One-Click"})
-    assert one_click.status_code == 200
+    assert one_click.status_code == 200 and one_click.text == "unsubscribed"
     assert not store.get_subscriber(2).active
     forged = client.get(path2[:-3] + "abc")
     assert forged.status_code == 400 and "链接无效" in forged.text
+    assert client.post(path2[:-3] + "abc", data={"confirm": "1"}).status_code == 400
