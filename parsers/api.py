@@ -20,8 +20,9 @@ from parsers.errors import (
 )
 from parsers.extraction import DOCX, HTML, JSON, PDF, TEXT
 from parsers.extraction import extract as extract  # re-exported by the package
+from parsers.feedback import find_feedback
 from parsers.fields import document_fields as _document_fields
-from parsers.model import DocumentFields, Extracted, PolicyDocument
+from parsers.model import DocumentFields, Extracted, PolicyDocument, Status
 from parsers.text import normalise
 from parsers.version import PARSER_VERSION
 
@@ -77,6 +78,10 @@ def parse_extracted(extracted: Extracted) -> PolicyDocument:
         closing=found.closing,
         clauses=found.clauses,
         parser_version=PARSER_VERSION,
+        # A draft may say itself how to comment (a notice's channels are added by the monitor).
+        feedback=find_feedback(f"{found.preamble}\n{found.closing}")
+        if fields.status is Status.DRAFT
+        else (),
     )
 
 

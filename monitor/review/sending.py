@@ -19,7 +19,14 @@ from email.headerregistry import Address
 from monitor.config import Config
 from monitor.local_time import SHANGHAI
 from monitor.review.channels import make_transport
-from monitor.review.compose import SENDER_NAME, load_context, sender_address, single_email
+from monitor.review.compose import (
+    SENDER_NAME,
+    load_context,
+    reminder_email,
+    sender_address,
+    single_email,
+)
+from monitor.review.reminders import queue_reminders
 from monitor.review.unsubscribe import unsubscribe_url
 from notifications.envelopes import Envelope, envelopes
 from notifications.errors import (
@@ -39,6 +46,7 @@ from notifications.routing import route_subscriber
 from notifications.smtp import Transport
 from parsers.records import (
     Cadence,
+    ChangeSetKind,
     StoredChange,
     Subscriber,
 )
@@ -105,11 +113,13 @@ class _Run:
 def send_due(
     config: Config, store: Store, *, now: dt.datetime, dry_run: bool = False
 ) -> SendReport:
-    """Claim the due outbox rows, render one email per row or digest, deliver, confirm."""
+    """Queue the comment-deadline reminders now due, then claim the due outbox rows, render
+    one email per row or digest, deliver, confirm."""
     lease = config.notifications.claim_lease
     if dry_run:
         rows = store.due_outbox(now=now, lease=lease)
     else:
+        queue_reminders(store, config, now=now)
         rows = store.claim_due(now=now, lease=lease)
     run = _Run(due=len(rows), dry_run=dry_run)
     mailer = _Mailer(config=config, store=store, now=now)
@@ -133,6 +143,21 @@ def send_due(
     return report
 
 
+def preview_email(
+    config: Config,
+    store: Store,
+    *,
+    change_set_id: int,
+    subscriber: Subscriber,
+    cadence: Cadence,
+    now: dt.datetime,
+) -> RenderedEmail:
+    """The email `send` would render `now` for this subscriber and change set (a digest of it
+    alone for digest cadences): the review UI's preview, through the very render path."""
+    mailer = _Mailer(config=config, store=store, now=now)
+    return mailer.render(subscriber, [change_set_id], cadence)
+
+
 _Ready = tuple[Envelope, OutgoingEmail]
 
 
@@ -146,10 +171,11 @@ class _Mailer:
         self._contexts: dict[int, ChangeSetContext] = {}
 
     def context(self, change_set_id: int) -> ChangeSetContext:
-        """The change set's context, loaded once per run."""
+        """The change set's context as of this run (a draft's final stored since approval
+        turns its email into "consultation closed"), loaded once per run."""
         if change_set_id not in self._contexts:
             cs = self.store.get_change_set(change_set_id)
-            self._contexts[change_set_id] = load_context(self.store, cs)
+            self._contexts[change_set_id] = load_context(self.store, cs, now=self.now)
         return self._contexts[change_set_id]
 
     def compose(self, env: Envelope, run: _Run) -> _Ready | None:
@@ -163,6 +189,12 @@ class _Mailer:
                 self.store.cancel_outbox(env.ids, reason="unsubscribed")
             run.add(subscriber.email, "", len(env.rows), "cancelled")
             return None
+        stale = self._stale_reminder(env)
+        if stale is not None:
+            if not run.dry_run:
+                self.store.cancel_outbox(env.ids, reason=stale)
+            run.add(subscriber.email, "", len(env.rows), "cancelled")
+            return None
         try:
             return env, self._message(env, subscriber)
         except ValueError as exc:  # an address that cannot be mailed: no retry helps
@@ -172,19 +204,42 @@ class _Mailer:
             self._retry(env, subscriber.email, "", f"render error: {exc}", run)
         return None
 
-    def _message(self, env: Envelope, subscriber: Subscriber) -> OutgoingEmail:
+    def _stale_reminder(self, env: Envelope) -> str | None:
+        """Why a reminder must not go out any more (the final came first, the deadline
+        passed), or None."""
+        if env.digest or len(env.rows) != 1:
+            return None
+        ctx = self.context(env.rows[0].change_set_id)
+        if ctx.change_set.kind is not ChangeSetKind.REMINDER:
+            return None
+        if ctx.final_url is not None:
+            return "reminder dropped: the final came first"
+        return "reminder dropped: the deadline passed" if ctx.consultation_closed else None
+
+    def render(
+        self, subscriber: Subscriber, change_set_ids: Sequence[int], cadence: Cadence
+    ) -> RenderedEmail:
+        """The email of these change sets (one, or a digest) as `subscriber` gets it: the one
+        render path of sending and of the review UI's preview."""
         assert subscriber.id is not None
         subs = self.store.subscriptions_of(subscriber.id)
         items = []
-        for row in env.rows:
-            ctx = self.context(row.change_set_id)
+        for change_set_id in change_set_ids:
+            ctx = self.context(change_set_id)
             found = route_subscriber(ctx, subscriber, subs)
             items.append((ctx, found.changes if found else ctx.change_set.visible_changes))
         url = unsubscribe_url(self.config, self.store, subscriber.id, self.now)
-        if env.digest:
-            rendered = self._digest(env.cadence, items, subscriber.name, url)
-        else:
-            rendered = single_email(*items[0], name=subscriber.name, unsubscribe=url)
+        if cadence is not Cadence.IMMEDIATE:
+            return self._digest(cadence, items, subscriber.name, url)
+        ctx, changes = items[0]
+        if ctx.change_set.kind is ChangeSetKind.REMINDER:
+            return reminder_email(ctx, name=subscriber.name, unsubscribe=url)
+        return single_email(ctx, changes, name=subscriber.name, unsubscribe=url)
+
+    def _message(self, env: Envelope, subscriber: Subscriber) -> OutgoingEmail:
+        assert subscriber.id is not None
+        rendered = self.render(subscriber, [r.change_set_id for r in env.rows], env.cadence)
+        url = unsubscribe_url(self.config, self.store, subscriber.id, self.now)
         sender = sender_address(self.config)
         return build_message(
             rendered,

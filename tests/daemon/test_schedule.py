@@ -109,6 +109,7 @@ def test_first_runs_come_from_the_last_attempts(store: Store) -> None:
         "digest",
         "heartbeat",
         "housekeeping",
+        "sources",
     }  # no job for the disabled source
     assert abs(runs["check:hourly"] - (now + dt.timedelta(minutes=40))) < dt.timedelta(seconds=1)
     for due_now in ("check:fresh", "check:late", "send"):

@@ -8,6 +8,7 @@ to `docs/screenshots/`, where the README shows it).
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import io
@@ -18,6 +19,11 @@ from typing import Any
 from rich.console import Console
 
 from monitor.cli.demo import run_demo
+from monitor.config import load_config
+from monitor.review.actions import approve_change_set
+from monitor.review.sending import send_due
+from parsers.records import ChangeSetState
+from state.store import open_store
 from tests.browser import CHROMIUM, LAUNCH_ARGS, SCREENSHOTS, needs_chromium
 
 pytestmark = needs_chromium
@@ -25,6 +31,12 @@ pytestmark = needs_chromium
 
 def _change_email(folder: Path) -> EmailMessage:
     result = run_demo(folder, console=Console(file=io.StringIO(), width=120))
+    with open_store(result.database) as store:  # the demo leaves draft -> final for review
+        [pending] = store.list_change_sets(state=ChangeSetState.PENDING)
+        config = load_config(result.config_path)
+        now = dt.datetime(2023, 1, 3, 2, 0, tzinfo=dt.UTC)
+        approve_change_set(store, pending.id, actor="test", now=now, config=config)
+        send_due(config, store, now=now)
     for path in sorted(result.outbox.glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         assert isinstance(message, EmailMessage)

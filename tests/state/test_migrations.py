@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from state.schema import MIGRATIONS
 from state.store import Store, open_store
 
 
@@ -91,7 +92,7 @@ def test_m002_moves_url_states_out_of_kv(db_path: Path) -> None:
             "INSERT INTO kv (key, value) VALUES (?, ?)",
             ("url:http://gxj.sz.gov.cn/list.html", json.dumps(old)),
         )
-        assert store.migrate() == ["m002_url_states"]
+        assert store.migrate() == list(MIGRATIONS[1:])
         state = store.url_state("http://gxj.sz.gov.cn/list.html")
         assert state is not None and state.etag == '"e"' and state.body == b"<ul>list</ul>"
         assert store.scalar("SELECT count(*) FROM kv WHERE key LIKE 'url:%'") == 0
