@@ -94,13 +94,6 @@ def new_page(
         context.close()
 
 
-@contextlib.contextmanager
-def chromium_page(base_url: str, *, width: int = 1280, height: int = 900) -> Iterator[Page]:
-    """A fresh Chromium (and page, zh-CN) whose relative URLs go to `base_url`."""
-    with chromium() as browser, new_page(browser, base_url, width=width, height=height) as page:
-        yield page
-
-
 def login(page: Page, name: str, password: str, start: str) -> None:
     """Log in through the login page the app sends an anonymous visitor of `start` to."""
     page.goto(start)

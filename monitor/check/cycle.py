@@ -264,16 +264,20 @@ async def check_source(
         logger.exception("source %s crashed", source.name)
         outcome = ItemOutcome(errors=(f"{type(exc).__name__}: {exc}",))
     verdict = attempt_outcome(outcome, traffic)
-    log.add(_attempt(record.id, source, outcome, traffic, verdict, started_at, clock()))
+    attempt = _attempt(record.id, source, outcome, traffic, verdict, started_at, clock())
+    if first_sight:  # the attempt and the baseline's tally in one transaction
+        with store.atomic():
+            log.add(attempt)
+            store.record_baseline(
+                record.id,
+                baselines=outcome.baselines,
+                recent=outcome.new_documents,
+                at=started_at,
+                done=verdict is not AttemptOutcome.FAILED,
+            )
+    else:
+        log.add(attempt)
     _flag(store, record, verdict, config)
-    if first_sight:
-        store.record_baseline(
-            record.id,
-            baselines=outcome.baselines,
-            recent=outcome.new_documents,
-            at=started_at,
-            done=verdict is not AttemptOutcome.FAILED,
-        )
     return SourceReport(
         name=source.name,
         outcome=verdict,

@@ -14,7 +14,7 @@ from notifications.model import ChangeSetContext, RenderedEmail
 from notifications.reminder import render_reminder
 from notifications.render import EmailView, change_set_subject, policy_view, render_email
 from parsers.model import Status
-from parsers.records import ChangeSetRecord, StoredChange
+from parsers.records import ChangeSetKind, ChangeSetRecord, StoredChange
 from state.errors import NotFoundError
 from state.store import Store
 
@@ -55,9 +55,12 @@ def single_email(
     ctx: ChangeSetContext, changes: Sequence[StoredChange], *, name: str, unsubscribe: str
 ) -> RenderedEmail:
     """The email of one change set (the `immediate` cadence)."""
+    new_document = ctx.change_set.kind is ChangeSetKind.NEW_DOCUMENT
     view = EmailView(
         name=name,
-        heading="policywatch 监测到您关注的政策有以下变化：",
+        heading="policywatch 发现了一份您关注的新政策文件："
+        if new_document
+        else "policywatch 监测到您关注的政策有以下变化：",
         policies=(policy_view(ctx, changes),),
         unsubscribe_url=unsubscribe,
         digest=False,

@@ -29,7 +29,19 @@ from tests.browser import CHROMIUM, LAUNCH_ARGS, SCREENSHOTS, needs_chromium
 pytestmark = needs_chromium
 
 
-def _change_email(folder: Path) -> EmailMessage:
+def _demo_email(folder: Path, subject: str) -> EmailMessage:
+    """The first of the demo's emails whose subject contains `subject`."""
+    for path in sorted(folder.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        if subject in str(message["Subject"]):
+            return message
+    raise AssertionError(f"the demo wrote no {subject!r} email")
+
+
+def _change_email(folder: Path) -> tuple[EmailMessage, EmailMessage]:
+    """The 17-change email (once the test approved the set the demo leaves pending) and the
+    draft's first email with its new-document card."""
     result = run_demo(folder, console=Console(file=io.StringIO(), width=120))
     with open_store(result.database) as store:  # the demo leaves draft -> final for review
         [pending] = store.list_change_sets(state=ChangeSetState.PENDING)
@@ -37,18 +49,15 @@ def _change_email(folder: Path) -> EmailMessage:
         now = dt.datetime(2023, 1, 3, 2, 0, tzinfo=dt.UTC)
         approve_change_set(store, pending.id, actor="test", now=now, config=config)
         send_due(config, store, now=now)
-    for path in sorted(result.outbox.glob("*.eml")):
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        if "17处条款变化" in str(message["Subject"]):
-            return message
-    raise AssertionError("the demo wrote no 17-change email")
+    return _demo_email(result.outbox, "17处条款变化"), _demo_email(
+        result.outbox, "【新政策征求意见】"
+    )
 
 
 def test_change_email_renders_its_redlines_without_loading_anything(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    message = _change_email(tmp_path / "demo")
+    message, first = _change_email(tmp_path / "demo")
     html_part = message.get_body(preferencelist=("html",))
     assert html_part is not None
     html = html_part.get_content()
@@ -76,6 +85,15 @@ def test_change_email_renders_its_redlines_without_loading_anything(tmp_path: Pa
             page.screenshot(
                 path=str(SCREENSHOTS / "email.png"),
                 clip={"x": 0, "y": 0, "width": 760, "height": 900},
+            )
+            card_part = first.get_body(preferencelist=("html",))
+            assert card_part is not None
+            page.set_content(card_part.get_content())
+            assert page.get_by_text("如何反馈意见").is_visible()
+            assert page.get_by_role("link", name="zjtx@gxj.sz.gov.cn").is_visible()
+            page.screenshot(
+                path=str(SCREENSHOTS / "email-new-document.png"),
+                clip={"x": 0, "y": 0, "width": 760, "height": 1100},
             )
         finally:
             browser.close()

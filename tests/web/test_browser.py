@@ -17,21 +17,28 @@ from monitor.config import Config
 from monitor.web.app import create_app
 from parsers.records import ChangeSetState, OutboxState
 from state.store import Store, open_store
-from tests.browser import SCREENSHOTS, chromium_page, login, needs_chromium, serve
+from tests.browser import SCREENSHOTS, chromium, login, needs_chromium, new_page, serve
 from tests.web.conftest import NOW, PASSWORDS, Seeded
 
 if TYPE_CHECKING:
-    from playwright.sync_api import FloatRect, Page
+    from playwright.sync_api import Browser, FloatRect, Page
 
 
 pytestmark = needs_chromium
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One Chromium for the module's tests (each gets its own context)."""
+    with chromium() as launched:
+        yield launched
+
+
 @pytest.fixture
-def page(seeded: Seeded, db_path: Path, web_config: Config) -> Iterator[Page]:
+def page(browser: Browser, seeded: Seeded, db_path: Path, web_config: Config) -> Iterator[Page]:
     """A Chromium page on the app served over the seeded database."""
     app = create_app(web_config, lambda: open_store(db_path, migrate=False), clock=lambda: NOW)
-    with serve(app) as url, chromium_page(url) as page:
+    with serve(app) as url, new_page(browser, url) as page:
         yield page
 
 
@@ -62,6 +69,7 @@ def test_review_draft_to_final_in_chromium(page: Page, store: Store, seeded: See
     card.get_by_role("button", name="保存摘要").click()
     expect(page.locator(".flash")).to_have_text("摘要已更新")
     expect(page.locator('article[data-clause="九"] .summary')).to_contain_text("大赛获奖项目")
+    page.evaluate("window.scrollTo(0, 0)")  # the saved card's anchor scrolled the page
     page.screenshot(path=str(SCREENSHOTS / "change-set.png"), full_page=True, clip=_clip(1250))
 
     page.get_by_role("button", name="批准并通知订阅者").click()
