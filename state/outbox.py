@@ -179,18 +179,26 @@ class OutboxMixin(StoreBase):
         return rows[0] if rows else None
 
     def draft_deliveries(self, *, deadline_from: dt.date) -> list[DraftDelivery]:
-        """Sent emails of drafts for comment whose deadline is `deadline_from` or later."""
+        """Sent emails of drafts for comment whose deadline is `deadline_from` or later.
+
+        Runs on every send: it starts from the documents' `comment_deadline` lifecycle events
+        (small rows) so that only those documents' clause trees are read, not every version's.
+        """
+        day = deadline_from.isoformat()
         rows = self.rows(
             "SELECT o.subscriber_id, o.channel, o.sent_at, cs.id AS change_set_id,"
             " cs.document_id, cs.to_version_id,"
             " json_extract(v.tree_json, '$.comment_deadline') AS deadline"
-            " FROM outbox o JOIN change_sets cs ON cs.id = o.change_set_id"
+            " FROM status_events e"
+            " JOIN change_sets cs ON cs.document_id = e.document_id"
+            " AND cs.kind IN ('new_document', 'changed')"
             " JOIN versions v ON v.id = cs.to_version_id"
-            " WHERE o.state = 'sent' AND cs.kind IN ('new_document', 'changed')"
+            " JOIN outbox o ON o.change_set_id = cs.id AND o.state = 'sent'"
+            " WHERE e.event = 'comment_deadline' AND e.detail >= :day"
             " AND json_extract(v.tree_json, '$.status') = 'draft'"
-            " AND json_extract(v.tree_json, '$.comment_deadline') >= ?"
-            " ORDER BY cs.id, o.subscriber_id",
-            (deadline_from.isoformat(),),
+            " AND json_extract(v.tree_json, '$.comment_deadline') >= :day"
+            " GROUP BY o.id ORDER BY cs.id, o.subscriber_id",
+            {"day": day},
         )
         return [
             DraftDelivery(

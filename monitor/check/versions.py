@@ -192,14 +192,8 @@ class VersionWriter:
         )
         version_id = self._add_version(document_id, rendition_id, fetched, text, tree, notice_url)
         self._lifecycle(document_id, None, doc, now)
-        if watched:  # the first sight of a watched page is a baseline, not a change
-            return Stored(verdict=Verdict.BASELINE)
-        if self.baseline is not None and not self.baseline.is_news(doc):
-            # A source's first check: what was published before its window is history.
-            self.store.add_status_event(
-                StatusEvent(document_id=document_id, event="baseline", at=now, detail=None)
-            )
-            return Stored(verdict=Verdict.BASELINE)
+        if watched or self._history(document_id, doc, now):
+            return Stored(verdict=Verdict.BASELINE)  # the first sight of a page or a source
         # A new document's change set carries no clause changes: the whole text is the news.
         cs = self.store.add_change_set(
             document_id=document_id,
@@ -212,6 +206,15 @@ class VersionWriter:
         )
         self._created(cs)
         return Stored(verdict=Verdict.NEW_DOCUMENT, change_set_id=cs)
+
+    def _history(self, document_id: int, doc: PolicyDocument, at: dt.datetime) -> bool:
+        """On a source's first check, a document published before its window is history: it is
+        stored, marked with a `baseline` event, and no change set is made."""
+        if self.baseline is None or self.baseline.is_news(doc):
+            return False
+        event = StatusEvent(document_id=document_id, event="baseline", at=at, detail=None)
+        self.store.add_status_event(event)
+        return True
 
     def _new_version(
         self,

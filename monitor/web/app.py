@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from monitor.clock import utcnow
 from monitor.config import Config
-from monitor.web import api, feed, pages, people, review, sources, unsubscribe
+from monitor.web import api, feed, pages, people, queue, review, sources, unsubscribe
 from monitor.web.auth import CSRFMiddleware, LoginMiddleware
 from monitor.web.context import CheckRunner, WebContext, page_context, render, web_secret
 from monitor.web.templating import make_environment
@@ -116,6 +116,7 @@ def create_app(
     ]
     routes = [
         *pages.routes,
+        *queue.routes,
         *review.routes,
         *sources.routes,
         *people.routes,

@@ -1,5 +1,5 @@
 """HTML pages of the review UI: login, documents and versions, the audit trail (the review
-desk is `monitor.web.review`, sources are `monitor.web.sources`).
+desk is `monitor.web.queue` and `monitor.web.review`, sources are `monitor.web.sources`).
 
 GET endpoints are sync (run in Starlette's thread pool); POST endpoints read the form, then run
 their store work in the thread pool too. Every POST answers with a 303 back to a page.

@@ -1,6 +1,6 @@
-"""The review desk: the queue (filters, search, bulk approve/reject) and one change set (cards,
-recipients and why they match, the email preview, approve with a confirmed count, reject,
-suppress one change or every pure renumbering at once, withdraw a queued email).
+"""The review desk's change set page: cards, recipients and why they match, the email preview,
+approve with a confirmed count, reject, suppress one change or every pure renumbering at once,
+withdraw a queued email (the queue is `monitor.web.queue`).
 
 Approving asks to confirm the number of subscribers (`confirm` must equal the count the
 server computes now; the page's dialog, or a confirmation page without JavaScript, sends it).
@@ -10,16 +10,11 @@ The preview is the HTML part `send` would write, rendered by the same code
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from monitor.local_time import SHANGHAI
 from monitor.review import actions
 from monitor.review.compose import load_context
 from monitor.review.sending import preview_email
@@ -27,11 +22,9 @@ from monitor.web.auth import current_user, safe_next
 from monitor.web.context import ctx, flash, render, request_store
 from monitor.web.forms import (
     back,
-    form_ids,
     form_text,
     path_int,
     posted,
-    query_date,
     query_int,
     record_action,
 )
@@ -41,7 +34,6 @@ from parsers.records import (
     ChangeSetKind,
     ChangeSetRecord,
     ChangeSetState,
-    SourceRecord,
     StoredChange,
 )
 from state.errors import ConflictError, NotFoundError
@@ -51,138 +43,6 @@ RENUMBER_REASON = "仅序号调整，条款内容未变"  # the bulk suppression
 PREVIEW_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
 )
-
-
-# -- queue ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class QueueFilters:
-    """The queue's filters, as given in the query string."""
-
-    state: ChangeSetState
-    source: int | None
-    document: int | None
-    since: dt.date | None
-    until: dt.date | None  # inclusive
-    q: str
-
-    @classmethod
-    def of(cls, request: Request) -> QueueFilters:
-        """Read (and validate: 400) the query string."""
-        raw = request.query_params.get("state", ChangeSetState.PENDING.value)
-        if raw not in set(ChangeSetState):
-            raise HTTPException(400, "bad state")
-        return cls(
-            state=ChangeSetState(raw),
-            source=query_int(request, "source"),
-            document=query_int(request, "document"),
-            since=query_date(request, "since"),
-            until=query_date(request, "until"),
-            q=request.query_params.get("q", "").strip()[:100],
-        )
-
-    @property
-    def active(self) -> bool:
-        """True when anything but the state narrows the list."""
-        return any((self.source, self.document, self.since, self.until, self.q))
-
-
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI)
-
-
-BASELINE_SHOWN = dt.timedelta(days=30)  # the queue mentions a source's baseline this long
-
-
-def _recent_baselines(sources: list[SourceRecord], now: dt.datetime) -> list[SourceRecord]:
-    """Sources whose first check recorded something lately (the sources page has them all)."""
-    return [
-        s
-        for s in sources
-        if s.baseline_at is not None
-        and (s.baseline_count or s.baseline_new)
-        and now - s.baseline_at <= BASELINE_SHOWN
-    ]
-
-
-def queue(request: Request) -> Response:
-    """Change sets of one state (pending first), filtered and searched, for bulk review."""
-    filters = QueueFilters.of(request)
-    with request_store(request) as store:
-        sets = store.list_change_sets(
-            state=filters.state,
-            source_id=filters.source,
-            document_id=filters.document,
-            since=_local_midnight(filters.since) if filters.since else None,
-            until=_local_midnight(filters.until + dt.timedelta(days=1)) if filters.until else None,
-            query=filters.q,
-            limit=200,
-        )
-        all_sources = store.list_sources()
-        documents = store.list_documents()[:300]
-    return render(
-        request,
-        "queue.html.j2",
-        sets=sets,
-        sources={s.id: s.name for s in all_sources},
-        source_list=all_sources,
-        baselines=_recent_baselines(all_sources, ctx(request).clock()),
-        documents=documents,
-        state=filters.state,
-        filters=filters,
-        web=ctx(request),
-    )
-
-
-def _bulk(request: Request, form: FormData) -> Response:
-    ids = form_ids(form, "ids")
-    action = form_text(form, "action")
-    if action not in ("approve", "reject"):
-        raise HTTPException(400, "bad action")
-    if not ids:
-        flash(request, "请先勾选变更集", "error")
-        return back("/")
-    if action == "reject":
-        return _bulk_reject(request, ids, form_text(form, "reason"))
-    web = ctx(request)
-    with request_store(request) as store:
-        sets = [_pending(store, i) for i in ids]
-        audiences = {
-            cs.id: actions.change_set_audience(store, cs.id, now=web.clock()) for cs in sets
-        }
-        total = sum(a.count for a in audiences.values())
-        if form_text(form, "confirm") != str(total):
-            return render(
-                request, "confirm_bulk.html.j2", sets=sets, audiences=audiences, total=total
-            )
-        queued = sum(
-            actions.approve_change_set(
-                store, cs.id, actor=current_user(request).name, now=web.clock(), config=web.config
-            )
-            for cs in sets
-        )
-    flash(request, f"已批准 {len(sets)} 个变更集，已排队 {queued} 封通知邮件")
-    return back("/")
-
-
-def _bulk_reject(request: Request, ids: list[int], reason: str) -> Response:
-    if not reason:
-        flash(request, "批量驳回需要填写原因", "error")
-        return back("/")
-    with request_store(request) as store:
-        for cs_id in ids:
-            _pending(store, cs_id)
-        for cs_id in ids:
-            actions.reject_change_set(
-                store,
-                cs_id,
-                actor=current_user(request).name,
-                reason=reason,
-                now=ctx(request).clock(),
-            )
-    flash(request, f"已驳回 {len(ids)} 个变更集")
-    return back("/")
 
 
 # -- one change set ---------------------------------------------------------------------------
@@ -261,7 +121,8 @@ def preview(request: Request) -> Response:
     )
 
 
-def _pending(store: Store, cs_id: int) -> ChangeSetRecord:
+def pending(store: Store, cs_id: int) -> ChangeSetRecord:
+    """The change set, or ConflictError when it was already reviewed."""
     record = store.get_change_set(cs_id)
     if record.state is not ChangeSetState.PENDING:
         raise ConflictError(f"变更集 {cs_id} 已审核（{record.state.value}），不能再修改")
@@ -279,7 +140,7 @@ def _edit_summary(request: Request, form: FormData) -> Response:
     cs_id, change_id = path_int(request, "cs_id"), path_int(request, "change_id")
     summary = form_text(form, "summary").replace("\n", " ")
     with request_store(request) as store, store.atomic():
-        stored = _stored(_pending(store, cs_id), change_id)
+        stored = _stored(pending(store, cs_id), change_id)
         if summary == stored.change.summary:
             summary = ""  # back to the differ's line
         store.update_change(change_id, summary_override=summary)
@@ -298,7 +159,7 @@ def _suppress(request: Request, form: FormData) -> Response:
         flash(request, "屏蔽变更需要填写原因", "error")
         return back(f"/change-sets/{cs_id}#change-{change_id}")
     with request_store(request) as store, store.atomic():
-        _stored(_pending(store, cs_id), change_id)
+        _stored(pending(store, cs_id), change_id)
         store.update_change(change_id, suppressed=suppress, suppress_reason=reason or None)
         action = "suppress" if suppress else "unsuppress"
         record_action(request, store, cs_id, action, change_id=change_id, detail=reason or None)
@@ -313,7 +174,7 @@ def _suppress_renumberings(request: Request, form: FormData) -> Response:
         flash(request, "批量屏蔽需要填写原因", "error")
         return back(f"/change-sets/{cs_id}")
     with request_store(request) as store, store.atomic():
-        found = actions.pure_renumberings(_pending(store, cs_id))
+        found = actions.pure_renumberings(pending(store, cs_id))
         for stored in found:
             store.update_change(stored.id, suppressed=True, suppress_reason=reason)
             record_action(request, store, cs_id, "suppress", change_id=stored.id, detail=reason)
@@ -326,7 +187,7 @@ def _approve(request: Request, form: FormData) -> Response:
     web = ctx(request)
     notify = form_text(form, "notify") != "0"
     with request_store(request) as store:
-        record = _pending(store, cs_id)
+        record = pending(store, cs_id)
         reach = actions.change_set_audience(store, cs_id, now=web.clock())
         count = reach.count if notify else 0
         if form_text(form, "confirm") != str(count):
@@ -353,7 +214,7 @@ def _reject(request: Request, form: FormData) -> Response:
         flash(request, "驳回需要填写原因", "error")
         return back(f"/change-sets/{cs_id}")
     with request_store(request) as store:
-        _pending(store, cs_id)
+        pending(store, cs_id)
         actions.reject_change_set(
             store, cs_id, actor=current_user(request).name, reason=reason, now=ctx(request).clock()
         )
@@ -377,8 +238,6 @@ def _withdraw(request: Request, form: FormData) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/", queue, methods=["GET"]),
-    Route("/change-sets/bulk", posted(_bulk), methods=["POST"]),
     Route("/change-sets/{cs_id:int}", change_set, methods=["GET"]),
     Route("/change-sets/{cs_id:int}/preview/{sub_id:int}", preview, methods=["GET"]),
     Route("/change-sets/{cs_id:int}/approve", posted(_approve), methods=["POST"]),

@@ -102,6 +102,34 @@ def _run_daemon(
             store.release_daemon_lock(lock.owner)
 
 
+@dataclasses.dataclass
+class _Setup:
+    config: Config
+    clock: FakeClock
+    due: dt.datetime  # the reminder time of the draft's deadline
+    db: Store  # the test's own connection, to watch the outbox
+
+
+def _approved_draft(replica: Replica, tmp_path: Path) -> _Setup:
+    """The replica's draft approved on its day (three emails queued), the clock on that day."""
+    config = _config(replica, tmp_path)
+    with open_store(replica.path) as store:
+        approve_change_set(store, replica.draft_set, actor="t", now=DRAFT_DAY, config=config)
+    return _Setup(
+        config=config,
+        clock=FakeClock(DRAFT_DAY),
+        due=reminder_time(DEADLINE, config),
+        db=open_store(replica.path, migrate=False),
+    )
+
+
+async def _drafts_sent(db: Store) -> None:
+    await _until(
+        lambda: _states(db, ChangeSetKind.NEW_DOCUMENT) == [OutboxState.SENT] * 3,
+        "the draft's three emails",
+    )
+
+
 async def _after_a_run_at(seen: list[dt.datetime], now: dt.datetime) -> None:
     count = len(seen)
     await _until(lambda: len(seen) > count and seen[-1] == now, f"a send run at {now}")
@@ -110,60 +138,44 @@ async def _after_a_run_at(seen: list[dt.datetime], now: dt.datetime) -> None:
 def test_the_daemon_reminds_once_at_the_reminder_time(
     draft_replica: Replica, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = _config(draft_replica, tmp_path)
-    with open_store(draft_replica.path) as store:
-        approve_change_set(store, draft_replica.draft_set, actor="t", now=DRAFT_DAY, config=config)
-    clock = FakeClock(DRAFT_DAY)
-    due = reminder_time(DEADLINE, config)
-    db = open_store(draft_replica.path, migrate=False)
+    t = _approved_draft(draft_replica, tmp_path)
 
     async def scenario(seen: list[dt.datetime]) -> None:
+        await _drafts_sent(t.db)
+        t.clock.set(t.due - dt.timedelta(minutes=5))
+        await _after_a_run_at(seen, t.due - dt.timedelta(minutes=5))
+        assert _states(t.db, ChangeSetKind.REMINDER) == []  # not yet
+        t.clock.set(t.due)
         await _until(
-            lambda: _states(db, ChangeSetKind.NEW_DOCUMENT) == [OutboxState.SENT] * 3,
-            "the draft's three emails",
-        )
-        clock.set(due - dt.timedelta(minutes=5))
-        await _after_a_run_at(seen, due - dt.timedelta(minutes=5))
-        assert _states(db, ChangeSetKind.REMINDER) == []  # not yet
-        clock.set(due)
-        await _until(
-            lambda: _states(db, ChangeSetKind.REMINDER) == [OutboxState.SENT] * 3,
+            lambda: _states(t.db, ChangeSetKind.REMINDER) == [OutboxState.SENT] * 3,
             "three reminders sent",
         )
-        for later in (due + dt.timedelta(hours=6), due + dt.timedelta(days=2)):
-            clock.set(later)
+        for later in (t.due + dt.timedelta(hours=6), t.due + dt.timedelta(days=2)):
+            t.clock.set(later)
             await _after_a_run_at(seen, later)
-        assert _states(db, ChangeSetKind.REMINDER) == [OutboxState.SENT] * 3  # exactly once
+        assert _states(t.db, ChangeSetKind.REMINDER) == [OutboxState.SENT] * 3  # exactly once
 
     try:
-        _run_daemon(config, clock, monkeypatch, scenario)
+        _run_daemon(t.config, t.clock, monkeypatch, scenario)
     finally:
-        db.close()
-    assert len(list(config.outbox.dir.glob("*.eml"))) == 6  # three drafts, three reminders
+        t.db.close()
+    assert len(list(t.config.outbox.dir.glob("*.eml"))) == 6  # three drafts, three reminders
 
 
 def test_the_daemon_does_not_remind_when_the_final_came_first(
     draft_replica: Replica, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = _config(draft_replica, tmp_path)
-    with open_store(draft_replica.path) as store:
-        approve_change_set(store, draft_replica.draft_set, actor="t", now=DRAFT_DAY, config=config)
-    clock = FakeClock(DRAFT_DAY)
-    due = reminder_time(DEADLINE, config)
-    db = open_store(draft_replica.path, migrate=False)
+    t = _approved_draft(draft_replica, tmp_path)
 
     async def scenario(seen: list[dt.datetime]) -> None:
-        await _until(
-            lambda: _states(db, ChangeSetKind.NEW_DOCUMENT) == [OutboxState.SENT] * 3,
-            "the draft's three emails",
-        )
-        store_final(db, draft_replica, due - dt.timedelta(days=2))  # the final is out early
-        for later in (due, due + dt.timedelta(days=1)):
-            clock.set(later)
+        await _drafts_sent(t.db)
+        store_final(t.db, draft_replica, t.due - dt.timedelta(days=2))  # the final is out early
+        for later in (t.due, t.due + dt.timedelta(days=1)):
+            t.clock.set(later)
             await _after_a_run_at(seen, later)
-        assert _states(db, ChangeSetKind.REMINDER) == []
+        assert _states(t.db, ChangeSetKind.REMINDER) == []
 
     try:
-        _run_daemon(config, clock, monkeypatch, scenario)
+        _run_daemon(t.config, t.clock, monkeypatch, scenario)
     finally:
-        db.close()
+        t.db.close()

@@ -223,7 +223,9 @@ def test_json_api(admin: Client, seeded: Seeded) -> None:
     assert first["summary"].startswith("（九）")
     doc = client.get(f"/api/documents/{seeded.document_id}").json()
     assert [v["status"] for v in doc["versions"]] == ["draft", "final"]
-    assert client.get("/api/sources").json()["sources"][0]["name"] == "gxj-tzgg"
+    [source] = client.get("/api/sources").json()["sources"]
+    assert (source["name"], source["origin"]) == ("gxj-tzgg", "config")
+    assert source["baseline"] == {"at": None, "documents": 0, "recent": 0, "done": False}
     assert client.post("/api/change-sets").status_code in (403, 405)
 
 
