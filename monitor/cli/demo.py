@@ -55,7 +55,7 @@ SUBSCRIBERS = (
     ("李总", "li@example.com", "示例智能科技有限公司", (), Cadence.IMMEDIATE),
     ("王主任", "wang@example.com", "示例咨询有限公司", (), Cadence.DAILY),
 )
-DEMO_ACTOR = "demo (auto-approve)"
+DEMO_ACTOR = "policywatch demo"
 DEMO_KEYWORD = "专精特新"  # also finds a second real policy on the replica (the 2020 遴选办法)
 
 CONFIG_TEMPLATE = """\

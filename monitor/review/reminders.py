@@ -105,8 +105,8 @@ def _reminder_set(store: Store, delivery: DraftDelivery, *, now: dt.datetime) ->
         diff=DocumentDiff(),
         detected_at=now,
         state=ChangeSetState.APPROVED,
-        note=f"comment deadline {delivery.deadline.isoformat()} (draft of change set "
-        f"{delivery.change_set_id})",
+        note=f"征求意见截止日期 {delivery.deadline.isoformat()} 的提醒"
+        f"（征求意见稿见变更集 #{delivery.change_set_id}）",
     )
     store.set_change_set_state(
         cs_id, ChangeSetState.APPROVED, actor=REMINDER_ACTOR, at=now, expect=None

@@ -7,6 +7,7 @@ Saves `review-queue.png` and `change-set.png` under `tests/artifacts/screenshots
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,6 +65,22 @@ def test_review_draft_to_final_in_chromium(page: Page, store: Store, seeded: See
     expect(card.locator(".new ins")).to_have_text("50万元")
     struck = card.locator(".old del").evaluate("e => getComputedStyle(e).textDecorationLine")
     assert struck == "line-through"
+
+    # Keyboard: j / k move between cards, e edits the current summary, ? lists the shortcuts.
+    cards = page.locator("article.card")
+    page.keyboard.press("j")
+    expect(cards.nth(0)).to_have_class(re.compile(r"\bcurrent\b"))
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    expect(cards.nth(0)).to_have_class(re.compile(r"\bcurrent\b"))
+    expect(cards.nth(1)).not_to_have_class(re.compile(r"\bcurrent\b"))
+    page.keyboard.press("e")
+    assert page.evaluate("document.activeElement.name") == "summary"
+    page.keyboard.press("Escape")
+    page.keyboard.press("?")
+    expect(page.locator("dialog#shortcuts")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("dialog#shortcuts")).to_be_hidden()
 
     card.get_by_label("摘要").fill("（九）大赛获奖项目奖励上限由30万元提高至50万元")
     card.get_by_role("button", name="保存摘要").click()

@@ -10,9 +10,14 @@ import pytest
 from starlette.testclient import TestClient
 
 from monitor.review.actions import pure_renumberings
+from monitor.web.app import create_app
 from parsers.records import ChangeSetState, OutboxState
-from state.store import Store
-from tests.web.conftest import Seeded, approve
+from state.store import Store, open_store
+from tests.conftest import snapshot_time
+from tests.replica import PASSWORDS, Replica, replica_config
+from tests.web.conftest import Seeded, approve, csrf_of
+
+FINAL_DAY = snapshot_time("2022-12-30")
 
 Client = tuple[TestClient, str]
 
@@ -158,3 +163,20 @@ def test_preview_is_the_email_of_a_recipient_only(admin: Client, seeded: Seeded)
     assert response.headers["x-frame-options"] == "SAMEORIGIN"
     assert client.get(f"/change-sets/{cs}/preview/999").status_code == 404
     assert client.get("/change-sets/999/preview/1").status_code == 404
+
+
+def test_a_stale_draft_is_flagged_before_approval(story_replica: Replica) -> None:
+    config = replica_config(story_replica.path, story_replica.path.parent / "outbox")
+    app = create_app(
+        config, lambda: open_store(story_replica.path, migrate=False), clock=lambda: FINAL_DAY
+    )
+    with TestClient(app, base_url="http://testserver") as client:
+        page = client.get("/login")
+        client.post(
+            "/login",
+            data={"csrf": csrf_of(page.text), "name": "bob", "password": PASSWORDS["bob"]},
+        )
+        html = client.get(f"/change-sets/{story_replica.draft_set}").text
+    assert "该征求意见稿的" in html and "正式稿已经发布" in html and "批准但不通知" in html
+    assert "征求意见已结束：正式稿已发布" in html  # the card says so too
+    assert "征求意见稿：即时发送" not in html  # no longer rushed past the digest
