@@ -163,6 +163,8 @@ class NotificationsConfig:
     footer: str = ""  # replaces the default footer line of emails and chat messages
     reply_to: Mailbox | None = None  # Reply-To of every email (the consultant's address)
     attach_table: bool = False  # attach the 新旧条文对照表 (DOCX) to change emails
+    # who received a draft for comment is reminded this long before its deadline day
+    remind_before: dt.timedelta = dt.timedelta(days=3)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -299,26 +301,40 @@ def source_kinds() -> tuple[str, ...]:
     return tuple(sorted(Source.registry))
 
 
+def source_from_table(table: dict[str, Any], fetch: FetchConfig, *, where: str) -> SourceConfig:
+    """One `[[source]]` table (a source added in the review UI) checked exactly as the config
+    loader checks the file's: ConfigError names `where` and the key."""
+    source: SourceConfig = _build(SourceConfig, table, where, "source")
+    _check_source(source, HostPolicy(fetch.allow_hosts), f"{where}: source")
+    return source
+
+
+def _check_source(source: SourceConfig, policy: HostPolicy, key: str) -> None:
+    if not source.name.strip():
+        raise ConfigError(f"{key}.name: a source needs a name")
+    if source.kind not in Source.registry:
+        known = ", ".join(source_kinds())
+        raise ConfigError(f"{key}.kind: unknown kind {source.kind!r} (known: {known})")
+    problem = _url_problem(source.url, policy)
+    if problem:
+        raise ConfigError(f"{key}.url: {problem}")
+    if source.every < MIN_EVERY and not _loopback(source.url):
+        raise ConfigError(
+            f"{key}.every: checks run at most every minute (a site polled more often may"
+            f' block policywatch): write "1m" or more, not {format_duration(source.every)!r}'
+        )
+    if source.cron is not None:
+        problem = _cron_problem(source.cron)
+        if problem:
+            raise ConfigError(f"{key}.cron: {problem}")
+
+
 def _check_sources(sources: tuple[SourceConfig, ...], fetch: FetchConfig, where: str) -> None:
     seen: set[str] = set()
     policy = HostPolicy(fetch.allow_hosts)
     for i, source in enumerate(sources, 1):
         key = f"{where}: source[{i}]"
-        if source.kind not in Source.registry:
-            known = ", ".join(source_kinds())
-            raise ConfigError(f"{key}.kind: unknown kind {source.kind!r} (known: {known})")
-        problem = _url_problem(source.url, policy)
-        if problem:
-            raise ConfigError(f"{key}.url: {problem}")
-        if source.every < MIN_EVERY and not _loopback(source.url):
-            raise ConfigError(
-                f"{key}.every: checks run at most every minute (a site polled more often may"
-                f' block policywatch): write "1m" or more, not {format_duration(source.every)!r}'
-            )
-        if source.cron is not None:
-            problem = _cron_problem(source.cron)
-            if problem:
-                raise ConfigError(f"{key}.cron: {problem}")
+        _check_source(source, policy, key)
         if source.name in seen:
             raise ConfigError(f"{key}.name: duplicate source name {source.name!r}")
         seen.add(source.name)

@@ -71,6 +71,7 @@ def _policy(group: Sequence[DigestItem]) -> PolicyView:
         old_url=first.old_url,
         notes=notes,
         versions=" → ".join(labels) if len(labels) > 1 else view.versions,
+        card=view.card or first.card,  # a document first seen in this digest keeps its card
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,13 +17,16 @@ from jinja2 import PackageLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from notifications.card import DocumentCard, document_card
 from notifications.grouping import Group, group_changes
 from notifications.model import ChangeSetContext, RenderedEmail
+from notifications.text import chinese_date as chinese_date  # re-exported (older imports)
+from notifications.text import one_line as one_line
+from notifications.text import safe_url as safe_url
 from parsers.model import ChangeKind, ClauseChange, PolicyDocument, Status
 from parsers.records import Cadence, ChangeSetKind, StoredChange
 from parsers.summary import chinese_numeral, ref_label
 
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 MAX_SUBJECT = 180  # characters; mail clients cut long subjects anyway
 
 
@@ -41,16 +43,6 @@ def create_environment() -> ImmutableSandboxedEnvironment:
     )
     env.globals["numeral"] = chinese_numeral  # 一、二、 before the effect groups
     return env
-
-
-def one_line(text: str) -> str:
-    """Text with control characters (CR, LF, tabs...) collapsed to single spaces, trimmed."""
-    return " ".join(_CONTROL_RE.sub(" ", text).split())
-
-
-def chinese_date(day: dt.date) -> str:
-    """2022-07-20 -> 2022年7月20日."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,6 +105,8 @@ class PolicyView:
     versions: str | None = None  # 征求意见稿（2022年6月20日）→ 正式稿（2022年12月30日）
     count: int = 0  # clause changes the subscriber's part covers (renumberings included)
 
+    card: DocumentCard | None = None  # a new document: the card says 文号, dates, how to comment
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Branding:
@@ -154,13 +148,6 @@ class EmailView:
     report_url: str | None = None  # the full change set (a chat message too long is cut here)
 
 
-def safe_url(url: str | None) -> str | None:
-    """`url` if it is a plain http(s) URL on one line, else None (no javascript: links)."""
-    if url and re.match(r"^https?://[^\s<>\"']+$", url):
-        return url
-    return None
-
-
 def _location(change: ClauseChange) -> str:
     ref = change.new or change.old
     if ref is None:
@@ -196,6 +183,8 @@ def _redline(change: ClauseChange) -> tuple[tuple[int, str], ...]:
 def _label(ctx: ChangeSetContext) -> str:
     kind = ctx.change_set.kind
     if kind is ChangeSetKind.NEW_DOCUMENT:
+        if ctx.consultation_closed:
+            return "征求意见已结束"
         return "新政策征求意见" if ctx.deadline is not None else "新政策发布"
     if kind is ChangeSetKind.STATUS:
         return "政策状态变化"
@@ -267,13 +256,16 @@ def policy_view(
     new = ctx.new
     groups = group_views(changes)
     topic = TopicView(topics=tuple(one_line(t) for t in topics), groups=groups) if topics else None
+    card = document_card(ctx) if ctx.change_set.kind is ChangeSetKind.NEW_DOCUMENT else None
     return PolicyView(
         title=one_line(ctx.title),
         label=_label(ctx),
-        url=safe_url(ctx.url),
+        url=safe_url(ctx.url) if card is None else None,  # the card links page and file
         old_url=safe_url(ctx.old_url) if ctx.old_url != ctx.url else None,
-        doc_number=new.doc_number if new else None,
-        deadline=chinese_date(ctx.deadline) if ctx.deadline else None,
+        doc_number=new.doc_number if new and card is None else None,
+        deadline=chinese_date(ctx.deadline)
+        if ctx.deadline and ctx.open_for_comment and card is None
+        else None,
         notes=tuple(notes),
         changes=tuple(c for g in groups for c in g.changes),
         groups=() if topic else groups,
@@ -281,6 +273,7 @@ def policy_view(
         others=group_views(others) if topic else (),
         versions=_versions(ctx),
         count=len(changes),
+        card=card,
     )
 
 
@@ -288,7 +281,10 @@ def change_set_subject(ctx: ChangeSetContext, changes: Sequence[StoredChange]) -
     """`【政策变更】<title>：17处条款变化`, `【新政策征求意见】<title>（截止2022年7月20日）`..."""
     title = one_line(ctx.title)
     label = _label(ctx)
-    if ctx.deadline is not None and ctx.change_set.kind is ChangeSetKind.NEW_DOCUMENT:
+    new_document = ctx.change_set.kind is ChangeSetKind.NEW_DOCUMENT
+    if new_document and ctx.consultation_closed:
+        subject = f"【{label}】{title}（{'正式稿已发布' if ctx.final_url else '意见征集已截止'}）"
+    elif ctx.deadline is not None and new_document:
         subject = f"【{label}】{title}（截止{chinese_date(ctx.deadline)}）"
     elif ctx.change_set.kind is ChangeSetKind.NEW_DOCUMENT:
         subject = f"【{label}】{title}"

@@ -22,10 +22,11 @@ from parsers.errors import (
 )
 from parsers.extraction import HTML, JSON, TEXT, resolve_format
 from parsers.extraction import extract as extract  # re-exported by the package
+from parsers.feedback import find_feedback
 from parsers.fields import document_fields as _document_fields
 from parsers.formats import looks_like_html, looks_like_json
 from parsers.hanzi import simplified
-from parsers.model import DocumentFields, Extracted, PolicyDocument
+from parsers.model import DocumentFields, Extracted, PolicyDocument, Status
 from parsers.text import normalise
 from parsers.tools import DEFAULT_BUDGET, Budget
 from parsers.version import PARSER_VERSION
@@ -109,6 +110,10 @@ def parse_extracted(extracted: Extracted) -> PolicyDocument:
         parser_version=PARSER_VERSION,
         extractor=extracted.extractor,
         ocr=extracted.ocr,
+        # A draft may say itself how to comment (a notice's channels are added by the monitor).
+        feedback=find_feedback(f"{found.preamble}\n{found.closing}")
+        if fields.status is Status.DRAFT
+        else (),
     )
 
 

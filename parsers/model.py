@@ -86,6 +86,16 @@ class Clause:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FeedbackChannel:
+    """One way to comment on a draft, as its notice gives it (see `parsers.feedback`)."""
+
+    kind: str  # "email" | "post" | "online" | "fax"
+    value: str  # the address, postal address, URL (or platform name), fax number
+    postcode: str | None = None  # post: 邮编
+    note: str | None = None  # what to write on it (邮件标题请注明“…”字样), or the platform name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PolicyDocument:
     """One parsed rendition of a policy: document-level fields plus the clause tree."""
 
@@ -103,6 +113,7 @@ class PolicyDocument:
     parser_version: str = ""
     extractor: str = ""  # who read the text: see `Extracted.extractor`
     ocr: bool = False  # True when (some of) the text came from OCR: it may hold misreadings
+    feedback: tuple[FeedbackChannel, ...] = ()  # how to comment (drafts for comment)
 
     def walk(self) -> tuple[Clause, ...]:
         """Every clause of the tree in document order."""
@@ -302,7 +313,28 @@ def document_fields_json(doc: PolicyDocument) -> dict[str, Any]:
         "published": doc.published.isoformat() if doc.published else None,
         "comment_deadline": doc.comment_deadline.isoformat() if doc.comment_deadline else None,
         "effective": doc.effective,
+        "feedback": [feedback_to_json(f) for f in doc.feedback],
     }
+
+
+def feedback_to_json(channel: FeedbackChannel) -> dict[str, Any]:
+    """`{"kind", "value", "postcode", "note"}`."""
+    return {
+        "kind": channel.kind,
+        "value": channel.value,
+        "postcode": channel.postcode,
+        "note": channel.note,
+    }
+
+
+def feedback_from_json(data: dict[str, Any]) -> FeedbackChannel:
+    """Inverse of `feedback_to_json`."""
+    return FeedbackChannel(
+        kind=str(data["kind"]),
+        value=str(data["value"]),
+        postcode=data.get("postcode"),
+        note=data.get("note"),
+    )
 
 
 def document_to_json(doc: PolicyDocument) -> dict[str, Any]:
@@ -337,6 +369,7 @@ def document_from_json(data: dict[str, Any]) -> PolicyDocument:
         extractor=str(data.get("extractor", "")),
         ocr=bool(data.get("ocr", False)),
         clauses=tuple(clause_from_json(c) for c in data.get("clauses", ())),
+        feedback=tuple(feedback_from_json(f) for f in data.get("feedback", ())),
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from parsers.records import Cadence, OutboxItem, OutboxState
@@ -41,6 +42,19 @@ def _item(row: dict[str, Any]) -> OutboxItem:
         parts_sent=row["parts_sent"],
         hold_reason=row["hold_reason"],
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DraftDelivery:
+    """A draft for comment that reached a subscriber: who, over which channel, when."""
+
+    change_set_id: int
+    document_id: int
+    version_id: int
+    subscriber_id: int
+    channel: str
+    sent_at: dt.datetime
+    deadline: dt.date
 
 
 def backoff(attempts: int, base: dt.timedelta) -> dt.timedelta:
@@ -184,6 +198,54 @@ class OutboxMixin(StoreBase):
         with self.atomic():
             for item in self.outbox_rows(ids):
                 self._finish(item, OutboxState.CANCELLED, reason)
+
+    def withdraw_outbox(self, item_id: int, *, reason: str) -> bool:
+        """Cancel a row that no sender has claimed yet; False when it is claimed or done."""
+        cursor = self.conn.execute(
+            "UPDATE outbox SET state = 'cancelled', last_error = ? WHERE id = ? AND state = 'pending'",
+            (reason, item_id),
+        )
+        return cursor.rowcount == 1
+
+    def get_outbox(self, item_id: int) -> OutboxItem | None:
+        """One row by id, or None."""
+        rows = self.outbox_rows([item_id])
+        return rows[0] if rows else None
+
+    def draft_deliveries(self, *, deadline_from: dt.date) -> list[DraftDelivery]:
+        """Sent emails of drafts for comment whose deadline is `deadline_from` or later.
+
+        Runs on every send: it starts from the documents' `comment_deadline` lifecycle events
+        (small rows) so that only those documents' clause trees are read, not every version's.
+        """
+        day = deadline_from.isoformat()
+        rows = self.rows(
+            "SELECT o.subscriber_id, o.channel, o.sent_at, cs.id AS change_set_id,"
+            " cs.document_id, cs.to_version_id,"
+            " json_extract(v.tree_json, '$.comment_deadline') AS deadline"
+            " FROM status_events e"
+            " JOIN change_sets cs ON cs.document_id = e.document_id"
+            " AND cs.kind IN ('new_document', 'changed')"
+            " JOIN versions v ON v.id = cs.to_version_id"
+            " JOIN outbox o ON o.change_set_id = cs.id AND o.state = 'sent'"
+            " WHERE e.event = 'comment_deadline' AND e.detail >= :day"
+            " AND json_extract(v.tree_json, '$.status') = 'draft'"
+            " AND json_extract(v.tree_json, '$.comment_deadline') >= :day"
+            " GROUP BY o.id ORDER BY cs.id, o.subscriber_id",
+            {"day": day},
+        )
+        return [
+            DraftDelivery(
+                change_set_id=r["change_set_id"],
+                document_id=r["document_id"],
+                version_id=r["to_version_id"],
+                subscriber_id=r["subscriber_id"],
+                channel=r["channel"],
+                sent_at=must_ts(r["sent_at"]),
+                deadline=dt.date.fromisoformat(r["deadline"]),
+            )
+            for r in rows
+        ]
 
     def list_outbox(
         self,

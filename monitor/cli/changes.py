@@ -71,8 +71,11 @@ def show_change(app: AppContext, change_set_id: int, as_json: bool) -> None:
 @changes.command()
 @click.argument("change_set_id", type=int)
 @click.option("--by", "actor", help="Reviewer name (default: the OS user).")
+@click.option(
+    "--no-notify", is_flag=True, help="Approve as history only: queue no email (a stale draft)."
+)
 @click.pass_obj
-def approve(app: AppContext, change_set_id: int, actor: str | None) -> None:
+def approve(app: AppContext, change_set_id: int, actor: str | None, no_notify: bool) -> None:
     """Approve a pending change set and queue its emails."""
     from monitor.review.actions import approve_change_set
     from state.errors import StoreError
@@ -85,6 +88,7 @@ def approve(app: AppContext, change_set_id: int, actor: str | None) -> None:
                 actor=actor or getpass.getuser(),
                 now=utcnow(),
                 config=app.config,
+                notify=not no_notify,
             )
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None

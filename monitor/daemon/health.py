@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from monitor.config import Config, format_duration
+from monitor.catalog import effective_sources
+from monitor.config import Config, SourceConfig, format_duration
 from monitor.daemon.lock import STALE_BEATS, holder_alive
 from monitor.daemon.schedule import next_due
 from monitor.review.channels import delivery_problems
@@ -72,14 +73,14 @@ def collect_status(config: Config, store: Store, *, now: dt.datetime) -> DaemonS
         running=daemon_running(lock, config, now),
         lock=lock,
         heartbeat_age=now - lock.heartbeat_at if lock else None,
-        sources=tuple(_source_status(config, store, s.name) for s in config.sources),
+        sources=tuple(_source_status(config, store, s) for s in effective_sources(config, store)),
         outbox=store.outbox_backlog(now=now),
         problems=tuple(delivery_problems(config)),
     )
 
 
-def _source_status(config: Config, store: Store, name: str) -> SourceStatus:
-    source = config.source(name)
+def _source_status(config: Config, store: Store, source: SourceConfig) -> SourceStatus:
+    name = source.name
     schedule = f"cron {source.cron}" if source.cron else f"every {format_duration(source.every)}"
     try:
         health = store.source_health(store.get_source(name))

@@ -6,15 +6,18 @@ model (`EmailView`) is the same for an email and a chat message; only the render
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from email.headerregistry import Address
 
 from monitor.config import Config
 from monitor.local_time import SHANGHAI
 from notifications.message import parse_mailbox
-from notifications.model import ChangeSetContext, Route
+from notifications.model import ChangeSetContext, RenderedEmail, Route
+from notifications.reminder import render_reminder
 from notifications.render import Branding, EmailView, change_set_subject, policy_view
-from parsers.records import ChangeSetRecord, StoredChange
+from parsers.model import Status
+from parsers.records import ChangeSetKind, ChangeSetRecord, StoredChange
 from state.errors import NotFoundError
 from state.store import Store
 
@@ -22,8 +25,12 @@ SENDER_NAME = "policywatch 政策监测"
 DEFAULT_SENDER = "policywatch@localhost"
 
 
-def load_context(store: Store, change_set: ChangeSetRecord) -> ChangeSetContext:
-    """The change set with both document trees, the page links and the source name."""
+def load_context(
+    store: Store, change_set: ChangeSetRecord, *, now: dt.datetime | None = None
+) -> ChangeSetContext:
+    """The change set with both document trees, the page links and the source name, and
+    where a draft's consultation stands `now` (its final stored since; its deadline passed):
+    read at approval and again at sending, so a stale draft never invites comments."""
     new = store.get_version(change_set.to_version_id) if change_set.to_version_id else None
     old = store.get_version(change_set.from_version_id) if change_set.from_version_id else None
     source = None
@@ -33,6 +40,7 @@ def load_context(store: Store, change_set: ChangeSetRecord) -> ChangeSetContext:
         except NotFoundError:
             source = None
     url = new.url if new else store.get_document(change_set.document_id).url
+    draft = new is not None and new.document.status is Status.DRAFT
     return ChangeSetContext(
         change_set=change_set,
         old=old.document if old else None,
@@ -42,6 +50,9 @@ def load_context(store: Store, change_set: ChangeSetRecord) -> ChangeSetContext:
         source=source,
         old_seen=old.fetched_at.astimezone(SHANGHAI).date() if old else None,
         new_seen=new.fetched_at.astimezone(SHANGHAI).date() if new else None,
+        notice_url=new.notice_url if new else None,
+        final_url=store.final_after(new.document_id, new.seq) if new and draft else None,
+        today=now.astimezone(SHANGHAI).date() if now is not None else None,
     )
 
 
@@ -51,9 +62,13 @@ def branding(config: Config) -> Branding:
     return Branding(organisation=note.organisation, footer=note.footer)
 
 
-def heading(config: Config) -> str:
-    """The line under the greeting of a change message."""
-    return f"{branding(config).noticed}您关注的政策有以下变化："
+def heading(config: Config, *, new_document: bool = False) -> str:
+    """The line under the greeting: a new document found, or changes of a known one."""
+    brand = branding(config)
+    if new_document:
+        found = f"{brand.sender} 发现了" if brand.sender[-1:].isascii() else f"{brand.sender}发现了"
+        return f"{found}一份您关注的新政策文件："
+    return f"{brand.noticed}您关注的政策有以下变化："
 
 
 def single_view(
@@ -70,9 +85,10 @@ def single_view(
         changes, topics, others = found.changes, found.topics, found.others
     else:
         changes, topics, others = tuple(found), (), ()
+    new_document = ctx.change_set.kind is ChangeSetKind.NEW_DOCUMENT
     view = EmailView(
         name=name,
-        heading=heading(config),
+        heading=heading(config, new_document=new_document),
         policies=(policy_view(ctx, changes, topics=topics, others=others),),
         unsubscribe_url=unsubscribe,
         digest=False,
@@ -80,6 +96,11 @@ def single_view(
         report_url=report_url,
     )
     return change_set_subject(ctx, changes), view
+
+
+def reminder_email(ctx: ChangeSetContext, *, name: str, unsubscribe: str) -> RenderedEmail:
+    """The comment-deadline reminder of a draft (a `reminder` change set)."""
+    return render_reminder(ctx, name=name, unsubscribe_url=unsubscribe)
 
 
 def sender_address(config: Config) -> str:

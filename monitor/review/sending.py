@@ -28,11 +28,13 @@ from monitor.review.channels import make_bot, make_transport
 from monitor.review.compose import (
     branding,
     load_context,
+    reminder_email,
     reply_to,
     sender_mailbox,
     single_view,
 )
 from monitor.review.export import load_export
+from monitor.review.reminders import queue_reminders
 from monitor.review.table import export_table_docx, table_filename
 from monitor.review.unsubscribe import report_url, unsubscribe_url
 from notifications.chat.bots import ChatBot
@@ -45,11 +47,17 @@ from notifications.errors import (
     PermanentDeliveryError,
 )
 from notifications.message import build_message, mailbox
-from notifications.model import ChangeSetContext, MailAttachment, OutgoingEmail, Route
+from notifications.model import (
+    ChangeSetContext,
+    MailAttachment,
+    OutgoingEmail,
+    RenderedEmail,
+    Route,
+)
 from notifications.render import EmailView, digest_subject, render_email
 from notifications.routing import route_subscriber
 from notifications.smtp import Transport
-from parsers.records import Cadence, Subscriber
+from parsers.records import Cadence, ChangeSetKind, OutboxItem, Subscriber
 from state.errors import NotFoundError
 from state.store import Store
 
@@ -133,14 +141,16 @@ def send_due(
     dry_run: bool = False,
     retry_held: bool = False,
 ) -> SendReport:
-    """Claim the due outbox rows, render one message per row or digest, deliver, confirm.
-    `retry_held` first makes held rows due now (the operator fixed what held them)."""
+    """Queue the comment-deadline reminders now due, then claim the due outbox rows, render
+    one message per row or digest, deliver, confirm. `retry_held` first makes held rows due
+    now (the operator fixed what held them)."""
     lease = config.notifications.claim_lease
     if dry_run:
         rows = store.due_outbox(now=now, lease=lease)
     else:
         if retry_held:
             store.release_held(now=now)
+        queue_reminders(store, config, now=now)
         rows = store.claim_due(now=now, lease=lease)
     run = _Run(due=len(rows), dry_run=dry_run)
     sender = _Sender(config=config, store=store, now=now, run=run)
@@ -168,6 +178,31 @@ def send_due(
     return report
 
 
+def preview_email(
+    config: Config,
+    store: Store,
+    *,
+    change_set_id: int,
+    subscriber: Subscriber,
+    cadence: Cadence,
+    now: dt.datetime,
+) -> RenderedEmail:
+    """The email `send` would render `now` for this subscriber and change set (a digest of it
+    alone for digest cadences): the review UI's preview, through the very render path."""
+    assert subscriber.id is not None
+    sender = _Sender(config=config, store=store, now=now, run=_Run(due=0, dry_run=True))
+    row = OutboxItem(
+        change_set_id=change_set_id,
+        subscriber_id=subscriber.id,
+        cadence=cadence,
+        message_id="<preview@policywatch>",
+        due_at=now,
+        created_at=now,
+    )
+    env = Envelope(subscriber_id=subscriber.id, cadence=cadence, rows=(row,))
+    return sender.rendered(env, subscriber)
+
+
 _Ready = tuple[Envelope, OutgoingEmail]
 
 
@@ -185,10 +220,11 @@ class _Sender:
     # -- composing ------------------------------------------------------------------------
 
     def context(self, change_set_id: int) -> ChangeSetContext:
-        """The change set's context, loaded once per run."""
+        """The change set's context as of this run (a draft's final stored since approval
+        turns its email into "consultation closed"), loaded once per run."""
         if change_set_id not in self._contexts:
             cs = self.store.get_change_set(change_set_id)
-            self._contexts[change_set_id] = load_context(self.store, cs)
+            self._contexts[change_set_id] = load_context(self.store, cs, now=self.now)
         return self._contexts[change_set_id]
 
     def subscriber(self, env: Envelope) -> Subscriber | None:
@@ -202,12 +238,41 @@ class _Sender:
             reason = "unsubscribed"
         elif env.channel not in self.store.channels_of(env.subscriber_id):
             reason = f"channel {env.channel} removed from the subscriber"
+        else:
+            reason = self._stale_reminder(env)
         if reason is None:
             return subscriber
         if not self.run.dry_run:
             self.store.cancel_outbox(env.ids, reason=reason)
         self.run.add(env, subscriber.email, "", "cancelled")
         return None
+
+    def _stale_reminder(self, env: Envelope) -> str | None:
+        """Why a reminder must not go out any more (the final came first, the deadline
+        passed), or None."""
+        if not self._reminder(env):
+            return None
+        ctx = self.context(env.rows[0].change_set_id)
+        if ctx.final_url is not None:
+            return "reminder dropped: the final came first"
+        return "reminder dropped: the deadline passed" if ctx.consultation_closed else None
+
+    def _reminder(self, env: Envelope) -> bool:
+        """True for a comment-deadline reminder (its own template, one change set)."""
+        if env.digest or len(env.rows) != 1:
+            return False
+        return self.context(env.rows[0].change_set_id).change_set.kind is ChangeSetKind.REMINDER
+
+    def rendered(self, env: Envelope, subscriber: Subscriber) -> RenderedEmail:
+        """The email of an envelope as `subscriber` gets it: the one render path of sending
+        and of the review UI's preview."""
+        if self._reminder(env):
+            assert subscriber.id is not None
+            ctx = self.context(env.rows[0].change_set_id)
+            url = unsubscribe_url(self.config, self.store, subscriber.id, self.now)
+            return reminder_email(ctx, name=subscriber.name, unsubscribe=url)
+        subject, view = self.view(env, subscriber)
+        return render_email(subject, view)
 
     def view(self, env: Envelope, subscriber: Subscriber) -> tuple[str, EmailView]:
         """The subject and message model of an envelope (one change set, or a digest)."""
@@ -249,15 +314,15 @@ class _Sender:
         if subscriber is None:
             return None
         try:
-            subject, view = self.view(env, subscriber)
-            rendered = render_email(subject, view)
+            assert subscriber.id is not None
+            rendered = self.rendered(env, subscriber)
             msg = build_message(
                 rendered,
                 sender=sender_mailbox(self.config),
                 to=mailbox(subscriber.name, subscriber.email),
                 message_id=env.message_id,
                 date=self.now,
-                unsubscribe_url=view.unsubscribe_url,
+                unsubscribe_url=unsubscribe_url(self.config, self.store, subscriber.id, self.now),
                 reply_to=reply_to(self.config),
                 attachments=self._attachments(env),
             )
@@ -271,7 +336,7 @@ class _Sender:
         return env, msg
 
     def _attachments(self, env: Envelope) -> tuple[MailAttachment, ...]:
-        if not self.config.notifications.attach_table:
+        if not self.config.notifications.attach_table or self._reminder(env):
             return ()
         return tuple(self._table(row.change_set_id) for row in env.rows)
 
@@ -294,7 +359,7 @@ class _Sender:
             subscriber = self.subscriber(env)
             if subscriber is None:
                 continue
-            subject, _view = self.view(env, subscriber)
+            subject = self.rendered(env, subscriber).subject
             to = (
                 f"{subscriber.name} <{subscriber.email}>"
                 if env.channel == EMAIL_CHANNEL

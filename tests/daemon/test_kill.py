@@ -199,7 +199,7 @@ def test_kill_9_thirty_times_loses_nothing_and_stores_nothing_twice(
     assert integrity(db) == "ok"
     produced, expected = db_dump(db), db_dump(tmp_path / "reference" / "policywatch.db")
     assert produced == expected  # every version once, no change set without its version
-    assert len(expected["change_sets"]) >= 3
+    assert len(expected["change_sets"]) >= 2  # the first sight is a baseline: final, correction
     assert all(state == "sent" for _id, _ch, state in rows), Counter(s for _i, _c, s in rows)
     assert len(rows) == len(expected["change_sets"]) * (SUBSCRIBERS + GROUPS)
     received = Counter(inbox.ids)

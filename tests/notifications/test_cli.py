@@ -82,6 +82,15 @@ def test_reject_needs_a_reason_and_sends_nothing(config_file: Path, store: Store
     assert store.list_outbox() == []
 
 
+def test_approve_without_notifying_queues_nothing(config_file: Path, store: Store) -> None:
+    run(config_file, "subscribers", "add", "李四", "b@client.cn")
+    cs = draft_to_final(store)
+    result = run(config_file, "changes", "approve", str(cs), "--no-notify")
+    assert result.exit_code == 0 and "0 email(s) queued" in result.output
+    assert store.get_change_set(cs).state is ChangeSetState.APPROVED
+    assert store.list_outbox() == [] and store.reviews(cs)[0].action == "approve_quiet"
+
+
 def test_subscribers_add_list_remove(config_file: Path, store: Store) -> None:
     result = run(config_file, "subscribers", "add", "李四", "not-an-email")
     assert result.exit_code == 2 and "not a valid email" in result.output

@@ -50,7 +50,7 @@ def test_replay_with_a_named_sender_every_approved_email_once(
     with open_store(tmp_path / "policywatch.db") as store:
         rows = store.list_outbox()
         approved = [c for c in store.list_change_sets() if c.state.value == "approved"]
-    assert len(approved) >= 3  # the draft, the final, the correction
+    assert len(approved) >= 2  # the first sight is a baseline: the final, the correction
     assert rows and all(r.state is OutboxState.SENT for r in rows)
     assert len(rows) == 2 * len(approved)
     received = Counter(str(m.msg["Message-ID"]) for m in smtp_server.messages)
