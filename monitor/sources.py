@@ -50,6 +50,8 @@ class SourceConfig:
     attachments: bool = True  # fetch and parse DOCX/PDF attachments of articles
     auto_approve: bool = False  # change sets of this source skip staff review
     enabled: bool = True
+    # At the first check, items published longer ago than this are recorded as history.
+    baseline_recent: dt.timedelta = dt.timedelta(days=14)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,38 +1,46 @@
-"""Alignment of two clause trees on content, not on labels.
+"""Comparison keys of clauses and the record of an alignment of two clause trees.
 
-Phases, each working only on what the earlier ones left unmatched:
-1. exact canonical text (hash lookup), 2. exact canonical heading, 3. fuzzy similarity of the
-canonical text (character-bigram Dice), with candidates drawn from a bigram index so nothing is
-compared all-pairs, 4. sections matched by where their children went (a retitled section),
-5. fuzzy sections. Labels only break ties. A fuzzy pair that would be a move needs a stronger
-score: a weak match is better reported as removed + added than as a bogus move.
+`canonical` is the one text key every comparison uses (widths folded, punctuation and white
+space dropped); `flatten` turns a clause tree into `Node`s in document order with their keys
+(own text, whole text with descendants, long paragraphs, kind group); `Alignment` records which
+old node is which new node, and which clauses were merged into or split off from another.
+The matching itself is `parsers.pairing`; splits and merges are found by `parsers.flows`.
 """
 
 from __future__ import annotations
 
 import functools
 import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from parsers.hanzi import simplified
 from parsers.model import Clause
 
-FUZZY_THRESHOLD = 0.5  # Dice similarity for a match in place
-MOVE_THRESHOLD = 0.7  # Dice similarity for a match that moves the clause to another parent
-_CANDIDATES = 8  # fuzzy candidates scored per clause
-_COMMON_BIGRAM = 64  # bigrams on more leftovers than this do not select candidates
-_BIG_GROUP = 32  # larger groups of identical texts are paired in order
-_ROOT = -1
+_PARAGRAPH = 20  # canonical characters a paragraph needs to count as kept whole
 _KEPT_SIGNS = frozenset("%‰")  # punctuation by category, but they change the meaning
+
+_GROUPS = {
+    "part": "part",
+    "chapter": "chapter",
+    "division": "division",
+    "section": "section",
+    "article": "article",
+    "measure": "list",
+    "item": "list",
+    "subitem": "list",
+    "point": "list",
+}
+_CONTAINER_KINDS = frozenset({"part", "chapter", "division", "section"})
 
 
 @functools.lru_cache(maxsize=16384)  # one clause text is compared many times per diff
 def canonical(text: str | None) -> str:
-    """Text for comparison: widths folded, lower case, punctuation and white space dropped."""
+    """Text for comparison: widths folded, lower case, punctuation and white space dropped,
+    Traditional characters in their Simplified form (a Traditional repost is no change)."""
     if not text:
         return ""
-    dropped = text.translate(_DROP)  # full-width punctuation goes here, so usually...
+    dropped = simplified(text.translate(_DROP))  # full-width punctuation goes here, so usually...
     if unicodedata.is_normalized("NFKC", dropped):  # ...what is left needs no NFKC (fast)
         return dropped.lower()
     return unicodedata.normalize("NFKC", dropped).lower().translate(_DROP)
@@ -73,6 +81,11 @@ def display_text(clause: Clause) -> str:
     return text
 
 
+def group_of(clause: Clause) -> str:
+    """The kinds a clause may pair with: `article`, `list` (measures and items), `chapter`..."""
+    return _GROUPS.get(clause.kind, clause.kind)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Node:
     """One clause of a flattened tree with its parent and comparison keys."""
@@ -80,21 +93,41 @@ class Node:
     index: int
     clause: Clause
     parent: int | None
-    content: str
+    content: str  # canonical heading and own text
     heading: str
     has_children: bool
     parent_heading: str
+    group: str = ""
+    whole: str = ""  # canonical text of the clause with its descendants (units)
+    paragraphs: tuple[str, ...] = ()  # canonical paragraphs of `whole` long enough to count
+
+    @property
+    def container(self) -> bool:
+        """A part, chapter, division or section holding clauses: paired by heading."""
+        return self.has_children and self.clause.kind in _CONTAINER_KINDS
 
 
 @dataclass(slots=True, kw_only=True)
 class Alignment:
-    """Old-to-new node pairs (indices into the flattened trees) and fuzzy scores."""
+    """Old-to-new node pairs (indices into the flattened trees) and similarity scores."""
 
     old: list[Node]
     new: list[Node]
     pairs: dict[int, int] = field(default_factory=dict)
     back: dict[int, int] = field(default_factory=dict)
     scores: dict[int, float] = field(default_factory=dict)
+    merged: dict[int, int] = field(default_factory=dict)  # old merged into -> new
+    split_off: dict[int, int] = field(default_factory=dict)  # new split off -> old
+    # old -> new clauses paired with other old clauses that received a passage of it
+    partial: dict[int, list[int]] = field(default_factory=dict)
+
+    def is_free_old(self, old: int) -> bool:
+        """True when old clause `old` has no pair and was not merged into another."""
+        return old not in self.pairs and old not in self.merged
+
+    def is_free_new(self, new: int) -> bool:
+        """True when new clause `new` has no pair and was not split off another."""
+        return new not in self.back and new not in self.split_off
 
     def link(self, old: int, new: int, score: float = 1.0) -> None:
         """Record that old clause `old` is new clause `new`."""
@@ -109,18 +142,24 @@ class Alignment:
         del self.scores[old]
 
     def free_old(self) -> list[Node]:
-        """Old nodes without a pair, in document order."""
-        return [n for n in self.old if n.index not in self.pairs]
+        """Old nodes without a pair (nor merged into another), in document order."""
+        return [n for n in self.old if self.is_free_old(n.index)]
 
     def free_new(self) -> list[Node]:
-        """New nodes without a pair, in document order."""
-        return [n for n in self.new if n.index not in self.back]
+        """New nodes without a pair (nor split off another), in document order."""
+        return [n for n in self.new if self.is_free_new(n.index)]
 
     def parent_moved(self, old: int, new: int) -> bool:
-        """True when the (matched) parent of old clause `old` is not the parent of `new`."""
+        """True when the (matched) parent of old clause `old` is not the parent of `new`.
+        Going from the top level into a new chapter (chapters introduced), or out of one
+        that was dissolved, is not a move: the chapters' own changes say it."""
         old_parent, new_parent = self.old[old].parent, self.new[new].parent
+        if old_parent is None and new_parent is not None:
+            return new_parent in self.back
+        if new_parent is None and old_parent is not None:
+            return old_parent in self.pairs
         if old_parent is None or new_parent is None:
-            return old_parent is not new_parent
+            return False
         return self.pairs.get(old_parent) != new_parent
 
 
@@ -129,18 +168,32 @@ def flatten(clauses: Sequence[Clause]) -> list[Node]:
     out: list[Node] = []
 
     def visit(clause: Clause, parent: int | None, parent_heading: str) -> None:
-        index = len(out)
+        has_children = bool(clause.children)
+        container = has_children and clause.kind in _CONTAINER_KINDS
+        own = full_text(clause)
+        content = canonical(own)
+        if container:
+            whole, key = "", ""
+        elif has_children:
+            whole = "\n".join(full_text(c) for c in clause.walk())
+            key = canonical(whole)
+        else:  # a leaf: its whole text is its own
+            whole, key = own, content
         out.append(
             Node(
-                index=index,
+                index=len(out),
                 clause=clause,
                 parent=parent,
-                content=canonical(full_text(clause)),
+                content=content,
                 heading=canonical(clause.heading),
-                has_children=bool(clause.children),
+                has_children=has_children,
                 parent_heading=parent_heading,
+                group=group_of(clause),
+                whole=key,
+                paragraphs=_paragraphs(whole, key),
             )
         )
+        index = len(out) - 1
         for child in clause.children:
             visit(child, index, canonical(clause.heading) or clause.label)
 
@@ -149,132 +202,30 @@ def flatten(clauses: Sequence[Clause]) -> list[Node]:
     return out
 
 
-def align(old: Sequence[Clause], new: Sequence[Clause]) -> Alignment:
-    """Pair the clauses of two trees (see the module docstring for the phases)."""
-    result = Alignment(old=flatten(old), new=flatten(new))
-    _match_exact(result, lambda n: n.content)
-    _match_exact(result, lambda n: n.heading, scored=True)
-    _match_fuzzy(result, sections=False)
-    _match_by_children(result)
-    _match_fuzzy(result, sections=True)
-    _drop_weak_moves(result)
-    return result
+def _paragraphs(text: str, key: str) -> tuple[str, ...]:
+    """The canonical paragraphs of `text` long enough to count (`key` is its canonical form)."""
+    if "\n" not in text:
+        return (key,) if len(key) >= _PARAGRAPH else ()
+    keys = (canonical(line) for line in text.split("\n"))
+    return tuple(k for k in keys if len(k) >= _PARAGRAPH)
 
 
-def _match_exact(result: Alignment, key: Callable[[Node], str], *, scored: bool = False) -> None:
-    """Pair nodes with equal keys; `scored` keeps the text similarity (moves need it high)."""
-    groups: dict[str, list[Node]] = defaultdict(list)
-    for node in result.free_new():
-        if k := key(node):
-            groups[k].append(node)
-    old_groups: dict[str, list[Node]] = defaultdict(list)
-    for node in result.free_old():
-        if (k := key(node)) in groups:
-            old_groups[k].append(node)
-    for k, olds in old_groups.items():
-        for o, n in _pair_group(result, olds, groups[k]):
-            score = _dice(_bigrams(o.content), _bigrams(n.content)) if scored else 1.0
-            result.link(o.index, n.index, min(score, 1.0) if o.content != n.content else 1.0)
+@functools.lru_cache(maxsize=16384)
+def bigrams(text: str) -> frozenset[str]:
+    """The set of character pairs of `text` (itself when shorter)."""
+    if len(text) < 2:
+        return frozenset({text} if text else ())
+    return frozenset(map("".join, zip(text, text[1:], strict=False)))
 
 
-def _pair_group(result: Alignment, olds: list[Node], news: list[Node]) -> list[tuple[Node, Node]]:
-    if len(olds) == 1 and len(news) == 1:
-        return [(olds[0], news[0])]
-    if len(olds) > _BIG_GROUP or len(news) > _BIG_GROUP:
-        return list(zip(olds, news, strict=False))
-    free, out = list(news), []
-    for o in olds:
-        if not free:
-            break
-        best = max(free, key=lambda n: _tie_key(result, o, n))
-        free.remove(best)
-        out.append((o, best))
-    return out
-
-
-def _dice(mine: set[str], theirs: set[str]) -> float:
+def dice(mine: frozenset[str], theirs: frozenset[str]) -> float:
+    """Dice coefficient of two sets (1.0 for two empty ones)."""
     if not mine and not theirs:
         return 1.0
     return 2 * len(mine & theirs) / (len(mine) + len(theirs))
 
 
-def _tie_key(result: Alignment, o: Node, n: Node) -> tuple[bool, bool, bool, int]:
-    mapped_parent = result.pairs.get(o.parent, _ROOT) if o.parent is not None else None
-    return (
-        mapped_parent == n.parent,
-        o.parent_heading == n.parent_heading,
-        o.clause.label == n.clause.label,
-        -abs(o.index - n.index),
-    )
-
-
-def _bigrams(text: str) -> set[str]:
-    if len(text) < 2:
-        return {text} if text else set()
-    return {text[i : i + 2] for i in range(len(text) - 1)}
-
-
-def _match_fuzzy(result: Alignment, *, sections: bool) -> None:
-    olds = [n for n in result.free_old() if n.has_children == sections and n.content]
-    news = [n for n in result.free_new() if n.has_children == sections and n.content]
-    if not olds or not news:
-        return
-    grams = {n.index: _bigrams(n.content) for n in news}
-    index: dict[str, list[int]] = defaultdict(list)
-    for n in news:
-        for g in grams[n.index]:
-            index[g].append(n.index)
-    triples: list[tuple[float, float, int, int]] = []
-    for o in olds:
-        mine = _bigrams(o.content)
-        hits: Counter[int] = Counter()
-        for g in mine:
-            posting = index.get(g, ())
-            if len(posting) <= _COMMON_BIGRAM:
-                hits.update(posting)
-        for cand, _ in hits.most_common(_CANDIDATES):
-            theirs = grams[cand]
-            score = _dice(mine, theirs)
-            if score >= FUZZY_THRESHOLD:
-                bonus = 0.05 * sum(_tie_key(result, o, result.new[cand])[:3])
-                triples.append((score + bonus, score, o.index, cand))
-    triples.sort(key=lambda t: (-t[0], t[2], t[3]))
-    for _, score, o_index, n_index in triples:
-        if o_index not in result.pairs and n_index not in result.back:
-            result.link(o_index, n_index, score)
-
-
-def _match_by_children(result: Alignment) -> None:
-    """Pair unmatched sections whose children mostly went to the same unmatched section."""
-    olds = sorted(
-        (n for n in result.free_old() if n.has_children),
-        key=lambda n: -n.clause.level,
-    )
-    old_children, new_children = _children(result.old), _children(result.new)
-    for o in olds:
-        kids = old_children[o.index]
-        targets: Counter[int] = Counter()
-        for k in kids:
-            new_k = result.pairs.get(k)
-            parent = result.new[new_k].parent if new_k is not None else None
-            if parent is not None and parent not in result.back:
-                targets[parent] += 1
-        if not targets:
-            continue
-        target, count = targets.most_common(1)[0]
-        if 2 * count > len(kids) and 2 * count > len(new_children[target]):
-            result.link(o.index, target)
-
-
-def _children(nodes: list[Node]) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = defaultdict(list)
-    for n in nodes:
-        if n.parent is not None:
-            out[n.parent].append(n.index)
-    return out
-
-
-def _drop_weak_moves(result: Alignment) -> None:
-    for old, score in list(result.scores.items()):
-        if score < MOVE_THRESHOLD and result.parent_moved(old, result.pairs[old]):
-            result.unlink(old)
+def kept(paragraph: str, other: frozenset[str]) -> float:
+    """The share of the character pairs of `paragraph` found in `other`."""
+    grams = bigrams(paragraph)
+    return len(grams & other) / len(grams)

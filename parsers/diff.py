@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from parsers.align import Alignment, Node, align, canonical, display_text
+from parsers.align import Alignment, Node, canonical, display_text
 from parsers.model import (
     Amount,
     AmountChange,
@@ -23,8 +23,9 @@ from parsers.model import (
     DocumentDiff,
     PolicyDocument,
 )
-from parsers.redline import changed, figure_replacements, figure_value, redline
-from parsers.summary import ChangeFacts, summarize_change, summarize_document_change
+from parsers.pairing import align
+from parsers.redline import Budget, Comparison, changed, compare, figure_replacements, figure_value
+from parsers.summary import ChangeFacts, describe_change, summarize_document_change
 from parsers.titles import policy_title
 
 _DOC_FIELDS = ("title", "status", "doc_number", "effective")
@@ -66,18 +67,21 @@ def _field(doc: PolicyDocument, name: str) -> str | None:
 
 def diff_clauses(old: tuple[Clause, ...], new: tuple[Clause, ...]) -> tuple[ClauseChange, ...]:
     """Typed changes between two clause trees, unchanged clauses left out."""
-    alignment = align(old, new)
+    ctx = _Context(align(old, new))
+    alignment = ctx.alignment
     keyed: list[tuple[tuple[float, int], ClauseChange]] = []
     for o in alignment.old:
+        if o.index in alignment.merged:
+            continue  # a part of the change of the clause it went into
         pair = alignment.pairs.get(o.index)
         if pair is None:
-            change: ClauseChange | None = _removed(alignment, o)
+            change: ClauseChange | None = ctx.change((ChangeKind.REMOVED,), o, None)
         else:
-            change = _paired(alignment, o, alignment.new[pair])
+            change = ctx.paired(o, alignment.new[pair])
         if change is not None:
             keyed.append(((_position(alignment, o.index), 1), change))
     for node in alignment.free_new():
-        keyed.append(((float(node.index), 0), _added(alignment, node)))
+        keyed.append(((float(node.index), 0), ctx.change((ChangeKind.ADDED,), None, node)))
     keyed.sort(key=lambda item: item[0])
     return tuple(change for _, change in keyed)
 
@@ -101,27 +105,120 @@ class _Fields:
 
 
 _NO_FIELDS = _Fields(amounts=(), units_added=(), units_removed=(), dates_changed=())
+_NO_TEXT = Comparison(ops=(), spans=())
 
 
-def _paired(alignment: Alignment, o: Node, n: Node) -> ClauseChange | None:
-    old, new = o.clause, n.clause
-    ops: tuple[tuple[int, str], ...] = ()
-    fields = _NO_FIELDS  # same words and units: no figure, unit or date can differ
-    if o.content != n.content or _units_key(old) != _units_key(new):
-        ops = redline(display_text(old), display_text(new))
-        fields = _fields(old, new, ops)
-    kinds: list[ChangeKind] = []
-    if o.content != n.content and changed(ops) or fields.units_added or fields.units_removed:
-        kinds.append(ChangeKind.MODIFIED)
-    if alignment.parent_moved(o.index, n.index):
-        kinds.append(ChangeKind.MOVED)
-    if _renumbered(old, new):
-        kinds.append(ChangeKind.RENUMBERED)
-    if not kinds:
-        return None
-    if ChangeKind.MODIFIED not in kinds:
-        ops, fields = (), _NO_FIELDS
-    return _change(alignment, tuple(kinds), o, n, ops, fields)
+class _Context:
+    """What typing the changes of one diff shares: the alignment, the article renumbering
+    (references that follow it are not wording changes) and one diff-match-patch budget."""
+
+    def __init__(self, alignment: Alignment) -> None:
+        self.alignment = alignment
+        self.budget = Budget()
+        self.renumbering = _renumbering(alignment)
+        self.merged_into: dict[int, list[int]] = {}  # new -> the old clauses merged into it
+        for o_index, n_index in sorted(alignment.merged.items()):
+            self.merged_into.setdefault(n_index, []).append(o_index)
+        self.split_into: dict[int, set[int]] = {}  # old -> the new clauses split off it
+        for n_index, o_index in alignment.split_off.items():
+            self.split_into.setdefault(o_index, set()).add(n_index)
+        for o_index, news in alignment.partial.items():
+            self.split_into.setdefault(o_index, set()).update(news)
+
+    def paired(self, o: Node, n: Node) -> ClauseChange | None:
+        """The change of a paired clause, or None when it did not change."""
+        old, new = o.clause, n.clause
+        text = _NO_TEXT
+        fields = _NO_FIELDS  # same words and units: no figure, unit or date can differ
+        if o.content != n.content or _units_key(old) != _units_key(new):
+            text = compare(display_text(old), display_text(new), self.budget)
+            fields = _fields(old, new, text.ops)
+        kinds: list[ChangeKind] = []
+        words = o.content != n.content and changed(text.ops)
+        if words or fields.units_added or fields.units_removed:
+            kinds.append(ChangeKind.MODIFIED)
+        if self.alignment.parent_moved(o.index, n.index):
+            kinds.append(ChangeKind.MOVED)
+        if _renumbered(old, new):
+            kinds.append(ChangeKind.RENUMBERED)
+        flow, parts = self.parts(o, n)
+        if flow is not None:
+            kinds.append(flow)
+        if not kinds:
+            return None
+        if ChangeKind.MODIFIED not in kinds:
+            text, fields = _NO_TEXT, _NO_FIELDS
+        return self.change(tuple(kinds), o, n, text, fields, parts)
+
+    def parts(self, o: Node, n: Node) -> tuple[ChangeKind | None, tuple[ClauseRef, ...]]:
+        """A merge (the other old clauses that went into `n`) or a split (the other new
+        clauses split off `o`), or `(None, ())`."""
+        alignment = self.alignment
+        merged = self.merged_into.get(n.index)
+        if merged:
+            return ChangeKind.MERGED, tuple(ref(alignment.old[i].clause) for i in merged)
+        split = self.split_into.get(o.index)
+        if split:
+            return ChangeKind.SPLIT, tuple(ref(alignment.new[i].clause) for i in sorted(split))
+        return None, ()
+
+    def change(
+        self,
+        kinds: tuple[ChangeKind, ...],
+        o: Node | None,
+        n: Node | None,
+        text: Comparison = _NO_TEXT,
+        fields: _Fields = _NO_FIELDS,
+        parts: tuple[ClauseRef, ...] = (),
+    ) -> ClauseChange:
+        """A change record with its summary and edits."""
+        old_text = display_text(o.clause) if o else ""
+        new_text = display_text(n.clause) if n else ""
+        facts = ChangeFacts(
+            kinds=kinds,
+            old=o.clause if o else None,
+            new=n.clause if n else None,
+            old_parent=_parent(self.alignment.old, o),
+            new_parent=_parent(self.alignment.new, n),
+            amounts=fields.amounts,
+            units_added=fields.units_added,
+            units_removed=fields.units_removed,
+            dates_changed=fields.dates_changed,
+            redline=text.ops,
+            parts=parts,
+            old_text=old_text,
+            new_text=new_text,
+            spans=text.spans,
+            renumbering=self.renumbering,
+        )
+        summary, edits = describe_change(facts)
+        return ClauseChange(
+            kinds=kinds,
+            old=ref(o.clause) if o else None,
+            new=ref(n.clause) if n else None,
+            summary=summary,
+            amounts=fields.amounts,
+            units_added=fields.units_added,
+            units_removed=fields.units_removed,
+            dates_changed=fields.dates_changed,
+            redline=text.ops,
+            old_text=old_text,
+            new_text=new_text,
+            section=bool(o and o.has_children or n and n.has_children),
+            parts=parts,
+            edits=edits,
+        )
+
+
+def _renumbering(alignment: Alignment) -> dict[int, int]:
+    """Old article number -> new article number, for paired and merged articles."""
+    out: dict[int, int] = {}
+    targets = {**alignment.pairs, **alignment.merged}
+    for o_index, n_index in targets.items():
+        old, new = alignment.old[o_index].clause, alignment.new[n_index].clause
+        if old.kind == new.kind == "article" and old.number and new.number:
+            out[old.number] = new.number
+    return out
 
 
 def _units_key(clause: Clause) -> set[str]:
@@ -134,50 +231,6 @@ def _renumbered(old: Clause, new: Clause) -> bool:
     return canonical(old.label) != canonical(new.label)
 
 
-def _removed(alignment: Alignment, o: Node) -> ClauseChange:
-    return _change(alignment, (ChangeKind.REMOVED,), o, None, (), _NO_FIELDS)
-
-
-def _added(alignment: Alignment, n: Node) -> ClauseChange:
-    return _change(alignment, (ChangeKind.ADDED,), None, n, (), _NO_FIELDS)
-
-
-def _change(
-    alignment: Alignment,
-    kinds: tuple[ChangeKind, ...],
-    o: Node | None,
-    n: Node | None,
-    ops: tuple[tuple[int, str], ...],
-    fields: _Fields,
-) -> ClauseChange:
-    facts = ChangeFacts(
-        kinds=kinds,
-        old=o.clause if o else None,
-        new=n.clause if n else None,
-        old_parent=_parent(alignment.old, o),
-        new_parent=_parent(alignment.new, n),
-        amounts=fields.amounts,
-        units_added=fields.units_added,
-        units_removed=fields.units_removed,
-        dates_changed=fields.dates_changed,
-        redline=ops,
-    )
-    return ClauseChange(
-        kinds=kinds,
-        old=ref(o.clause) if o else None,
-        new=ref(n.clause) if n else None,
-        summary=summarize_change(facts),
-        amounts=fields.amounts,
-        units_added=fields.units_added,
-        units_removed=fields.units_removed,
-        dates_changed=fields.dates_changed,
-        redline=ops,
-        old_text=display_text(o.clause) if o else "",
-        new_text=display_text(n.clause) if n else "",
-        section=bool(o and o.has_children or n and n.has_children),
-    )
-
-
 def _parent(nodes: list[Node], node: Node | None) -> Clause | None:
     if node is None or node.parent is None:
         return None
@@ -185,9 +238,13 @@ def _parent(nodes: list[Node], node: Node | None) -> Clause | None:
 
 
 def ref(clause: Clause) -> ClauseRef:
-    """The `{"path", "label", "number", "heading"}` reference of a clause."""
+    """The `{"path", "label", "number", "heading", "kind"}` reference of a clause."""
     return ClauseRef(
-        path=clause.path, label=clause.label, number=clause.number, heading=clause.heading
+        path=clause.path,
+        label=clause.label,
+        number=clause.number,
+        heading=clause.heading,
+        kind=clause.kind,
     )
 
 

@@ -3,8 +3,9 @@
 Per clause: `split_units` takes the `（责任单位：A、B，各区政府）` / `［责任单位：…（含…，下同）］`
 notes out of a clause's text; `find_amounts` reads `30万元` -> 300000 元, `3亿` -> 3e8 元,
 `50%`, `100人`, `2次`; `find_dates` lists dates as written.
-Per document: `document_fields(text, title)` gives status, 文号, issuer, publication date,
-comment deadline and effective period from the text alone.
+Per document: `document_fields(text, title, first_clause=…)` gives status, 文号, issuer,
+publication date, comment deadline and effective period from the text and where its clause tree
+starts (`parsers.clauses.structure` knows that; this module does not import it).
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from parsers.model import Amount, DocumentFields, Status
 
 # --- responsible units ---------------------------------------------------------------------
 
-_UNITS_KEY = re.compile(r"[（\[［【〔]\s*(?:责任单位|牵头单位|责任部门|配合单位|实施单位)\s*[：:]")
+# The keys in Simplified and Traditional characters (reposts from Taiwan and Hong Kong); the
+# colon may come out of OCR as a semicolon.
+_UNITS_KEY = re.compile(
+    r"[（\[［【〔]\s*(?:责任单位|牵头单位|责任部门|配合单位|实施单位"
+    r"|責任單位|牽頭單位|責任部門|配合單位|實施單位)\s*[：:；;]"
+)
 _OPEN = "（[［【〔"
 _CLOSE = {"（": "）", "[": "]", "［": "］", "【": "】", "〔": "〕"}
 _UNIT_SPLIT = re.compile(r"[、，,；;/]")
@@ -122,8 +128,12 @@ _DEADLINE = re.compile(
     r"(?:在|于|截止(?:至|到)?|截至)?\s*(\d{4}年\d{1,2}月\d{1,2}日)(?:\s*\d{1,2}[：:]\d{2})?"
     r"\s*(?:前|之前|以前|止)"
 )
+# The document's own effective-date sentence: 本措施自2023年1月1日起施行（，有效期五年）. The
+# subject is required: "自合同生效" or "运价自…之日起满30日生效" inside a clause is no such phrase.
 _EFFECTIVE = re.compile(
-    r"自[^。，；\n]{2,30}?(?:起|之日起)?(?:施行|实施|执行|生效)(?:[，,；][^。\n]*)?"
+    r"本(?:若干措施|实施细则|措施|办法|规定|条例|细则|方案|意见|通知|指引|规则|决定|解释|通告|"
+    r"公告|法|准则|制度|纲要|计划|指南)"
+    r"((?:自|从)[^。，；\n]{2,30}?(?:起|之日起)?(?:施行|实施|执行|生效)(?:[，,；][^。\n]*)?)"
 )
 _DATE_LINE = re.compile(r"^(\d{4}年\d{1,2}月\d{1,2}日)$")
 _ISSUER_END = re.compile(r"(?:局|委|委员会|厅|办公室|办公厅|政府|中心|部|院|会|署|处|所)$")
@@ -133,8 +143,10 @@ _META_DATE = re.compile(
 _META_SOURCE = re.compile(r"(?:信息来源|来源|发布机构|发文机关)[：:]\s*([^\s　]{2,30})")
 _TITLE_DOC = re.compile(
     r"(?:措施|办法|规定|条例|细则|方案|通知|通告|公告|意见|决定|规划|指引|指南|计划|纲要|规则|标准|目录|清单)"
-    r"(?:（(?:征求意见稿|草案|送审稿|修订草案|试行|暂行)）)?$"
+    r"(?:（(?:征求意见稿|草案|送审稿|修订草案|试行|暂行|[一二三四五六七八九十]+)）)?$"
 )
+# A national law's first line: 中华人民共和国科学技术普及法 (a 修正案 or 修订草案 mark allowed).
+_LAW_TITLE = re.compile(r"^中华人民共和国[\u4e00-\u9fff、]{1,40}法(?:（[^（）]{1,12}）)?$")
 _QUOTED_TITLE = re.compile(r"^《([^《》]{4,80})》(（(?:征求意见稿|草案|送审稿|修订草案)）)?$")
 
 
@@ -144,6 +156,8 @@ def guess_title(lines: list[str]) -> str | None:
         match = _QUOTED_TITLE.match(line)
         if match:
             return match.group(1) + (match.group(2) or "")
+        if _LAW_TITLE.match(line):
+            return line
         plain = 6 <= len(line) <= 80 and "。" not in line and "，" not in line
         if plain and _TITLE_DOC.search(line) and not line.startswith(("《", "附件")):
             return line
@@ -196,14 +210,10 @@ def head_of(text: str, first_clause: int | None) -> str:
     return text if first_clause is None else text[:first_clause]
 
 
-def document_fields(
-    text: str, title: str | None = None, *, first_clause: int | None = None
-) -> DocumentFields:
-    """Document-level fields from normalised text (status, 文号, issuer, dates, effective)."""
-    if first_clause is None:
-        from parsers.clauses import first_clause_offset
-
-        first_clause = first_clause_offset(text)
+def document_fields(text: str, title: str | None, *, first_clause: int | None) -> DocumentFields:
+    """Document-level fields from normalised text (status, 文号, issuer, dates, effective);
+    `first_clause` is where the clause tree starts (`Structure.first_offset`): the text before
+    it is the head, where titles, 文号 and issuing phrases are looked for."""
     head = head_of(text, first_clause)
     lines = text.split("\n")
     head_lines = head.split("\n")
@@ -218,5 +228,5 @@ def document_fields(
         issuer=_issuer(lines),
         published=_published(lines),
         comment_deadline=to_date(deadline.group(1)) if deadline else None,
-        effective=effective.group(0).rstrip("。") if effective else None,
+        effective=effective.group(1).rstrip("。") if effective else None,
     )

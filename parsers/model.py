@@ -32,6 +32,8 @@ class ChangeKind(StrEnum):
     MODIFIED = "modified"
     MOVED = "moved"
     RENUMBERED = "renumbered"
+    SPLIT = "split"  # one old clause -> several new ones (the others are the change's `parts`)
+    MERGED = "merged"  # several old clauses -> one new one (the others are its `parts`)
 
     @property
     def label_zh(self) -> str:
@@ -45,6 +47,8 @@ _KIND_ZH = {
     ChangeKind.MODIFIED: "修改",
     ChangeKind.MOVED: "移动",
     ChangeKind.RENUMBERED: "调整序号",
+    ChangeKind.SPLIT: "拆分",
+    ChangeKind.MERGED: "合并",
 }
 
 
@@ -82,6 +86,16 @@ class Clause:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FeedbackChannel:
+    """One way to comment on a draft, as its notice gives it (see `parsers.feedback`)."""
+
+    kind: str  # "email" | "post" | "online" | "fax"
+    value: str  # the address, postal address, URL (or platform name), fax number
+    postcode: str | None = None  # post: 邮编
+    note: str | None = None  # what to write on it (邮件标题请注明“…”字样), or the platform name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PolicyDocument:
     """One parsed rendition of a policy: document-level fields plus the clause tree."""
 
@@ -94,8 +108,12 @@ class PolicyDocument:
     effective: str | None = None  # "自2023年1月1日起施行，有效期五年"
     preamble: str = ""  # unnumbered text before the first clause
     closing: str = ""  # unnumbered text after the last clause (signature, commentary)
+    contents: tuple[int, int] | None = None  # [start, end) of a 目录 left out of the tree
     clauses: tuple[Clause, ...] = ()
     parser_version: str = ""
+    extractor: str = ""  # who read the text: see `Extracted.extractor`
+    ocr: bool = False  # True when (some of) the text came from OCR: it may hold misreadings
+    feedback: tuple[FeedbackChannel, ...] = ()  # how to comment (drafts for comment)
 
     def walk(self) -> tuple[Clause, ...]:
         """Every clause of the tree in document order."""
@@ -125,6 +143,11 @@ class Extracted:
     encoding: str | None = None
     doc_number: str | None = None  # from page metadata (gkmlpt, postmeta), when given
     issuer: str | None = None  # from page metadata, when given
+    # who read the text: "html" (a known template), "html:body_selector", "html:trafilatura",
+    # "html:body", "gkmlpt", "postmeta", "text", "docx", "libreoffice+docx" (.doc/.wps/.rtf),
+    # "ofd", "pdf", "pdf+ocr" (some pages OCRed), "ocr" (every page OCRed)
+    extractor: str = ""
+    ocr: bool = False  # True when (some of) the text came from OCR
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -142,12 +165,14 @@ class DocumentFields:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClauseRef:
-    """How a change names a clause on one side: the keys of `parse --json`."""
+    """How a change names a clause on one side: the keys of `parse --json`, and its kind
+    (`chapter`, `article`, `measure`, ...: a label `三` alone does not say which)."""
 
     path: tuple[str, ...]
     label: str
     number: int | None
     heading: str | None
+    kind: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,6 +181,27 @@ class AmountChange:
 
     old: Amount | None
     new: Amount | None
+
+
+class EditOp(StrEnum):
+    """What one edit of a modified clause does."""
+
+    REPLACE = "replace"
+    INSERT = "insert"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Edit:
+    """One edit of a clause's text, as an amendment decision words it: `old` (a passage of the
+    old text) becomes `new` (a passage of the new text); `after` is the old text just before
+    it, enough to place it. `count` > 1: the same substitution made that many times."""
+
+    op: EditOp
+    old: str
+    new: str
+    after: str
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -174,6 +220,9 @@ class ClauseChange:
     old_text: str = ""
     new_text: str = ""
     section: bool = False  # True when the clause has children (a section heading)
+    # split: the other new clauses made from `old`; merged: the other old clauses in `new`
+    parts: tuple[ClauseRef, ...] = ()
+    edits: tuple[Edit, ...] = ()  # the edits of a modified clause, in order (see `Edit`)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -250,6 +299,10 @@ def _date_or_none(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def _span_or_none(value: Any) -> tuple[int, int] | None:
+    return (int(value[0]), int(value[1])) if value else None
+
+
 def document_fields_json(doc: PolicyDocument) -> dict[str, Any]:
     """Document-level fields of `parse --json` (everything but the clauses)."""
     return {
@@ -260,15 +313,41 @@ def document_fields_json(doc: PolicyDocument) -> dict[str, Any]:
         "published": doc.published.isoformat() if doc.published else None,
         "comment_deadline": doc.comment_deadline.isoformat() if doc.comment_deadline else None,
         "effective": doc.effective,
+        "feedback": [feedback_to_json(f) for f in doc.feedback],
     }
 
 
+def feedback_to_json(channel: FeedbackChannel) -> dict[str, Any]:
+    """`{"kind", "value", "postcode", "note"}`."""
+    return {
+        "kind": channel.kind,
+        "value": channel.value,
+        "postcode": channel.postcode,
+        "note": channel.note,
+    }
+
+
+def feedback_from_json(data: dict[str, Any]) -> FeedbackChannel:
+    """Inverse of `feedback_to_json`."""
+    return FeedbackChannel(
+        kind=str(data["kind"]),
+        value=str(data["value"]),
+        postcode=data.get("postcode"),
+        note=data.get("note"),
+    )
+
+
 def document_to_json(doc: PolicyDocument) -> dict[str, Any]:
-    """The full `parse --json` shape, plus `preamble` and `parser_version`."""
+    """The full `parse --json` shape, plus `preamble`, `closing`, `contents` (the span of a
+    目录 left out of the tree, as `[start, end)` offsets of the extracted text),
+    `parser_version`, `extractor` (who read the text) and `ocr`."""
     out = document_fields_json(doc)
     out["preamble"] = doc.preamble
     out["closing"] = doc.closing
+    out["contents"] = list(doc.contents) if doc.contents else None
     out["parser_version"] = doc.parser_version
+    out["extractor"] = doc.extractor
+    out["ocr"] = doc.ocr
     out["clauses"] = [clause_to_json(c) for c in doc.clauses]
     return out
 
@@ -285,13 +364,17 @@ def document_from_json(data: dict[str, Any]) -> PolicyDocument:
         effective=data.get("effective"),
         preamble=str(data.get("preamble", "")),
         closing=str(data.get("closing", "")),
+        contents=_span_or_none(data.get("contents")),
         parser_version=str(data.get("parser_version", "")),
+        extractor=str(data.get("extractor", "")),
+        ocr=bool(data.get("ocr", False)),
         clauses=tuple(clause_from_json(c) for c in data.get("clauses", ())),
+        feedback=tuple(feedback_from_json(f) for f in data.get("feedback", ())),
     )
 
 
 def ref_to_json(ref: ClauseRef | None) -> dict[str, Any] | None:
-    """`{"path", "label", "number", "heading"}` or None."""
+    """`{"path", "label", "number", "heading", "kind"}` or None."""
     if ref is None:
         return None
     return {
@@ -299,6 +382,7 @@ def ref_to_json(ref: ClauseRef | None) -> dict[str, Any] | None:
         "label": ref.label,
         "number": ref.number,
         "heading": ref.heading,
+        "kind": ref.kind,
     }
 
 
@@ -311,6 +395,7 @@ def ref_from_json(data: dict[str, Any] | None) -> ClauseRef | None:
         label=data["label"],
         number=data["number"],
         heading=data["heading"],
+        kind=str(data.get("kind") or ""),
     )
 
 
@@ -335,7 +420,31 @@ def change_to_json(change: ClauseChange) -> dict[str, Any]:
         "old_text": change.old_text,
         "new_text": change.new_text,
         "section": change.section,
+        "parts": [ref_to_json(p) for p in change.parts],
+        "edits": [edit_to_json(e) for e in change.edits],
     }
+
+
+def edit_to_json(edit: Edit) -> dict[str, Any]:
+    """`{"op", "old", "new", "after", "count"}`."""
+    return {
+        "op": edit.op.value,
+        "old": edit.old,
+        "new": edit.new,
+        "after": edit.after,
+        "count": edit.count,
+    }
+
+
+def edit_from_json(data: dict[str, Any]) -> Edit:
+    """Inverse of `edit_to_json`."""
+    return Edit(
+        op=EditOp(data["op"]),
+        old=str(data.get("old", "")),
+        new=str(data.get("new", "")),
+        after=str(data.get("after", "")),
+        count=int(data.get("count", 1)),
+    )
 
 
 def change_from_json(data: dict[str, Any]) -> ClauseChange:
@@ -359,6 +468,8 @@ def change_from_json(data: dict[str, Any]) -> ClauseChange:
         old_text=str(data.get("old_text", "")),
         new_text=str(data.get("new_text", "")),
         section=bool(data.get("section", False)),
+        parts=tuple(r for r in (ref_from_json(p) for p in data.get("parts", ())) if r),
+        edits=tuple(edit_from_json(e) for e in data.get("edits", ())),
     )
 
 

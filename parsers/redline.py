@@ -6,18 +6,52 @@ character: a CJK character is its own token, a figure with its multiplier and un
 `50%`, `2亿元`) is a single token. Tokens are keyed by their width-folded form, so `，` and `,`
 are the same token. After the diff, edits that only touch punctuation or white space are kept
 as unchanged text: they are formatting, not change.
+
+`compare(old, new)` gives the redline ops and the `Span`s of the edits (character offsets into
+both texts, formatting-only edits left out) that summaries quote. Work is bounded: a long
+clause is diffed sentence by sentence first, and only its changed sentences at token level,
+and one `Budget` caps the diff-match-patch time of a whole document diff (past it, changed
+sentences are shown as replaced whole). So no pair of documents holds a check cycle.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from diff_match_patch import diff_match_patch
+from parsers.blockdiff import (
+    DELETE,
+    EQUAL,
+    INSERT,
+    PLACEHOLDER_BASE,
+    Budget,
+    Text,
+    block,
+    by_paragraphs,
+)
 
-DELETE, EQUAL, INSERT = -1, 0, 1
+__all__ = [  # DELETE, EQUAL, INSERT and Budget are re-exported from parsers.blockdiff
+    "DELETE",
+    "EQUAL",
+    "FIGURE_RE",
+    "INSERT",
+    "Budget",
+    "Comparison",
+    "Span",
+    "Token",
+    "changed",
+    "compare",
+    "figure_replacements",
+    "figure_value",
+    "is_figure",
+    "is_formatting",
+    "redline",
+    "tokenize",
+]
+
 
 # A figure: digits (any width), decimals or thousands separators, an optional Chinese
 # multiplier (万, 亿...) and an optional unit word (元, %, 人, 次...).
@@ -32,8 +66,23 @@ FIGURE_RE = re.compile(_FIGURE)
 # Folded forms that count as the same separator (`、` and `,` between responsible units).
 _SAME_PUNCT = str.maketrans({"、": ",", "；": ";", "。": ".", "．": "."})
 
-# Placeholders live in a supplementary private-use plane, away from real text.
-_PLACEHOLDER_BASE = 0xF0000
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One edit: `old[old_start:old_end]` became `new[new_start:new_end]`."""
+
+    old_start: int
+    old_end: int
+    new_start: int
+    new_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The redline ops of two texts and the spans of their edits."""
+
+    ops: tuple[tuple[int, str], ...]
+    spans: tuple[Span, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,46 +118,90 @@ def is_figure(text: str) -> bool:
     return FIGURE_RE.fullmatch(text.strip()) is not None and any(c.isdigit() for c in text)
 
 
-def _encode(tokens: list[Token], index: dict[str, str]) -> str:
-    chars: list[str] = []
-    for token in tokens:
-        char = index.get(token.key)
+def _encode(tokens: list[str], index: dict[str, str]) -> str:
+    """One placeholder character per token, equal tokens (by `_key`) sharing one."""
+    by_token = {}
+    for token in set(tokens):
+        key = _key(token)
+        char = index.get(key)
         if char is None:
-            char = chr(_PLACEHOLDER_BASE + len(index))
-            index[token.key] = char
-        chars.append(char)
-    return "".join(chars)
+            char = index[key] = chr(PLACEHOLDER_BASE + len(index))
+        by_token[token] = char
+    return "".join(map(by_token.__getitem__, tokens))
 
 
 def redline(old: str, new: str) -> tuple[tuple[int, str], ...]:
     """diff-match-patch ops `(op, text)` from old to new: -1 delete, 0 keep, 1 insert."""
-    old_tokens, new_tokens = tokenize(old), tokenize(new)
+    return compare(old, new).ops
+
+
+def compare(old: str, new: str, budget: Budget | None = None) -> Comparison:
+    """The redline ops and edit spans from `old` to `new` (see the module docstring)."""
+    old_tokens, new_tokens = _TOKEN_RE.findall(old), _TOKEN_RE.findall(new)
     index: dict[str, str] = {}
-    old_chars, new_chars = _encode(old_tokens, index), _encode(new_tokens, index)
-    dmp = diff_match_patch()
-    dmp.Diff_Timeout = 0.5
-    diffs = dmp.diff_main(old_chars, new_chars, False)
-    # Semantic cleanup is safe here: each figure is one placeholder, it cannot be split.
-    dmp.diff_cleanupSemantic(diffs)
-    ops = _decode(diffs, old_tokens, new_tokens)
-    return _merge(_quiet_formatting(ops))
+    olds = Text(_encode(old_tokens, index), old_tokens)
+    news = Text(_encode(new_tokens, index), new_tokens)
+    budget = budget or Budget()
+    if "\n" in old or "\n" in new:
+        diffs = by_paragraphs(olds, news, budget)
+    else:
+        diffs = block(olds, news, budget)
+    ops = _merge(_quiet_formatting(_decode(diffs, old_tokens, new_tokens)))
+    return Comparison(ops=ops, spans=_spans(diffs, old_tokens, new_tokens))
+
+
+def _spans(
+    diffs: list[tuple[int, str]], old_tokens: list[str], new_tokens: list[str]
+) -> tuple[Span, ...]:
+    """Character spans of the runs of deletions and insertions, formatting-only ones left out."""
+    old_at, new_at = _offsets(old_tokens), _offsets(new_tokens)
+    out: list[Span] = []
+    i = j = 0
+    start: tuple[int, int] | None = None
+    for op, chars in [*diffs, (EQUAL, "")]:
+        if op == EQUAL:
+            if start is not None:
+                span = Span(
+                    old_start=old_at[start[0]],
+                    old_end=old_at[i],
+                    new_start=new_at[start[1]],
+                    new_end=new_at[j],
+                )
+                old_text = "".join(old_tokens[start[0] : i])
+                new_text = "".join(new_tokens[start[1] : j])
+                if not (is_formatting(old_text) and is_formatting(new_text)):
+                    out.append(span)
+                start = None
+            i, j = i + len(chars), j + len(chars)
+            continue
+        if start is None:
+            start = (i, j)
+        if op == DELETE:
+            i += len(chars)
+        else:
+            j += len(chars)
+    return tuple(out)
+
+
+def _offsets(tokens: list[str]) -> list[int]:
+    return [0, *itertools.accumulate(map(len, tokens))]
 
 
 def _decode(
-    diffs: list[tuple[int, str]], old_tokens: list[Token], new_tokens: list[Token]
+    diffs: list[tuple[int, str]], old_tokens: list[str], new_tokens: list[str]
 ) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     i = j = 0
     for op, chars in diffs:
         n = len(chars)
         if op == DELETE:
-            out.append((op, "".join(t.text for t in old_tokens[i : i + n])))
+            out.append((op, "".join(old_tokens[i : i + n])))
             i += n
         elif op == INSERT:
-            out.append((op, "".join(t.text for t in new_tokens[j : j + n])))
+            out.append((op, "".join(new_tokens[j : j + n])))
             j += n
         else:  # equal: show the new rendition (its punctuation width)
-            out.append((op, "".join(t.text for t in new_tokens[j : j + n])))
+            out.append((op, "".join(new_tokens[j : j + n])))
             i += n
             j += n
     return out
@@ -164,7 +257,7 @@ def figure_replacements(ops: tuple[tuple[int, str], ...]) -> list[tuple[str | No
 
 
 def _figures(text: str) -> list[str]:
-    return [t.text.strip() for t in tokenize(text) if is_figure(t.text)]
+    return [t.strip() for t in _TOKEN_RE.findall(text) if t[:1].isdigit() and is_figure(t)]
 
 
 def _pair(olds: list[str], news: list[str]) -> list[tuple[str | None, str | None]]:

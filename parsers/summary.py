@@ -2,18 +2,31 @@
 
 `（九）激发创新活力：最高由30万元提高至50万元`, `新增措施（十三）支持标准化建设`,
 `（二十四）加强知识产权管理：由第三部分移至第六部分；序号由（十三）调整为（二十四）`.
+
+A modified clause says each of its edits (`parsers.edits`) as amendment decisions do:
+`将“A”修改为“B”`, `在“X”后增加“Y”`, `删去“Z”`, `增加一款，作为第二款：“…”`, the same
+substitution once with its count (`将“帐”修改为“账”（共9处）`), references that only follow the
+renumbering as `引用的条文序号相应调整`; figures, responsible units and dates keep their own
+phrases; a clause rewritten beyond a few edits says `内容修改（共7处）` and gives the first ones.
+Every quotation is a contiguous passage of the clause it names (a long one is cut, with `…`).
+Splits and merges: `第十七条拆分为第二十四条、第二十五条`, `将第十七条、第十九条合并为第十七条`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
-from parsers.model import AmountChange, ChangeKind, Clause
-from parsers.redline import DELETE, EQUAL, INSERT
+from parsers.align import full_text
+from parsers.edits import QuotedEdit, quote_edits
+from parsers.model import AmountChange, ChangeKind, Clause, ClauseRef, Edit, EditOp
+from parsers.redline import DELETE, EQUAL, Span
 
 _DIGITS = "零一二三四五六七八九"
 _SNIPPET = 24  # characters of clause text quoted at most
+_MAX_EDITS = 4  # more wording edits than this: "内容修改（共N处）" and the first ones
+_FIRST_EDITS = 2
 # Words before a figure that carry no meaning in a summary ("给予", "达", "按"...).
 _TRAILING_VERBS_RE = re.compile(r"(?:给予|达到|达|按照|按|为|的|以|每人每次)+$")
 _LEADING_PREPS_RE = re.compile(r"^(?:对于|对|在|按照|按|将|其|给予)+")
@@ -26,6 +39,7 @@ _STATUS_NAMES = {
     "abolished": "已废止",
 }
 _FIELD_NAMES = {"title": "标题", "status": "状态", "doc_number": "文号", "effective": "施行期限"}
+_ITEM_KINDS = frozenset({"measure", "item", "subitem", "point"})
 _NOUNS = {"measure": "措施", "article": "", "chapter": "", "item": "事项", "subitem": "事项"}
 
 
@@ -43,6 +57,11 @@ class ChangeFacts:
     units_removed: tuple[str, ...] = ()
     dates_changed: tuple[tuple[str | None, str | None], ...] = ()
     redline: tuple[tuple[int, str], ...] = ()
+    parts: tuple[ClauseRef, ...] = ()
+    old_text: str = ""  # the display texts the spans index
+    new_text: str = ""
+    spans: tuple[Span, ...] = ()
+    renumbering: Mapping[int, int] = field(default_factory=dict)  # old -> new article number
 
 
 def chinese_numeral(number: int) -> str:
@@ -93,30 +112,46 @@ def clause_name(clause: Clause) -> str:
 
 def summarize_change(facts: ChangeFacts) -> str:
     """One line in Chinese saying what happened to one clause."""
+    return describe_change(facts)[0]
+
+
+def describe_change(facts: ChangeFacts) -> tuple[str, tuple[Edit, ...]]:
+    """The summary of one clause change and the edits it is built from."""
     if ChangeKind.ADDED in facts.kinds and facts.new is not None:
-        return _whole("新增", facts.new)
+        return _whole("新增", facts.new, facts.new_parent), ()
     if ChangeKind.REMOVED in facts.kinds and facts.old is not None:
-        return _whole("删除", facts.old)
+        return _whole("删除", facts.old, facts.old_parent), ()
     clause = facts.new or facts.old
     assert clause is not None
-    parts = _detail_parts(facts)
+    edits: tuple[QuotedEdit, ...] = ()
+    if ChangeKind.MODIFIED in facts.kinds and facts.spans:
+        edits = quote_edits(facts.old_text, facts.new_text, facts.spans, facts.renumbering)
+    parts = _detail_parts(facts, edits)
     section = (facts.old and facts.old.children) or (facts.new and facts.new.children)
     name = label_text(clause) if section else clause_name(clause)
-    return f"{name}：{'；'.join(parts)}"
+    parent = facts.new_parent if facts.new else facts.old_parent
+    if parent is not None and parent.kind == "article" and clause.kind in _ITEM_KINDS:
+        name = f"{label_text(parent)}第{clause.label}项"  # 第十条第三项, as laws cite it
+    return f"{name}：{'；'.join(parts)}", tuple(q.edit for q in edits)
 
 
-def _whole(verb: str, clause: Clause) -> str:
+def _whole(verb: str, clause: Clause, parent: Clause | None) -> str:
     noun = _NOUNS.get(clause.kind, "")
     name = clause_name(clause)
+    if parent is not None and parent.kind == "article" and clause.kind in _ITEM_KINDS:
+        noun, name = "", f"{label_text(parent)}第{clause.label}项"
+        return f"{verb}{name}“{_quote(full_text(clause))}”"
     if not clause.heading:
-        name += f"“{_snippet(clause.text)}”" if clause.text else ""
+        name += f"“{_quote(clause.text)}”" if clause.text else ""
     return f"{verb}{noun}{name}"
 
 
-def _detail_parts(facts: ChangeFacts) -> list[str]:
+def _detail_parts(facts: ChangeFacts, edits: tuple[QuotedEdit, ...]) -> list[str]:
     parts: list[str] = []
+    if facts.parts and facts.old and facts.new:
+        parts.append(_flow_part(facts))
     if ChangeKind.MODIFIED in facts.kinds:
-        parts.extend(_modified_parts(facts))
+        parts.extend(_modified_parts(facts, edits))
     if ChangeKind.MOVED in facts.kinds:
         parts.append(f"由{_parent_name(facts.old_parent)}移至{_parent_name(facts.new_parent)}")
     if ChangeKind.RENUMBERED in facts.kinds and facts.old and facts.new:
@@ -124,24 +159,129 @@ def _detail_parts(facts: ChangeFacts) -> list[str]:
     return parts
 
 
-def _modified_parts(facts: ChangeFacts) -> list[str]:
+def _modified_parts(facts: ChangeFacts, edits: tuple[QuotedEdit, ...]) -> list[str]:
     old, new = facts.old, facts.new
     parts: list[str] = []
+    wording = [q for q in edits if q.role == "wording"]
     if old and new and (old.children or new.children) and old.heading != new.heading:
         parts.append(f"标题由“{old.heading or ''}”调整为“{new.heading or ''}”")
-    context = _context_before(facts.redline)
-    parts.extend(
-        _amount_part(a, context.get(a.old.text if a.old else "", "")) for a in facts.amounts
-    )
+        if not old.text and not new.text:
+            wording = []  # the title is all the text: said once
+    phrases = _unique_phrases(edit_phrase(q) for q in wording)
+    heavy = len(phrases) > _MAX_EDITS
+    if not heavy:  # in a rewritten clause the figures and dates are in the rewritten text
+        context = _context_before(facts.redline)
+        parts.extend(
+            _unique_phrases(
+                _amount_part(a, context.get(a.old.text if a.old else "", ""))
+                for a in facts.amounts
+                if not _inside_wording(a, wording)
+            )
+        )
+        dates = [d for d in facts.dates_changed if not _date_in_wording(d, wording)]
+        parts.extend(_unique_phrases(_pair_part("日期", b, a) for b, a in dates))
     if facts.units_added:
         parts.append("新增责任单位：" + "、".join(facts.units_added))
     if facts.units_removed:
         parts.append("删除责任单位：" + "、".join(facts.units_removed))
-    for before, after in facts.dates_changed:
-        parts.append(_pair_part("日期", before, after))
+    if heavy:
+        count = sum(q.edit.count for q in wording)
+        phrases = [f"内容修改（共{count}处），其中：" + "，".join(phrases[:_FIRST_EDITS])]
+    parts.extend(phrases)
+    if any(q.role == "xref" for q in edits):
+        parts.append("引用的条文序号相应调整")
     if not parts:
-        parts.append(_wording_part(facts.redline))
+        parts.append("内容修改")
     return parts
+
+
+def _unique_phrases(phrases: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(phrases))
+
+
+def _inside_wording(change: AmountChange, wording: list[QuotedEdit]) -> bool:
+    """True when a changed figure is part of a wording edit (said there, not twice)."""
+    old = change.old.text if change.old else None
+    new = change.new.text if change.new else None
+    return any(
+        (old is not None and old in q.edit.old) or (new is not None and new in q.edit.new)
+        for q in wording
+    )
+
+
+def _date_in_wording(change: tuple[str | None, str | None], wording: list[QuotedEdit]) -> bool:
+    before, after = change
+    return any(
+        (before is not None and before in q.edit.old) or (after is not None and after in q.edit.new)
+        for q in wording
+    )
+
+
+def edit_phrase(quoted: QuotedEdit) -> str:
+    """One edit as an amendment decision says it."""
+    edit = quoted.edit
+    times = f"（共{edit.count}处）" if edit.count > 1 else ""
+    if edit.op is EditOp.REPLACE:
+        if quoted.paragraph and "\n" not in edit.old + edit.new and quoted.whole_text:
+            return f"全文修改为：“{_quote(edit.new)}”"
+        if quoted.paragraph:
+            ordinal = chinese_numeral(quoted.paragraph)
+            return f"将第{ordinal}款修改为：“{_quote(edit.new)}”"
+        return f"将“{_quote(edit.old)}”修改为“{_quote(edit.new)}”{times}"
+    if edit.op is EditOp.INSERT:
+        if quoted.paragraph:
+            ordinal = chinese_numeral(quoted.paragraph)
+            return f"增加一款，作为第{ordinal}款：“{_quote(edit.new)}”"
+        if edit.after:
+            return f"在“{edit.after}”后增加“{_quote(edit.new)}”{times}"
+        if quoted.start:
+            return f"在开头增加“{_quote(edit.new)}”{times}"
+        return f"增加“{_quote(edit.new)}”{times}"
+    if quoted.paragraph:
+        return f"删去第{chinese_numeral(quoted.paragraph)}款：“{_quote(edit.old)}”"
+    if edit.after:
+        return f"删去“{edit.after}”后的“{_quote(edit.old)}”{times}"
+    return f"删去“{_quote(edit.old)}”{times}"
+
+
+def _quote(text: str) -> str:
+    """A quotation of at most `_SNIPPET` characters of one paragraph (cut with `…`)."""
+    line = text.strip().split("\n")[0]
+    cut = line != text.strip()
+    if len(line) > _SNIPPET:
+        return line[: _SNIPPET - 1] + "…"
+    return line + ("…" if cut else "")
+
+
+def _flow_part(facts: ChangeFacts) -> str:
+    assert facts.old is not None and facts.new is not None
+    if ChangeKind.SPLIT in facts.kinds:
+        parts = sorted(
+            [(facts.new.number or 0, label_text(facts.new))]
+            + [(p.number or 0, ref_label(p)) for p in facts.parts]
+        )
+        news = "、".join(label for _, label in parts)
+        return f"{label_text(facts.old)}拆分为{news}"
+    members = sorted(
+        [(facts.old.number or 0, label_text(facts.old))]
+        + [(p.number or 0, ref_label(p)) for p in facts.parts]
+    )
+    olds = "、".join(label for _, label in members)
+    return f"将{olds}合并为{label_text(facts.new)}"
+
+
+def ref_label(ref: ClauseRef) -> str:
+    """The label of a referenced clause as a reader writes it (see `label_text`)."""
+    clause = Clause(
+        kind=ref.kind,
+        label=ref.label,
+        number=ref.number,
+        level=len(ref.path),
+        path=ref.path,
+        heading=ref.heading,
+        text="",
+    )
+    return label_text(clause)
 
 
 def _amount_part(change: AmountChange, context: str) -> str:
@@ -177,18 +317,6 @@ def _pair_part(what: str, before: str | None, after: str | None) -> str:
     if after is None:
         return f"删去{what}{before}"
     return f"{what}由{before}调整为{after}"
-
-
-def _wording_part(ops: tuple[tuple[int, str], ...]) -> str:
-    deleted = "".join(t for op, t in ops if op == DELETE)
-    inserted = "".join(t for op, t in ops if op == INSERT)
-    if inserted and not deleted:
-        return f"增加“{_snippet(inserted)}”"
-    if deleted and not inserted:
-        return f"删去“{_snippet(deleted)}”"
-    if deleted and inserted and max(len(deleted), len(inserted)) <= _SNIPPET:
-        return f"“{deleted}”改为“{inserted}”"
-    return "内容修改"
 
 
 def _snippet(text: str) -> str:

@@ -22,10 +22,11 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from monitor.catalog import effective_sources, sync_records
 from monitor.check.items import ItemChecker, Traffic
 from monitor.check.outcome import ItemOutcome
 from monitor.check.reader import Reader
-from monitor.check.versions import Approver, VersionWriter
+from monitor.check.versions import Approver, Baseline, VersionWriter
 from monitor.clock import Clock, as_clock
 from monitor.config import Config, SourceConfig, format_duration
 from monitor.errors import MonitorError
@@ -100,13 +101,26 @@ class CycleReport:
         return sum(r.requests for r in self.reports)
 
 
-def _selected(config: Config, sources: Sequence[str | SourceConfig] | None) -> list[SourceConfig]:
+def _selected(
+    config: Config, store: Store, sources: Sequence[str | SourceConfig] | None
+) -> list[SourceConfig]:
+    """The sources to check: given ones, named ones (the file's or the review UI's), or every
+    enabled one."""
+    if sources is not None and all(isinstance(s, SourceConfig) for s in sources):
+        return [s for s in sources if isinstance(s, SourceConfig)]
+    known = effective_sources(config, store)
     if sources is None:
-        return [s for s in config.sources if s.enabled]
-    by_name = {s.name: s for s in config.sources}
-    return [
-        s if isinstance(s, SourceConfig) else by_name.get(s) or config.source(s) for s in sources
-    ]
+        return [s for s in known if s.enabled]
+    by_name = {s.name: s for s in known}
+    selected = []
+    for wanted in sources:
+        if isinstance(wanted, SourceConfig):
+            selected.append(wanted)
+        elif wanted in by_name:
+            selected.append(by_name[wanted])
+        else:
+            selected.append(config.source(wanted))  # ConfigError naming the known ones
+    return selected
 
 
 async def run_check(
@@ -123,8 +137,8 @@ async def run_check(
     `reader`: a running Reader to read with (the daemon's, kept warm); else one for this cycle.
     """
     started = time.perf_counter()
-    selected = _selected(config, sources)
-    records = store.sync_sources([(s.name, s.kind, s.url, s.auto_approve) for s in selected])
+    selected = _selected(config, store, sources)
+    records = sync_records(store, config, selected)
     log = AttemptLog(store)
     try:
         with _fewer_collections():
@@ -237,16 +251,30 @@ async def check_source(
     """Check one source; catches everything, records one attempt, flags after N failures."""
     started_at, started = clock(), time.perf_counter()
     traffic = Traffic(fetcher)
+    first_sight = record.first_sight
     writer = VersionWriter(
         store=store,
         source_id=record.id,
         clock=clock,
         approve=_approver(store, record, config, clock),
+        baseline=Baseline.at(started_at, source.baseline_recent) if first_sight else None,
     )
     checker = ItemChecker(source, traffic=traffic, store=store, reader=reader, writer=writer)
     outcome = await _bounded(checker, source, config.daemon.check_deadline)
     verdict = attempt_outcome(outcome, traffic)
-    log.add(_attempt(record.id, source, outcome, traffic, verdict, started_at, clock()))
+    attempt = _attempt(record.id, source, outcome, traffic, verdict, started_at, clock())
+    if first_sight:  # the attempt and the baseline's tally in one transaction
+        with store.atomic():
+            log.add(attempt)
+            store.record_baseline(
+                record.id,
+                baselines=outcome.baselines,
+                recent=outcome.new_documents,
+                at=started_at,
+                done=verdict is not AttemptOutcome.FAILED,
+            )
+    else:
+        log.add(attempt)
     _flag(store, record, verdict, config)
     return SourceReport(
         name=source.name,

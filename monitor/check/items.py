@@ -25,6 +25,7 @@ from monitor.check.versions import VersionWriter, remember
 from monitor.errors import EmptyPageError, FetchError, HTTPStatusError, MonitorError
 from monitor.fetch.client import Fetcher, FetchResult
 from monitor.sources import Item, Page, SourceConfig, source_for
+from parsers.feedback import find_feedback
 from parsers.model import Attachment, DocumentFields, Extracted, Status
 from state.sources import UrlState
 from state.store import Store
@@ -188,10 +189,10 @@ class ItemChecker:
         )
         outcome = stored.outcome()
         if not item.watched:
-            outcome += await self._companions(extracted)
+            outcome += await self._companions(item.url, extracted)
         return outcome
 
-    async def _companions(self, article: Extracted) -> ItemOutcome:
+    async def _companions(self, page_url: str, article: Extracted) -> ItemOutcome:
         """An article's own DOCX/PDF attachments are parsed too: the same policy in another
         file adds no version (lineage finds it, the diff is empty), another policy becomes its
         own document, and a file that is no policy at all is only noted."""
@@ -201,7 +202,7 @@ class ItemChecker:
         outcome = NOTHING
         for attachment in _document_files(article.attachments):
             try:
-                outcome += await self._attachment(attachment, article, fields)
+                outcome += await self._attachment(attachment, article, fields, page_url)
             except (parsers.ParseError, FetchError) as exc:
                 outcome += ItemOutcome(notes=(f"attachment not read: {attachment.url}: {exc}",))
         return outcome
@@ -216,11 +217,11 @@ class ItemChecker:
             raise parsers.SuspiciousParseError(f"{item.url}: notice without a document attachment")
         outcome = NOTHING
         for attachment in files:
-            outcome += await self._attachment(attachment, notice, fields)
+            outcome += await self._attachment(attachment, notice, fields, item.url)
         return outcome
 
     async def _attachment(
-        self, attachment: Attachment, notice: Extracted, fields: DocumentFields
+        self, attachment: Attachment, notice: Extracted, fields: DocumentFields, page_url: str
     ) -> ItemOutcome:
         state = self.store.url_state(attachment.url)
         result = await self.traffic.get(attachment.url, state)
@@ -230,17 +231,29 @@ class ItemChecker:
         tree = _parsed(reading)
         doc = tree.document
         consultation = bool(notice.title and _CONSULTATION.search(notice.title))
+        status = Status.DRAFT if consultation else doc.status
         tree = tree.with_document(
             dataclasses.replace(
                 doc,
                 title=doc.title or PurePosixPath(attachment.name).stem or notice.title,
-                status=Status.DRAFT if consultation else doc.status,
+                status=status,
                 comment_deadline=fields.comment_deadline or doc.comment_deadline,
                 published=notice.published or doc.published,
+                issuer=doc.issuer or notice.issuer or fields.issuer,
+                # how to comment is the notice's to say (the draft's own text rarely does)
+                feedback=(find_feedback(notice.text) or doc.feedback)
+                if status is Status.DRAFT
+                else doc.feedback,
             )
         )
         stored = self.writer.store_version(
-            attachment.url, result, reading.extracted.text, tree, state=state, watched=False
+            attachment.url,
+            result,
+            reading.extracted.text,
+            tree,
+            state=state,
+            watched=False,
+            notice_url=page_url,
         )
         return stored.outcome()
 

@@ -22,6 +22,7 @@ from monitor.check.lineage import clause_count, tree_hash
 from monitor.check.worker import MIB, Budget, WorkerPool
 from monitor.config import ReaderConfig
 from parsers.model import DocumentDiff, Extracted, PolicyDocument, document_from_json
+from parsers.tools import DEFAULT_BUDGET as TOOLS_BUDGET
 from state.documents import LatestTree
 
 logger = logging.getLogger(__name__)
@@ -99,10 +100,15 @@ def _warm_up() -> None:
 
 
 def budget_of(config: ReaderConfig) -> Budget:
-    """The `[reader]` budget of one read."""
+    """The `[reader]` budget of one read. The watchdog also leaves the programs a read may run
+    (LibreOffice, OCR: `parsers.tools`, which bound themselves) their whole time: waiting for
+    them takes no CPU."""
+    cpu = config.cpu_limit.total_seconds()
+    tools = TOOLS_BUDGET.document_seconds + TOOLS_BUDGET.seconds
     return Budget(
-        cpu_seconds=config.cpu_limit.total_seconds(),
+        cpu_seconds=cpu,
         memory_bytes=config.memory_mb * MIB if config.memory_mb else None,
+        wall=3 * cpu + 10 + tools,
     )
 
 

@@ -67,7 +67,9 @@ def _print_report(result: DocumentDiff) -> None:
         console.print(Text(f"• {doc_change.summary}", style="bold"))
     for change in result.changes:
         kinds = ",".join(k.value for k in change.kinds)
-        console.print(Text.assemble((f"[{kinds}] ", "cyan"), (change.summary, "bold")))
+        console.print(
+            Text.assemble((f"[{kinds}] ", "cyan"), (change.summary, "bold")), soft_wrap=True
+        )
         if change.redline:
             line = Text("    ")
             for op, text in change.redline:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 @click.option("--json", "as_json", is_flag=True, help="Print the document and its clauses as JSON.")
 @click.pass_obj
 def parse(app: AppContext, source: str, as_json: bool) -> None:
-    """Parse a file (.txt .html .json .docx .pdf) or an http(s) URL into its clause tree."""
+    """Parse a file (HTML, JSON, text, DOCX, DOC, WPS, RTF, PDF, OFD) or URL into clauses."""
     [doc] = load_documents([source], app.config_or_default().reader)
     if as_json:
         from parsers.model import document_to_json

@@ -40,10 +40,18 @@ async def _fetch_once(url: str) -> FetchResult:
         return await fetcher.get(url)
 
 
+class UnsupportedFormat(click.ClickException):
+    """A file in no format policywatch reads: exit 2, like a usage error."""
+
+    exit_code = 2
+
+
 def load_documents(sources: list[str], budget: ReaderConfig) -> list[PolicyDocument]:
     """Parse files or URLs into clause trees; one clear line on error (exit 1; 2 when a file
-    does not exist)."""
+    does not exist, is a directory or is in a format we do not read)."""
     for source in sources:
+        if not is_url(source) and Path(source).is_dir():
+            raise click.UsageError(f"{source}: is a directory")
         if not is_url(source) and not Path(source).is_file():
             raise click.UsageError(f"no such file: {source}")
     return asyncio.run(_load_all(sources, budget))
@@ -59,7 +67,7 @@ async def _load_all(sources: list[str], budget: ReaderConfig) -> list[PolicyDocu
 async def _load(reader: Reader, source: str) -> PolicyDocument:
     from monitor.errors import FetchError, ReadLimitError
     from parsers import media_type_for
-    from parsers.errors import ParseError
+    from parsers.errors import ParseError, UnsupportedMediaTypeError
     from parsers.extraction import media_type_of
 
     try:
@@ -76,5 +84,7 @@ async def _load(reader: Reader, source: str) -> PolicyDocument:
         return await reader.parse(data, media_type_for(path, data))
     except FetchError as exc:
         raise click.ClickException(str(exc)) from None
+    except UnsupportedMediaTypeError as exc:
+        raise UnsupportedFormat(f"{source}: {exc.__class__.__name__}: {exc}") from exc
     except (ParseError, ReadLimitError) as exc:
         raise click.ClickException(f"{source}: {exc.__class__.__name__}: {exc}") from exc

@@ -4,9 +4,9 @@ Two pure-ASGI middlewares guard the whole app by default (a new route is protect
 is listed as public):
 
 - `LoginMiddleware`: without a session naming an active user *and* that user's current session
-  version, every path but the public ones (login, static files, `/unsubscribe/`, `/feed/`) is
-  redirected to `/login?next=...`. Logging out and `users disable` move the version on, so
-  every cookie issued before stops working at once, wherever it was copied to.
+  version, every path but the public ones (login, static files, `/unsubscribe/`, `/feed/`,
+  `/report/`) is redirected to `/login?next=...`. Logging out and `users disable` move the
+  version on, so every cookie issued before stops working at once, wherever it was copied to.
 - `CSRFMiddleware`: every POST must carry the session's CSRF token (form field `csrf` or header
   `X-CSRF-Token`), else 403. Only the RFC 8058 one-click unsubscribe POST is exempt: its
   signed token is the authority and mail clients send it without a session.
@@ -45,7 +45,7 @@ CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 # Paths served without a login (prefixes end with "/").
 PUBLIC_PATHS = ("/login",)
-PUBLIC_PREFIXES = ("/static/", "/unsubscribe/", "/feed/")
+PUBLIC_PREFIXES = ("/static/", "/unsubscribe/", "/feed/", "/report/")
 # POSTs exempt from CSRF: the one-click unsubscribe (RFC 8058) carries its own signed token.
 CSRF_EXEMPT_PREFIXES = ("/unsubscribe/",)
 

@@ -3,6 +3,7 @@ redirect back, the admin check and the audit trail entry every change leaves."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -32,6 +33,39 @@ def row_id(text: str) -> int | None:
     """A row id typed into a form or query (ASCII digits, SQLite's range), else None: `٣` and
     `²` pass `str.isdigit()` but are no id, and 20 digits overflow the store."""
     return int(text) if _ROW_ID.fullmatch(text) else None
+
+
+def form_ids(form: FormData, name: str) -> list[int]:
+    """Every value of a repeated id field (`ids=3&ids=7`); 400 when one is not an id."""
+    ids = []
+    for value in form.getlist(name):
+        found = row_id(value) if isinstance(value, str) else None
+        if found is None:
+            raise HTTPException(400, f"bad {name}")
+        ids.append(found)
+    return ids
+
+
+def query_int(request: Request, name: str) -> int | None:
+    """An optional integer query parameter (`?source=3`); 400 when it is not one."""
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return None
+    found = row_id(raw)
+    if found is None:
+        raise HTTPException(400, f"bad {name}")
+    return found
+
+
+def query_date(request: Request, name: str) -> dt.date | None:
+    """An optional `YYYY-MM-DD` query parameter; 400 when it is not a date."""
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise HTTPException(400, f"bad {name}") from None
 
 
 def path_int(request: Request, name: str) -> int:

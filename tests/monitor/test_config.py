@@ -182,3 +182,41 @@ def test_typed_values_load_as_types(tmp_path: Path) -> None:
     assert config.web.port == 65535
     assert config.source("a").cron == "0 9 * * 1-5"
     assert config.source("replay").every == dt.timedelta(seconds=1)
+
+
+CHANNEL = "[[channel]]\nname = 'acme'\n"
+CHANNEL_REJECTED = [
+    pytest.param(CHANNEL + "kind = 'slack'\nurl = 'https://x'\n", "channel[1].kind", "known: apprise, dingtalk, feishu, wecom", id="kind"),
+    pytest.param(CHANNEL + "kind = 'dingtalk'\nurl = 'https://oapi.dingtalk.com/robot/send'\n", "channel[1].url", "access_token", id="dingtalk-token"),
+    pytest.param(CHANNEL + "kind = 'wecom'\nurl = 'http://qyapi.weixin.qq.com/x?key=1'\n", "channel[1].url", "https", id="wecom-http"),
+    pytest.param(CHANNEL + "kind = 'feishu'\n", "channel[1].url", "url_env", id="no-url"),
+    pytest.param("[[channel]]\nname = 'email'\nkind = 'apprise'\nurl = 'ntfy://t'\n", "channel[1].name", "reserved", id="reserved-name"),
+    pytest.param(CHANNEL + "kind = 'apprise'\nurl = 'ntfy://t'\n" + CHANNEL + "kind = 'apprise'\nurl = 'ntfy://u'\n", "channel[2].name", "duplicate", id="duplicate"),
+    pytest.param("[smtp]\nhost = 'mail'\nsender = 'policywatch <noreply@example.com'\n", "smtp.sender", "Name <address>", id="sender-unclosed"),
+    pytest.param("[notifications]\nreply_to = '顾问 <not-an-address>'\n", "notifications.reply_to", "not an email address", id="reply-to"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "key", "says"), CHANNEL_REJECTED)
+def test_channel_and_sender_errors_name_the_key(
+    tmp_path: Path, text: str, key: str, says: str
+) -> None:
+    with pytest.raises(ConfigError) as found:
+        load_config(_write(tmp_path, text))
+    assert key in str(found.value) and says in str(found.value)
+
+
+def test_a_channel_and_a_named_sender_load(tmp_path: Path) -> None:
+    config = load_config(
+        _write(
+            tmp_path,
+            "[smtp]\nhost = 'mail'\nsender = '政策监测 <noreply@example.com>'\n"
+            "[notifications]\norganisation = '华南政策咨询'\nattach_table = true\n"
+            "[[channel]]\nname = 'acme'\nkind = 'dingtalk'\nurl_env = 'ACME_URL'\n"
+            "secret_env = 'ACME_SECRET'\n",
+        )
+    )
+    assert config.smtp is not None and config.smtp.sender == "政策监测 <noreply@example.com>"
+    channel = config.channel("acme")
+    assert channel is not None and channel.kind == "dingtalk" and channel.max_parts == 3
+    assert config.notifications.attach_table

@@ -244,3 +244,18 @@ def test_tokens_sign_and_expire() -> None:
 )
 def test_valid_email(address: str, ok: bool) -> None:
     assert valid_email(address) is ok
+
+
+def test_a_law_article_is_named_as_laws_cite_it() -> None:
+    from notifications.render import change_view
+    from parsers.model import ChangeKind, ClauseChange, ClauseRef
+    from parsers.records import StoredChange
+
+    article = ClauseRef(path=("二", "五"), label="五", number=5, heading=None, kind="article")
+    change = ClauseChange(
+        kinds=(ChangeKind.MODIFIED,), old=article, new=article, summary="第五条：…"
+    )
+    assert change_view(StoredChange(id=1, position=0, change=change)).location == "第五条"
+    item = ClauseRef(path=("二", "五"), label="五", number=5, heading="加强服务", kind="measure")
+    change = ClauseChange(kinds=(ChangeKind.MODIFIED,), old=item, new=item, summary="（五）…")
+    assert change_view(StoredChange(id=1, position=0, change=change)).location == "（五）加强服务"

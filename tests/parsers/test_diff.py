@@ -168,7 +168,7 @@ def test_swapped_neighbours_are_renumbered_not_modified() -> None:
     assert sorted(kinds_of(changes)) == [("五", "四", (RN,)), ("四", "五", (RN,))]
 
 
-def test_split_measure_is_modified_plus_added() -> None:
+def test_split_measure_is_a_split_and_read_backwards_a_merge() -> None:
     long = TEXTS[8] + "；对荣获全国50强的企业，在推荐时给予指标直通资格，并组织专家提供辅导服务"
     old = with_paths([section(1, "提升创新能力", [measure(1, TEXTS[7]), measure(2, long)])])
     new = with_paths(
@@ -187,9 +187,13 @@ def test_split_measure_is_modified_plus_added() -> None:
             )
         ]
     )
-    assert kinds_of(diff_clauses(old, new)) == [("二", "二", (M,)), (None, "三", (A,))]
+    split = diff_clauses(old, new)
+    assert kinds_of(split) == [("二", "二", (M, ChangeKind.SPLIT))]
+    assert [p.label for p in split[0].parts] == ["三"]
     # and the merge is the same diff read backwards
-    assert kinds_of(diff_clauses(new, old)) == [("二", "二", (M,)), ("三", None, (R,))]
+    merged = diff_clauses(new, old)
+    assert kinds_of(merged) == [("二", "二", (M, ChangeKind.MERGED))]
+    assert [p.label for p in merged[0].parts] == ["三"]
 
 
 def test_weak_match_in_another_section_is_removed_plus_added() -> None:
@@ -265,7 +269,7 @@ def test_articles_document() -> None:
     ]
     assert changes[0].summary == "删除第三条“专项资金的使用应当遵循公开透明、突出重点、注重…”"
     assert changes[1].summary == "第三条：由第二章移至第一章；序号由第四条调整为第三条"
-    assert changes[2].summary == "第四条：增加“、监督检查”；序号由第五条调整为第四条"
+    assert changes[2].summary == "第四条：在“预算管理”后增加“监督检查”；序号由第五条调整为第四条"
 
 
 def test_document_level_changes() -> None:

@@ -80,17 +80,17 @@ def test_split_and_merge() -> None:
         .replace("（五）降低", "（六）降低")
     )
     assert _changes(MEASURES, split) == [
-        ("三", "三", ["modified"]),
-        (None, "四", ["added"]),
+        ("三", "三", ["modified", "split"]),
         ("四", "五", ["renumbered"]),
         ("五", "六", ["renumbered"]),
     ]
     assert _changes(split, MEASURES) == [
-        ("三", "三", ["modified"]),
-        ("四", None, ["removed"]),
+        ("三", "三", ["modified", "merged"]),
         ("五", "四", ["renumbered"]),
         ("六", "五", ["renumbered"]),
     ]
+    parts = diff_documents(parse_text(MEASURES), parse_text(split)).changes[0].parts
+    assert [(p.label, p.kind, p.heading) for p in parts] == [("四", "measure", "推广金融驿站")]
 
 
 def test_formatting_only_rendition_has_no_changes() -> None:

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from parsers.redline import figure_replacements, figure_value, redline, tokenize
+from parsers.align import canonical
+from parsers.redline import (
+    Budget,
+    Span,
+    compare,
+    figure_replacements,
+    figure_value,
+    redline,
+    tokenize,
+)
 
 
 def test_figure_with_unit_is_one_replacement() -> None:
@@ -54,3 +65,60 @@ def test_tokens_keep_figures_whole() -> None:
 )
 def test_figure_value(text: str, value: float, unit: str) -> None:
     assert figure_value(text) == (value, unit)
+
+
+def _old_and_new(ops: tuple[tuple[int, str], ...]) -> tuple[str, str]:
+    return "".join(t for op, t in ops if op != 1), "".join(t for op, t in ops if op != -1)
+
+
+LONG = "".join(f"第{i}句专精特新企业给予支持{i % 7}万元。" for i in range(400))  # ~6,000 characters
+
+
+def test_a_long_clause_takes_the_sentence_path_and_stays_exact() -> None:
+    edited = LONG.replace("第17句专精", "第17句省级专精").replace("第300句", "第三百句")
+    comparison = compare(LONG, edited)
+    old, new = _old_and_new(comparison.ops)
+    assert (old, new) == (LONG, edited)
+    assert [
+        (LONG[s.old_start : s.old_end], edited[s.new_start : s.new_end]) for s in comparison.spans
+    ] == [
+        ("", "省级"),
+        ("300", "三百"),
+    ]
+
+
+def test_a_spent_budget_still_gives_a_true_redline() -> None:
+    budget = Budget(seconds=0.0)
+    comparison = compare("加强人才智力支持", "强化人才支撑", budget)
+    assert _old_and_new(comparison.ops) == ("加强人才智力支持", "强化人才支撑")
+    assert comparison.spans == (Span(old_start=0, old_end=8, new_start=0, new_end=6),)
+
+
+def test_paragraphs_are_paired_before_their_words() -> None:
+    old = "第一段原文不变。\n第二段说明处罚标准为一万元。"
+    new = "第一段原文不变。\n新增的一段内容，与其他段落无关。\n第二段说明处罚标准为二万元。"
+    comparison = compare(old, new)
+    pieces = [
+        (old[s.old_start : s.old_end], new[s.new_start : s.new_end]) for s in comparison.spans
+    ]
+    assert pieces == [("", "新增的一段内容，与其他段落无关。\n"), ("一", "二")]
+
+
+@given(
+    st.lists(
+        st.sampled_from(["专精", "特新", "企业", "30万元", "，", "。", "\n", " ", "a"]), max_size=40
+    ),
+    st.lists(
+        st.sampled_from(["专精", "特新", "企业", "50万元", "，", "。", "\n", "b"]), max_size=40
+    ),
+)
+@settings(max_examples=200, deadline=None)
+def test_ops_rebuild_both_texts_and_spans_index_them(a: list[str], b: list[str]) -> None:
+    old, new = "".join(a), "".join(b)
+    comparison = compare(old, new)
+    rebuilt_old, rebuilt_new = _old_and_new(comparison.ops)
+    assert canonical(rebuilt_old) == canonical(old)  # punctuation-only edits are quiet
+    assert rebuilt_new == new
+    for span in comparison.spans:
+        assert 0 <= span.old_start <= span.old_end <= len(old)
+        assert 0 <= span.new_start <= span.new_end <= len(new)

@@ -119,3 +119,79 @@ def test_document_changes() -> None:
         summarize_document_change("doc_number", None, "深工信规〔2022〕9号")
         == "新增文号：深工信规〔2022〕9号"
     )
+
+
+def _article_summaries(old: str, new: str) -> list[str]:
+    from parsers import parse_text
+    from parsers.diff import diff_documents
+
+    return [c.summary for c in diff_documents(parse_text(old), parse_text(new)).changes]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "summary"),
+    [
+        # one replacement, quoted with the unchanged text around it until it is unique
+        (
+            "由市财政局负责审核，市财政局负责拨付。",
+            "由市财政局负责审核，市工业和信息化局负责拨付。",
+            "第一条：将“市财政局负责拨”修改为“市工业和信息化局负责拨”",
+        ),
+        # an insertion placed after the passage before it
+        (
+            "对企业给予奖励。",
+            "对专精特新企业给予奖励。",
+            "第一条：在“对”后增加“专精特新”",
+        ),
+        # a deletion that places itself
+        ("对企业和个人给予奖励。", "对企业给予奖励。", "第一条：删去“和个人”"),
+        # the same substitution made three times
+        (
+            "环境保护主管部门会同环境保护主管部门，报环境保护主管部门。",
+            "生态环境主管部门会同生态环境主管部门，报生态环境主管部门。",
+            "第一条：将“环境保护”修改为“生态环境”（共3处）",
+        ),
+        # a figure keeps its own phrase
+        ("最高给予30万元奖励。", "最高给予50万元奖励。", "第一条：最高由30万元提高至50万元"),
+        # a new paragraph
+        (
+            "企业应当依法纳税。",
+            "企业应当依法纳税。\n税务机关应当提供便利。",
+            "第一条：增加一款，作为第二款：“税务机关应当提供便利”",
+        ),
+    ],
+)
+def test_edit_phrases(before: str, after: str, summary: str) -> None:
+    text = "第一条 {}\n第二条 本办法自2024年1月1日起施行。"
+    assert _article_summaries(text.format(before), text.format(after)) == [summary]
+
+
+def test_a_rewritten_clause_says_so_and_gives_the_first_edits() -> None:
+    old = (
+        "第一条 市工业和信息化局负责专项资金的项目管理，市财政局负责预算管理和资金拨付，"
+        "各区政府负责本辖区项目的初审，审计机关依法实施审计监督，单个项目资助最高不超过100万元。"
+        "\n第二条 完。"
+    )
+    new = (
+        "第一条 市中小企业服务局负责专项资金的绩效管理，市财政局负责预算编制和资金监督，"
+        "各区人民政府负责本辖区项目的复核，审计机关依法开展专项审计，单个项目资助最高不超过100万元。"
+        "\n第二条 完。"
+    )
+    (summary,) = _article_summaries(old, new)
+    assert summary.startswith("第一条：内容修改（共")
+    assert "其中：将“" in summary
+
+
+def test_split_and_merge_phrases() -> None:
+    old = (
+        "第一条 总则。\n第二条 企业应当建立财务制度，按照国家统一的会计制度进行核算。\n"
+        "企业应当定期向税务机关报送财务会计报告和纳税申报表。\n第三条 完。"
+    )
+    new = (
+        "第一条 总则。\n第二条 企业应当建立财务制度，按照国家统一的会计制度进行核算。\n"
+        "第三条 企业应当定期向税务机关报送财务会计报告和纳税申报表。\n第四条 完。"
+    )
+    summaries = _article_summaries(old, new)
+    assert summaries[0].startswith("第二条：第二条拆分为第二条、第三条；删去第二款：“企业应当定期")
+    merged = _article_summaries(new, old)
+    assert merged[0].startswith("第二条：将第二条、第三条合并为第二条；增加一款，作为第二款：")

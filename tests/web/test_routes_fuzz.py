@@ -142,7 +142,7 @@ def test_no_value_makes_a_route_fail_without_a_login(
     _request(anonymous, data, csrf=None)
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=100)
 @given(data=st.data())
 def test_no_value_makes_a_route_fail_for_an_admin(
     anonymous: TestClient, data: st.DataObject
