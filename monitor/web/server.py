@@ -21,11 +21,12 @@ from state.store import Store, open_store
 
 # The secret path segments of the pages served without a login: whoever reads the access log
 # must not be able to read the feed or unsubscribe a client.
-_TOKEN_PATH = re.compile(r"(/(?:feed|unsubscribe)/)[^\s/?#\"]+")
+_TOKEN_PATH = re.compile(r"(/(?:feed|unsubscribe|report)/)[^\s/?#\"]+")
 
 
 class RedactTokens(logging.Filter):
-    """Replaces the token of `/feed/…` and `/unsubscribe/…` in uvicorn's access log lines."""
+    """Replaces the token of `/feed/…`, `/unsubscribe/…` and `/report/…` in uvicorn's access
+    log lines."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
@@ -34,7 +35,7 @@ class RedactTokens(logging.Filter):
 
 
 def redact(text: str) -> str:
-    """`GET /feed/3f1c…` -> `GET /feed/[redacted]` (and the same for `/unsubscribe/`)."""
+    """`GET /feed/3f1c…` -> `GET /feed/[redacted]` (and the same for `/unsubscribe/`, `/report/`)."""
     return _TOKEN_PATH.sub(r"\1[redacted]", text)
 
 

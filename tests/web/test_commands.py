@@ -79,6 +79,7 @@ def test_serve_prints_the_feed_url_and_serves_the_login_page(workdir: Path) -> N
         try:
             token = _check_serving(proc, port)
             httpx.get(f"http://127.0.0.1:{port}/unsubscribe/7.1999999999.c2VjcmV0LXNpZ25hdHVyZQ")
+            httpx.get(f"http://127.0.0.1:{port}/report/r3.1999999999.c2VjcmV0LXNpZ25hdHVyZQ")
         finally:
             proc.terminate()
         assert proc.stdout is not None
@@ -86,6 +87,7 @@ def test_serve_prints_the_feed_url_and_serves_the_login_page(workdir: Path) -> N
     # #16, break 13: the access log shows the requests, never the tokens in their paths
     assert '"GET /feed/[redacted] HTTP/1.1" 200' in log
     assert '"GET /unsubscribe/[redacted] HTTP/1.1" 400' in log
+    assert '"GET /report/[redacted] HTTP/1.1" 404' in log
     assert token not in log and "c2VjcmV0LXNpZ25hdHVyZQ" not in log
 
 
