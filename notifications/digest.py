@@ -71,6 +71,7 @@ def _policy(group: Sequence[DigestItem]) -> PolicyView:
         old_url=first.old_url,
         notes=notes,
         versions=" → ".join(labels) if len(labels) > 1 else view.versions,
+        ocr=any(ctx.ocr for ctx, _ in group),
     )
 
 

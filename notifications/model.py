@@ -39,6 +39,11 @@ class ChangeSetContext:
         return None
 
     @property
+    def ocr(self) -> bool:
+        """Either version's text was read by OCR: what is said of it may be a misreading."""
+        return any(doc is not None and doc.ocr for doc in (self.old, self.new))
+
+    @property
     def urgent(self) -> bool:
         """A new draft for comment with a deadline: always sent immediately."""
         return self.deadline is not None and (

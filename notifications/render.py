@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from notifications.grouping import Group, group_changes
 from notifications.model import ChangeSetContext, RenderedEmail
-from parsers.model import ChangeKind, ClauseChange, PolicyDocument, Status
+from parsers.model import OCR_CAUTION, ChangeKind, ClauseChange, PolicyDocument, Status
 from parsers.records import Cadence, ChangeSetKind, StoredChange
 from parsers.summary import chinese_numeral, ref_label
 
@@ -40,6 +40,7 @@ def create_environment() -> ImmutableSandboxedEnvironment:
         auto_reload=False,
     )
     env.globals["numeral"] = chinese_numeral  # 一、二、 before the effect groups
+    env.globals["OCR_CAUTION"] = OCR_CAUTION
     return env
 
 
@@ -112,6 +113,7 @@ class PolicyView:
     others: tuple[GroupView, ...] = ()
     versions: str | None = None  # 征求意见稿（2022年6月20日）→ 正式稿（2022年12月30日）
     count: int = 0  # clause changes the subscriber's part covers (renumberings included)
+    ocr: bool = False  # a version's text was read by OCR: the part carries `OCR_CAUTION`
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -281,6 +283,7 @@ def policy_view(
         others=group_views(others) if topic else (),
         versions=_versions(ctx),
         count=len(changes),
+        ocr=ctx.ocr,
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 
 from monitor.local_time import SHANGHAI
-from parsers.model import AmountChange, ChangeKind, ClauseChange, ClauseRef, Status
+from parsers.model import OCR_CAUTION, AmountChange, ChangeKind, ClauseChange, ClauseRef, Status
 from parsers.records import (
     Cadence,
     ChangeSetKind,
@@ -163,5 +163,6 @@ def make_environment() -> jinja2.Environment:
         CADENCE_LABELS=CADENCE_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         ACTION_LABELS=ACTION_LABELS,
+        OCR_CAUTION=OCR_CAUTION,
     )
     return env
