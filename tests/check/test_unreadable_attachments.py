@@ -7,8 +7,6 @@ gone, reads the draft: nothing is lost."""
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -20,24 +18,7 @@ from parsers.docx import docx_text
 from parsers.records import AttemptOutcome, FetchAttempt
 from state.store import Store
 from tests.check.notice_snapshot import DRAFT, DRAFT_DOCX, check_notices, notice_with_attachment
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-        for name, data in members.items():
-            package.writestr(name, data)
-    return buffer.getvalue()
-
-
-def _xlsx() -> bytes:
-    """The members that make a ZIP an Excel workbook (what a 报名表 attachment is)."""
-    return _zip(
-        {
-            "[Content_Types].xml": b'<?xml version="1.0"?><Types/>',
-            "xl/workbook.xml": b'<?xml version="1.0"?><workbook/>',
-        }
-    )
+from tests.parsers.test_formats import XLSX, _zip  # a ZIP holding what makes an Excel workbook
 
 
 def _zip_bomb() -> bytes:
@@ -79,7 +60,7 @@ def _assert_failed_without_loss(store: Store, report_failed: int, *words: str) -
 @pytest.mark.parametrize(
     ("suffix", "content_type", "data", "named"),
     [
-        (".doc", "application/msword", _xlsx(), ".doc (detected: Excel workbook (.xlsx))"),
+        (".doc", "application/msword", XLSX, ".doc (detected: Excel workbook (.xlsx))"),
         (
             ".pdf",
             "application/pdf",
