@@ -1,18 +1,24 @@
 """A notice whose only attachment policywatch cannot read fails the attempt, naming the file and
 the parser's reason, through the real replay server: a spreadsheet or binary under a document's
 name (UnsupportedFormatError, "… (detected: …)"), a ZIP bomb (LimitExceededError), LibreOffice
-missing (ToolError). Never a change set, never a crash, and the next check, once the cause is
+missing (ToolError), a `[parse]` budget (LimitExceededError); a watched page that becomes a
+spreadsheet likewise. Never a change set, never a crash, and the next check, once the cause is
 gone, reads the draft: nothing is lost."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import json
+import logging
 from pathlib import Path
 
 import pytest
 from fpdf import FPDF
 
-from monitor.config import ParseConfig
+from monitor.check.cycle import run_check
+from monitor.config import Config, FetchConfig, ParseConfig, SourceConfig
+from monitor.fetch.replay import serve_in_thread
 from parsers.archive import MAX_MEMBER_BYTES
 from parsers.docx import docx_text
 from parsers.records import AttemptOutcome, FetchAttempt
@@ -143,3 +149,26 @@ def test_the_parse_budget_of_the_config_bounds_what_a_check_reads(
     _assert_failed_without_loss(
         store, report.failed, "LimitExceededError: 1 pages have no text layer (OCR budget: 0 pages)"
     )
+
+
+def test_a_watched_page_that_turns_into_a_spreadsheet_is_a_named_failure_not_a_crash(
+    tmp_path: Path, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    snap = tmp_path / "snap"
+    snap.mkdir()
+    (snap / "policy.doc").write_bytes(XLSX)
+    entry = {"url": "/policy.doc", "file": "policy.doc", "content_type": "application/msword"}
+    (snap / "manifest.json").write_text(json.dumps({"entries": [entry]}), encoding="utf-8")
+    server = serve_in_thread(snap)
+    try:
+        config = Config(
+            fetch=FetchConfig(allow_hosts=("127.0.0.1",), timeout=3.0, retries=1, backoff=0.01),
+            sources=(SourceConfig(name="one", kind="page", url=server.url + "/policy.doc"),),
+        )
+        with caplog.at_level(logging.WARNING, logger="monitor.check.cycle"):
+            report = asyncio.run(run_check(config, store))
+    finally:
+        server.close()
+    error = _assert_failed_without_loss(store, report.failed, "UnsupportedFormatError: .doc")
+    assert error.startswith(server.url + "/policy.doc: ")
+    assert not [r for r in caplog.records if r.exc_info]  # a warning, no traceback ("crashed")
