@@ -22,8 +22,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+import parsers
 from monitor.catalog import effective_sources, sync_records
-from monitor.check.items import ItemChecker, Traffic
+from monitor.check.items import ItemChecker, Traffic, unreadable
 from monitor.check.outcome import ItemOutcome
 from monitor.check.reader import WORKER_MIN_SOURCES, Reader
 from monitor.check.versions import Approver, Baseline, VersionWriter
@@ -182,7 +183,7 @@ async def _cycle(
 ) -> list[SourceReport]:
     """Check the selected sources over one shared fetcher and reader."""
     async with (
-        Reader(worker=len(selected) >= WORKER_MIN_SOURCES) as reader,
+        Reader(worker=len(selected) >= WORKER_MIN_SOURCES, budget=config.parse.budget) as reader,
         Fetcher(config.fetch) as fetcher,
     ):
 
@@ -260,6 +261,9 @@ async def check_source(
     except (MonitorError, OSError) as exc:
         logger.warning("source %s failed: %s", source.name, exc)
         outcome = ItemOutcome(errors=(str(exc),))
+    except parsers.ParseError as exc:  # a watched page that cannot be read: named, no crash
+        logger.warning("source %s failed: %s: %s", source.name, type(exc).__name__, exc)
+        outcome = ItemOutcome(errors=(unreadable(source.url, exc),))
     except Exception as exc:  # the per-source boundary: one bad source never sinks the cycle
         logger.exception("source %s crashed", source.name)
         outcome = ItemOutcome(errors=(f"{type(exc).__name__}: {exc}",))
