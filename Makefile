@@ -56,7 +56,8 @@ test: lint typecheck pytest
 
 # Refresh the README's screenshots from the browser tests' latest run.
 screenshots: $(STAMP) browser
-	$(BIN)/pytest -q tests/web/test_browser.py tests/web/test_desk_browser.py tests/notifications/test_email_browser.py
+	$(BIN)/pytest -q tests/web/test_browser.py tests/web/test_desk_browser.py tests/notifications/test_email_browser.py \
+	  tests/web/test_ocr_warning.py
 	mkdir -p docs/screenshots && cp tests/artifacts/screenshots/*.png docs/screenshots/
 
 demo: $(RUN_STAMP)

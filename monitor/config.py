@@ -26,12 +26,17 @@ from monitor.sources import Source
 from monitor.sources import SourceConfig as SourceConfig  # the `[[source]]` table, re-exported
 from notifications.chat import CHAT_KINDS, webhook_problem
 from notifications.message import parse_mailbox
+from parsers.tools import DEFAULT_BUDGET, Budget
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MIN_EVERY = dt.timedelta(minutes=1)  # a public site polled more often may block the client
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 _WEB_URL = re.compile(r"^https?://[^/\s?#]+(?:[/?#]\S*)?$")
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)$", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+MIN_MEMORY = 256 * 1024**2  # LibreOffice and Tesseract do not start with less address space
+MIN_READ_MEMORY = 64 * 1024**2  # parsing a policy page takes tens of MiB
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -96,6 +101,19 @@ def _mailbox(value: str) -> None:
     parse_mailbox(value)  # ValueError says what is wrong
 
 
+def _enough_memory(value: int) -> None:
+    if value < MIN_MEMORY:
+        raise ValueError(
+            f"{value} bytes is too little for LibreOffice or Tesseract: at least 256MiB"
+        )
+
+
+def _enough_for_a_read(value: int) -> None:
+    if value < MIN_READ_MEMORY:
+        raise ValueError(f"{value} bytes is too little to read a document: at least 64MiB")
+
+
+ByteSize = typing.NewType("ByteSize", int)  # `"2GiB"`, `"512MiB"` or a number of bytes
 Port = Annotated[int, _port]
 WebURL = Annotated[str, _web_url]
 Mailbox = Annotated[str, _mailbox]  # `addr@domain` or `Name <addr@domain>`
@@ -203,10 +221,33 @@ class DaemonConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReaderConfig:
-    """`[reader]`: the budget of the worker process that extracts, parses and diffs documents."""
+    """`[reader]`: what the worker process that extracts, parses and diffs documents may spend
+    on one of them (the programs it runs for some formats have `[parse]`'s budget)."""
 
     cpu_limit: dt.timedelta = dt.timedelta(seconds=30)  # CPU time per document
-    memory_mb: int = 1024  # address space of the worker process, MiB
+    # address space one document may take on top of the worker's own
+    memory_limit: Annotated[ByteSize, _enough_for_a_read] = ByteSize(1024**3)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParseConfig:
+    """`[parse]`: the budgets of the local programs some formats need (LibreOffice for .doc,
+    .wps and .rtf; pdftoppm and Tesseract for scanned pages), as `parsers.tools.Budget`."""
+
+    convert_timeout: dt.timedelta = dt.timedelta(seconds=DEFAULT_BUDGET.seconds)  # per step
+    ocr_timeout: dt.timedelta = dt.timedelta(seconds=DEFAULT_BUDGET.document_seconds)
+    ocr_max_pages: int = DEFAULT_BUDGET.ocr_pages  # a PDF with more scanned pages is refused
+    memory_limit: Annotated[ByteSize, _enough_memory] = ByteSize(DEFAULT_BUDGET.memory_bytes)
+
+    @property
+    def budget(self) -> Budget:
+        """The parsers' budget these keys describe."""
+        return Budget(
+            seconds=self.convert_timeout.total_seconds(),
+            memory_bytes=self.memory_limit,
+            ocr_pages=self.ocr_max_pages,
+            document_seconds=self.ocr_timeout.total_seconds(),
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -234,6 +275,7 @@ class Config:
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     reader: ReaderConfig = field(default_factory=ReaderConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    parse: ParseConfig = field(default_factory=ParseConfig)
 
     def source(self, name: str) -> SourceConfig:
         """The source called `name`, or ConfigError."""
@@ -262,6 +304,7 @@ SECTIONS: dict[str, type[Any]] = {
     "daemon": DaemonConfig,
     "reader": ReaderConfig,
     "web": WebConfig,
+    "parse": ParseConfig,
 }
 
 
@@ -342,6 +385,9 @@ def _check_source(source: SourceConfig, policy: HostPolicy, key: str) -> None:
         problem = _cron_problem(source.cron)
         if problem:
             raise ConfigError(f"{key}.cron: {problem}")
+    problem = _selector_problem(source)
+    if problem:
+        raise ConfigError(f"{key}.{problem}")
 
 
 def _check_sources(sources: tuple[SourceConfig, ...], fetch: FetchConfig, where: str) -> None:
@@ -353,6 +399,27 @@ def _check_sources(sources: tuple[SourceConfig, ...], fetch: FetchConfig, where:
         if source.name in seen:
             raise ConfigError(f"{key}.name: duplicate source name {source.name!r}")
         seen.add(source.name)
+
+
+def _selector_problem(source: SourceConfig) -> str | None:
+    """`key: what is wrong` with a source's CSS selectors (read as lxml reads them), or None."""
+    written = [("selectors", css) for css in source.selectors]
+    if source.body_selector is not None:
+        written.append(("body_selector", source.body_selector))
+    if not written:
+        return None
+    # cssselect is what lxml's `cssselect()` translates with; it loads without lxml.
+    from cssselect import HTMLTranslator, SelectorError
+
+    translator = HTMLTranslator()
+    for key, css in written:
+        if not css.strip():
+            return f"{key}: empty CSS selector"
+        try:
+            translator.css_to_xpath(css)
+        except SelectorError as exc:
+            return f"{key}: {css!r} is not a valid CSS selector ({exc})"
+    return None
 
 
 EMAIL_CHANNEL = "email"  # the subscriber's own address: a reserved channel name
@@ -523,6 +590,15 @@ def _weekday(value: Any) -> Weekday:
     return day
 
 
+def _size(value: Any) -> ByteSize:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return ByteSize(value)
+    found = _SIZE.match(value.strip()) if isinstance(value, str) else None
+    if found is None:
+        raise ValueError(f'expected a size such as "2GiB" or "512MiB" (or bytes), got {value!r}')
+    return ByteSize(int(float(found.group(1)) * _SIZE_UNITS[found.group(2).lower()]))
+
+
 def _path(value: Any) -> Path:
     if not isinstance(value, str):
         raise TypeError("expected a path string")
@@ -557,6 +633,7 @@ _SCALARS: dict[Any, Callable[[Any], Any]] = {
     dt.timedelta: _duration,
     dt.time: _time,
     Weekday: _weekday,
+    ByteSize: _size,
     Path: _path,
     bool: _bool,
     int: _int,

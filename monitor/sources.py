@@ -45,6 +45,7 @@ class SourceConfig:
     cron: str | None = None  # a crontab expression (Asia/Shanghai) instead of `every`
     keywords: tuple[str, ...] = ()  # list kinds keep items whose title contains one of these
     selectors: tuple[str, ...] = ()  # html-list: CSS selectors for items, tried in order
+    body_selector: str | None = None  # CSS selector of the article body on this source's pages
     max_pages: int = 3  # list kinds: follow pagination up to this many pages
     max_items: int = 50  # list kinds: newest items considered per check
     attachments: bool = True  # fetch and parse DOCX/PDF attachments of articles

@@ -72,6 +72,7 @@ def _policy(group: Sequence[DigestItem]) -> PolicyView:
         notes=notes,
         versions=" → ".join(labels) if len(labels) > 1 else view.versions,
         card=view.card or first.card,  # a document first seen in this digest keeps its card
+        ocr=any(ctx.ocr for ctx, _ in group),
     )
 
 

@@ -56,6 +56,11 @@ class ChangeSetContext:
         return self.deadline is not None and not self.consultation_closed
 
     @property
+    def ocr(self) -> bool:
+        """Either version's text was read by OCR: what is said of it may be a misreading."""
+        return any(doc is not None and doc.ocr for doc in (self.old, self.new))
+
+    @property
     def urgent(self) -> bool:
         """A new draft open for comment: always sent immediately."""
         return self.open_for_comment and (

@@ -23,7 +23,7 @@ from notifications.model import ChangeSetContext, RenderedEmail
 from notifications.text import chinese_date as chinese_date  # re-exported (older imports)
 from notifications.text import one_line as one_line
 from notifications.text import safe_url as safe_url
-from parsers.model import ChangeKind, ClauseChange, PolicyDocument, Status
+from parsers.model import OCR_CAUTION, ChangeKind, ClauseChange, PolicyDocument, Status
 from parsers.records import Cadence, ChangeSetKind, StoredChange
 from parsers.summary import chinese_numeral, ref_label
 
@@ -42,6 +42,7 @@ def create_environment() -> ImmutableSandboxedEnvironment:
         auto_reload=False,
     )
     env.globals["numeral"] = chinese_numeral  # 一、二、 before the effect groups
+    env.globals["OCR_CAUTION"] = OCR_CAUTION
     return env
 
 
@@ -104,7 +105,7 @@ class PolicyView:
     others: tuple[GroupView, ...] = ()
     versions: str | None = None  # 征求意见稿（2022年6月20日）→ 正式稿（2022年12月30日）
     count: int = 0  # clause changes the subscriber's part covers (renumberings included)
-
+    ocr: bool = False  # a version's text was read by OCR: the part carries `OCR_CAUTION`
     card: DocumentCard | None = None  # a new document: the card says 文号, dates, how to comment
 
 
@@ -274,6 +275,7 @@ def policy_view(
         versions=_versions(ctx),
         count=len(changes),
         card=card,
+        ocr=ctx.ocr,
     )
 
 

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+# What every rendering of a text read by OCR (`PolicyDocument.ocr`) says, in the review UI,
+# emails, chat messages, deliverables and `policywatch parse`: never present it as certain.
+OCR_CAUTION = "本文本由OCR识别，可能有误，请以原文为准"
+
 
 class Status(StrEnum):
     """Lifecycle status of one version of a policy document."""

@@ -22,8 +22,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+import parsers
 from monitor.catalog import effective_sources, sync_records
-from monitor.check.items import ItemChecker, Traffic
+from monitor.check.items import ItemChecker, Traffic, unreadable
 from monitor.check.outcome import ItemOutcome
 from monitor.check.reader import Reader
 from monitor.check.versions import Approver, Baseline, VersionWriter
@@ -144,7 +145,7 @@ async def run_check(
         with _fewer_collections():
             async with contextlib.AsyncExitStack() as stack:
                 if reader is None:  # started first: its worker forks before any thread exists
-                    reader = await stack.enter_async_context(Reader.for_config(config.reader))
+                    reader = await stack.enter_async_context(Reader.for_config(config))
                 reports = await _cycle(
                     config, store, selected, records, log, as_clock(now), on_progress, reader
                 )
@@ -306,6 +307,9 @@ async def _bounded(
             return ItemOutcome(errors=(message,))
         logger.warning("source %s failed: %s", source.name, exc)
         return ItemOutcome(errors=(str(exc),))
+    except parsers.ParseError as exc:  # a watched page that cannot be read: named, no crash
+        logger.warning("source %s failed: %s: %s", source.name, type(exc).__name__, exc)
+        return ItemOutcome(errors=(unreadable(source.url, exc),))
     except Exception as exc:  # the per-source boundary: one bad source never sinks the cycle
         logger.exception("source %s crashed", source.name)
         return ItemOutcome(errors=(f"{type(exc).__name__}: {exc}",))

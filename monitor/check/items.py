@@ -5,8 +5,11 @@ Per URL the store remembers validators, the content hash and the clause tree las
 (`state.sources.UrlState`), read once per item. An item is parsed only when its body changed;
 a version is stored only when its clause tree differs from what that URL showed before *and*
 from the document's latest version; version and change set are written in one transaction.
-Consultation notices are not documents: their DOCX/PDF attachment is, with the notice's
-comment deadline. Every step returns its `ItemOutcome`; the source's is their sum.
+Consultation notices are not documents: their attachment is (DOCX, PDF, .doc, .wps, .rtf,
+.ofd), with the notice's comment deadline. A file policywatch cannot read (a spreadsheet or
+binary under a document's name, a ZIP bomb, LibreOffice missing) fails the attempt with the
+parser's error named, and is read again at the next check. Every step returns its
+`ItemOutcome`; the source's is their sum.
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ from state.store import Store
 
 logger = logging.getLogger(__name__)
 
-_DOC_FILE = re.compile(r"\.(pdf|docx?|wps)$", re.IGNORECASE)
+# Attachments that may hold the document: what `parsers` reads (the format itself is found
+# by content, so a spreadsheet named .doc is refused by name of what it is).
+_DOC_FILE = re.compile(r"\.(pdf|docx?|wps|rtf|ofd)$", re.IGNORECASE)
 _NOT_THE_DRAFT = ("起草说明", "政策解读", "采纳情况", "反馈表", "意见表")  # companion files
 _CONSULTATION = re.compile(r"征求.{0,80}意见")
 
@@ -122,10 +127,14 @@ class ItemChecker:
             if item.watched or exc.status not in (404, 410):
                 raise
             return ItemOutcome(gone=1, notes=(f"gone: {exc.url}",))
-        except (MonitorError, parsers.ParseError) as exc:
+        except MonitorError as exc:
             if item.watched:
                 raise
             return ItemOutcome(errors=(f"{item.url}: {exc}",))
+        except parsers.ParseError as exc:
+            if item.watched:
+                raise
+            return ItemOutcome(errors=(unreadable(item.url, exc),))
 
     async def _item(self, item: Item) -> ItemOutcome:
         state = self.store.url_state(item.url)
@@ -149,7 +158,12 @@ class ItemChecker:
                 dataclasses.replace(state, etag=result.etag, last_modified=result.last_modified)
             )
         if state.verdict == "notice" and state.body is not None:
-            extracted = extract(state.body, state.content_type, result.final_url)
+            extracted = extract(
+                state.body,
+                state.content_type,
+                result.final_url,
+                body_selector=self.source.body_selector,
+            )
             return await self._notice(item, extracted)
         return NOTHING
 
@@ -160,7 +174,11 @@ class ItemChecker:
         was_document = state is not None and state.tree_hash is not None
         previous = self.store.latest_tree(rendition_key(item.url)) if was_document else None
         reading = await self.reader.read(
-            result.content, result.content_type, result.final_url, previous
+            result.content,
+            result.content_type,
+            result.final_url,
+            previous,
+            body_selector=self.source.body_selector,
         )
         extracted = reading.extracted
         if not extracted.text.strip():
@@ -204,11 +222,14 @@ class ItemChecker:
             try:
                 outcome += await self._attachment(attachment, article, fields, page_url)
             except (parsers.ParseError, FetchError) as exc:
-                outcome += ItemOutcome(notes=(f"attachment not read: {attachment.url}: {exc}",))
+                outcome += ItemOutcome(
+                    notes=(f"attachment not read: {unreadable(attachment.url, exc)}",)
+                )
         return outcome
 
     async def _notice(self, item: Item, notice: Extracted) -> ItemOutcome:
-        """A notice: its draft/final lives in the DOCX/PDF attachment(s)."""
+        """A notice: its draft/final lives in the attachment(s); one that cannot be read fails
+        the attempt (naming the file and why), the others are still read."""
         if not self.source.attachments:
             return ItemOutcome(notes=(f"notice skipped, attachments are off: {item.url}",))
         fields = parsers.document_fields(notice.text, notice.title)
@@ -217,7 +238,10 @@ class ItemChecker:
             raise parsers.SuspiciousParseError(f"{item.url}: notice without a document attachment")
         outcome = NOTHING
         for attachment in files:
-            outcome += await self._attachment(attachment, notice, fields, item.url)
+            try:
+                outcome += await self._attachment(attachment, notice, fields, item.url)
+            except parsers.ParseError as exc:
+                outcome += ItemOutcome(errors=(unreadable(attachment.url, exc),))
         return outcome
 
     async def _attachment(
@@ -258,6 +282,12 @@ class ItemChecker:
         return stored.outcome()
 
 
+def unreadable(url: str, exc: Exception) -> str:
+    """What a failed attempt says of a file it could not read: `url: UnsupportedFormatError:
+    .doc (detected: Excel workbook (.xlsx))`."""
+    return f"{url}: {type(exc).__name__}: {exc}"
+
+
 def _parsed(reading: Reading) -> Tree:
     """The reading's clause tree; raises SuspiciousParseError as `parse_extracted` would."""
     if reading.tree is not None:
@@ -268,7 +298,7 @@ def _parsed(reading: Reading) -> Tree:
 
 
 def _document_files(attachments: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
-    """DOCX/PDF attachments that may hold the document (companion files skipped)."""
+    """Attachments that may hold the document (`_DOC_FILE`; companion files skipped)."""
     files = [
         a
         for a in attachments

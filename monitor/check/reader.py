@@ -10,6 +10,7 @@ the worker stores what an inline read would. `Reader` is the one door to the wor
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -19,10 +20,10 @@ from urllib.parse import urlsplit
 
 import parsers
 from monitor.check.lineage import clause_count, tree_hash
-from monitor.check.worker import MIB, Budget, WorkerPool
-from monitor.config import ReaderConfig
+from monitor.check.worker import Limits, WorkerPool
+from monitor.config import Config
 from parsers.model import DocumentDiff, Extracted, PolicyDocument, document_from_json
-from parsers.tools import DEFAULT_BUDGET as TOOLS_BUDGET
+from parsers.tools import DEFAULT_BUDGET, Budget
 from state.documents import LatestTree
 
 logger = logging.getLogger(__name__)
@@ -57,10 +58,18 @@ class Reading:
     diff_base: int | None = None  # the version id the diff was computed against
 
 
-def extract(content: bytes, content_type: str, url: str) -> Extracted:
-    """Extract a rendition; the media type from the header, else from the URL and bytes."""
+def extract(
+    content: bytes,
+    content_type: str,
+    url: str,
+    *,
+    body_selector: str | None = None,
+    budget: Budget = DEFAULT_BUDGET,
+) -> Extracted:
+    """Extract a rendition; the media type from the header, else from the URL and bytes.
+    `body_selector` names an HTML page's body (the source's), `budget` bounds local programs."""
     media_type = content_type or parsers.media_type_for(Path(urlsplit(url).path), content)
-    return parsers.extract(content, media_type, url=url)
+    return parsers.extract(content, media_type, url=url, body_selector=body_selector, budget=budget)
 
 
 def diff_trees(old: PolicyDocument, new: PolicyDocument) -> DocumentDiff:
@@ -71,11 +80,17 @@ def diff_trees(old: PolicyDocument, new: PolicyDocument) -> DocumentDiff:
 
 
 def read(
-    content: bytes, content_type: str, url: str, previous: LatestTree | None = None
+    content: bytes,
+    content_type: str,
+    url: str,
+    previous: LatestTree | None = None,
+    *,
+    body_selector: str | None = None,
+    budget: Budget = DEFAULT_BUDGET,
 ) -> Reading:
     """Extract, then parse unless there is no text or it is a notice (ParseErrors propagate);
     with `previous`, also diff a changed tree against it."""
-    extracted = extract(content, content_type, url)
+    extracted = extract(content, content_type, url, body_selector=body_selector, budget=budget)
     if not extracted.text.strip() or extracted.is_notice:
         return Reading(extracted=extracted)
     try:
@@ -99,34 +114,38 @@ def _warm_up() -> None:
     import parsers.diff  # noqa: F401
 
 
-def budget_of(config: ReaderConfig) -> Budget:
-    """The `[reader]` budget of one read. The watchdog also leaves the programs a read may run
-    (LibreOffice, OCR: `parsers.tools`, which bound themselves) their whole time: waiting for
-    them takes no CPU."""
-    cpu = config.cpu_limit.total_seconds()
-    tools = TOOLS_BUDGET.document_seconds + TOOLS_BUDGET.seconds
-    return Budget(
+def limits_of(config: Config) -> Limits:
+    """What one read may cost: `[reader]`'s CPU and memory. The watchdog also leaves the
+    programs a read may run (LibreOffice, OCR) their whole `[parse]` budget: they bound
+    themselves, and waiting for them takes no CPU."""
+    cpu = config.reader.cpu_limit.total_seconds()
+    tools = config.parse.budget
+    return Limits(
         cpu_seconds=cpu,
-        memory_bytes=config.memory_mb * MIB if config.memory_mb else None,
-        wall=3 * cpu + 10 + tools,
+        memory_bytes=int(config.reader.memory_limit),
+        wall=3 * cpu + 10 + tools.document_seconds + tools.seconds,
     )
 
 
 class Reader:
-    """Reads fetched pages in worker processes, within `[reader]`'s budget (`async with`).
+    """Reads fetched pages in worker processes, within `limits` (`async with`); the programs
+    some formats need run under `tools` (`[parse]`).
 
-    The one door to them: the check pipeline (`read`), and `parse`/`diff` (`parse`). One
-    worker today (`workers` sizes the pool); a daemon keeps its Reader, and so its warm
+    The one door to the workers: the check pipeline (`read`), and `parse`/`diff` (`parse`).
+    One worker today (`workers` sizes the pool); a daemon keeps its Reader, and so its warm
     worker, for its whole life, a `policywatch check` for its cycle.
     """
 
-    def __init__(self, *, budget: Budget | None = None, workers: int = 1) -> None:
-        self._pool = WorkerPool(size=workers, budget=budget or Budget(), warm_up=_warm_up)
+    def __init__(
+        self, *, limits: Limits | None = None, tools: Budget = DEFAULT_BUDGET, workers: int = 1
+    ) -> None:
+        self._pool = WorkerPool(size=workers, limits=limits or Limits(), warm_up=_warm_up)
+        self.tools = tools
 
     @classmethod
-    def for_config(cls, config: ReaderConfig) -> Reader:
-        """A reader with the configured budget."""
-        return cls(budget=budget_of(config))
+    def for_config(cls, config: Config) -> Reader:
+        """A reader with the configured `[reader]` limits and `[parse]` budget."""
+        return cls(limits=limits_of(config), tools=config.parse.budget)
 
     @property
     def workers_started(self) -> int:
@@ -146,19 +165,33 @@ class Reader:
         self._pool.close()
 
     async def read(
-        self, content: bytes, content_type: str, url: str, previous: LatestTree | None = None
+        self,
+        content: bytes,
+        content_type: str,
+        url: str,
+        previous: LatestTree | None = None,
+        *,
+        body_selector: str | None = None,
     ) -> Reading:
-        """`read()` in a worker: ParseErrors as inline, ReadLimitError past the budget."""
-        reading: Reading = await self._pool.call(read, content, content_type, url, previous)
+        """`read()` in a worker: ParseErrors as inline, ReadLimitError past the limits."""
+        call = functools.partial(
+            read,
+            content,
+            content_type,
+            url,
+            previous,
+            body_selector=body_selector,
+            budget=self.tools,
+        )
+        reading: Reading = await self._pool.call(call)
         return reading
 
     async def parse(
         self, data: bytes, media_type: str, *, charset: str | None = None, url: str | None = None
     ) -> PolicyDocument:
         """`parsers.parse` in a worker (the `parse` and `diff` commands)."""
-        document: PolicyDocument = await self._pool.call(_parse, data, media_type, charset, url)
+        call = functools.partial(
+            parsers.parse, data, media_type, charset=charset, url=url, budget=self.tools
+        )
+        document: PolicyDocument = await self._pool.call(call)
         return document
-
-
-def _parse(data: bytes, media_type: str, charset: str | None, url: str | None) -> PolicyDocument:
-    return parsers.parse(data, media_type, charset=charset, url=url)

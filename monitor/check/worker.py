@@ -5,11 +5,11 @@ A PDF of a few kilobytes can keep pypdf busy for minutes and a hostile file can 
 gigabytes, so nothing a server sent is extracted, parsed or diffed in the process that runs
 the schedule, the heartbeat and the review UI. Each worker is one process that:
 
-- limits its address space (`RLIMIT_AS`: what it had at start plus `Budget.memory_bytes`), so
+- limits its address space (`RLIMIT_AS`: what it had at start plus `Limits.memory_bytes`), so
   an allocation past the budget is a `MemoryError` in that read, not the machine swapping;
 - limits the CPU time of each call (`RLIMIT_CPU`, raised before every call by the budget:
   the soft limit's `SIGXCPU` becomes an exception inside the read, so the worker survives);
-- is watched from this side by the wall clock (`Budget.wall_seconds`): a read stuck in C code
+- is watched from this side by the wall clock (`Limits.wall_seconds`): a read stuck in C code
   (where the signal cannot interrupt it) gets the process killed, and the next read starts a
   new one.
 
@@ -27,6 +27,7 @@ import dataclasses
 import logging
 import multiprocessing
 import os
+import pickle
 import resource
 import signal
 import threading
@@ -45,7 +46,7 @@ MIB = 1024 * 1024
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class Budget:
+class Limits:
     """What one read may cost (`[reader]`): CPU seconds, and memory beyond the worker's own."""
 
     cpu_seconds: float = 30.0
@@ -72,7 +73,7 @@ def _over_cpu(signum: int, frame: FrameType | None) -> None:
 
 
 def _serve(
-    conn: Connection, parent_end: Connection, budget: Budget, warm_up: Callable[[], None] | None
+    conn: Connection, parent_end: Connection, limits: Limits, warm_up: Callable[[], None] | None
 ) -> None:
     """The worker's main loop: calls until the pipe closes (or a `None` asks it to stop)."""
     parent_end.close()  # else the pipe never reports the parent gone
@@ -81,8 +82,8 @@ def _serve(
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # multiprocessing's exit handler, systemd
     signal.signal(signal.SIGXCPU, _over_cpu)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core files from a hostile document
-    if budget.memory_bytes is not None:
-        _limit(resource.RLIMIT_AS, _address_space() + budget.memory_bytes)
+    if limits.memory_bytes is not None:
+        _limit(resource.RLIMIT_AS, _address_space() + limits.memory_bytes)
     if warm_up is not None:
         warm_up()
     while True:
@@ -93,7 +94,7 @@ def _serve(
         if request is None:
             return
         func, args = request
-        reply = _call(func, args, budget)
+        reply = _call(func, args, limits)
         try:
             conn.send(reply)
         except Exception as exc:  # an exception that does not pickle, say
@@ -106,21 +107,43 @@ class _OutOfMemoryError(ReadLimitError):
     """A read that went over the memory budget (its worker then retires)."""
 
 
-def _call(func: Callable[..., Any], args: tuple[Any, ...], budget: Budget) -> tuple[bool, Any]:
+def _call(func: Callable[..., Any], args: tuple[Any, ...], limits: Limits) -> tuple[bool, Any]:
     """(True, result) or (False, the exception); the CPU limit covers this call only."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    _limit(resource.RLIMIT_CPU, int(usage.ru_utime + usage.ru_stime + budget.cpu_seconds) + 1)
+    _limit(resource.RLIMIT_CPU, int(usage.ru_utime + usage.ru_stime + limits.cpu_seconds) + 1)
     try:
         return True, func(*args)
     except _OverCPUError:
-        return False, ReadLimitError(f"reading took more than {budget.cpu_seconds:g}s of CPU")
+        return False, ReadLimitError(f"reading took more than {limits.cpu_seconds:g}s of CPU")
     except MemoryError:
-        mib = (budget.memory_bytes or 0) // MIB
+        mib = (limits.memory_bytes or 0) // MIB
         return False, _OutOfMemoryError(f"reading needed more than {mib} MiB of memory")
     except Exception as exc:
-        return False, exc
+        return False, _portable(exc)
     finally:
         _limit(resource.RLIMIT_CPU, resource.RLIM_INFINITY)
+
+
+def _portable(exc: Exception) -> Exception:
+    """`exc` if it survives the pipe, else the nearest class of its kind built from its message
+    (an exception whose __init__ takes other arguments than its args does not unpickle)."""
+    for kind in type(exc).__mro__:
+        if not (isinstance(kind, type) and issubclass(kind, Exception)):
+            continue
+        candidate = exc if kind is type(exc) else _rebuilt(kind, exc)
+        try:
+            if candidate is not None and pickle.loads(pickle.dumps(candidate)) is not None:
+                return candidate
+        except Exception:  # try the next class up
+            continue
+    return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+def _rebuilt(kind: type[Exception], exc: Exception) -> Exception | None:
+    try:
+        return kind(f"{type(exc).__name__}: {exc}")
+    except Exception:
+        return None
 
 
 def _limit(kind: int, soft: int) -> None:
@@ -144,16 +167,16 @@ def _address_space() -> int:
 
 
 class Worker:
-    """One worker process and the pipe to it; `call` runs a function there, within budget."""
+    """One worker process and the pipe to it; `call` runs a function there, within limits."""
 
     def __init__(
-        self, context: BaseContext, budget: Budget, warm_up: Callable[[], None] | None
+        self, context: BaseContext, limits: Limits, warm_up: Callable[[], None] | None
     ) -> None:
-        self.budget = budget
+        self.limits = limits
         self._conn, child = context.Pipe()
         self.process = context.Process(  # type: ignore[attr-defined]
             target=_serve,
-            args=(child, self._conn, budget, warm_up),
+            args=(child, self._conn, limits, warm_up),
             name="policywatch-reader",
             daemon=True,
         )
@@ -171,11 +194,11 @@ class Worker:
         loop = asyncio.get_running_loop()
         reply = loop.run_in_executor(executor, self._round_trip, func, args)
         try:
-            ok, value = await asyncio.wait_for(reply, timeout=self.budget.wall_seconds)
+            ok, value = await asyncio.wait_for(reply, timeout=self.limits.wall_seconds)
         except TimeoutError:
             self.kill()
             raise ReadLimitError(
-                f"reading took longer than {self.budget.wall_seconds:g}s: worker stopped"
+                f"reading took longer than {self.limits.wall_seconds:g}s: worker stopped"
             ) from None
         except (EOFError, OSError):
             self.process.join(1.0)
@@ -215,8 +238,10 @@ class Worker:
 
 
 # Idle workers between two pools of this process (the daemon's checks, a demo's cycles, a test
-# suite): a small cycle then pays no process start. Keyed by what made them.
-_SPARES: dict[tuple[Budget, Callable[[], None] | None], list[Worker]] = {}
+# suite): a small cycle then pays no process start. Keyed by what made them, the environment
+# included (a worker keeps the PATH it started with: where soffice and tesseract are found).
+_SpareKey = tuple[Limits, Callable[[], None] | None, int]
+_SPARES: dict[_SpareKey, list[Worker]] = {}
 _SPARES_LOCK = threading.Lock()
 
 
@@ -226,10 +251,10 @@ class WorkerPool:
     process start. Closing the pool keeps its live workers warm for the next one."""
 
     def __init__(
-        self, *, size: int = 1, budget: Budget, warm_up: Callable[[], None] | None = None
+        self, *, size: int = 1, limits: Limits, warm_up: Callable[[], None] | None = None
     ) -> None:
         self.size = max(1, size)
-        self.budget = budget
+        self.limits = limits
         self._warm_up = warm_up
         self._executor: ThreadPoolExecutor | None = None
         self._idle: asyncio.Queue[Worker] | None = None
@@ -261,7 +286,7 @@ class WorkerPool:
     def close(self) -> None:
         """Keep the live workers warm for the next pool of this process; stop the rest."""
         with _SPARES_LOCK:
-            spares = _SPARES.setdefault((self.budget, self._warm_up), [])
+            spares = _SPARES.setdefault(self._key(), [])
             for worker in self._workers:
                 if worker.alive and len(spares) < self.size:
                     spares.append(worker)
@@ -273,7 +298,7 @@ class WorkerPool:
 
     def _spare(self) -> Worker | None:
         with _SPARES_LOCK:
-            spares = _SPARES.get((self.budget, self._warm_up), [])
+            spares = _SPARES.get(self._key(), [])
             while spares:
                 worker = spares.pop()
                 if worker.alive:
@@ -281,9 +306,12 @@ class WorkerPool:
                 worker.stop(timeout=0)
         return None
 
+    def _key(self) -> _SpareKey:
+        return self.limits, self._warm_up, hash(frozenset(os.environ.items()))
+
     def _new(self) -> Worker:
         self.started += 1
-        return Worker(_context(), self.budget, self._warm_up)
+        return Worker(_context(), self.limits, self._warm_up)
 
     def _replace(self, dead: Worker) -> Worker:
         logger.warning(

@@ -43,7 +43,7 @@ async def _cycle(config: Config, store: Store, selected: tuple[str, ...]) -> Cyc
     from monitor.check.reader import Reader
 
     # The reading worker forks before the progress bar starts its thread (a fork is cheap).
-    async with Reader.for_config(config.reader) as reader:
+    async with Reader.for_config(config) as reader:
         with _progress(len(selected)) as advance:
             return await run_check(
                 config, store, sources=selected, on_progress=advance, reader=reader

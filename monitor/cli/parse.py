@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from monitor.cli.context import AppContext
-from monitor.cli.renditions import load_documents
+from monitor.cli.renditions import load_documents, warn_ocr
 
 if TYPE_CHECKING:
     from rich.tree import Tree
@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 @click.option("--json", "as_json", is_flag=True, help="Print the document and its clauses as JSON.")
 @click.pass_obj
 def parse(app: AppContext, source: str, as_json: bool) -> None:
-    """Parse a file (HTML, JSON, text, DOCX, DOC, WPS, RTF, PDF, OFD) or URL into clauses."""
-    [doc] = load_documents([source], app.config_or_default().reader)
+    """Parse a file (HTML, JSON, text, DOCX, DOC, WPS, RTF, PDF, OFD) or URL into clauses.
+
+    Text read by OCR (scanned pages) is said to be so: it may hold misreadings."""
+    [doc] = load_documents([source], app.config_or_default())
+    warn_ocr(source, doc, err=as_json)
     if as_json:
         from parsers.model import document_to_json
 

@@ -3,8 +3,8 @@
 A URL goes through the monitor's own fetcher (size cap, deadline, redirects checked, errors
 mapped to `FetchError`), with the URL's host allowed for this one call: the user asked for it.
 Extraction and parsing run in the check pipeline's worker process (`monitor.check.reader`),
-under `[reader]`'s CPU and memory budget: a hostile PDF ends the command with an error instead
-of holding it for minutes.
+under `[reader]`'s CPU and memory limits (the programs some formats need under `[parse]`'s
+budget): a hostile PDF ends the command with an error instead of holding it for minutes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import click
 
 if TYPE_CHECKING:
     from monitor.check.reader import Reader
-    from monitor.config import ReaderConfig
+    from monitor.config import Config
     from monitor.fetch.client import FetchResult
     from parsers.model import PolicyDocument
 
@@ -46,21 +46,22 @@ class UnsupportedFormat(click.ClickException):
     exit_code = 2
 
 
-def load_documents(sources: list[str], budget: ReaderConfig) -> list[PolicyDocument]:
-    """Parse files or URLs into clause trees; one clear line on error (exit 1; 2 when a file
-    does not exist, is a directory or is in a format we do not read)."""
+def load_documents(sources: list[str], config: Config) -> list[PolicyDocument]:
+    """Parse files or URLs into clause trees, in the reading worker under `[reader]` and
+    `[parse]`; one clear line on error (exit 1; 2 when a file does not exist, is a directory
+    or is in a format we do not read)."""
     for source in sources:
         if not is_url(source) and Path(source).is_dir():
             raise click.UsageError(f"{source}: is a directory")
         if not is_url(source) and not Path(source).is_file():
             raise click.UsageError(f"no such file: {source}")
-    return asyncio.run(_load_all(sources, budget))
+    return asyncio.run(_load_all(sources, config))
 
 
-async def _load_all(sources: list[str], budget: ReaderConfig) -> list[PolicyDocument]:
+async def _load_all(sources: list[str], config: Config) -> list[PolicyDocument]:
     from monitor.check.reader import Reader
 
-    async with Reader.for_config(budget) as reader:  # before the first look-up: fork is cheap
+    async with Reader.for_config(config) as reader:  # before the first look-up: fork is cheap
         return [await _load(reader, source) for source in sources]
 
 
@@ -88,3 +89,13 @@ async def _load(reader: Reader, source: str) -> PolicyDocument:
         raise UnsupportedFormat(f"{source}: {exc.__class__.__name__}: {exc}") from exc
     except (ParseError, ReadLimitError) as exc:
         raise click.ClickException(f"{source}: {exc.__class__.__name__}: {exc}") from exc
+
+
+def warn_ocr(source: str, doc: PolicyDocument, *, err: bool = False) -> None:
+    """Say that a rendition's text was read by OCR (on stderr beside JSON output): it may hold
+    misreadings, as the review UI and the emails say too."""
+    from parsers.model import OCR_CAUTION
+
+    if doc.ocr:
+        message = f"Note: {source} was read by OCR ({doc.extractor}): {OCR_CAUTION}。"
+        click.secho(message, fg="yellow", err=err)

@@ -7,22 +7,30 @@ from pathlib import Path
 import click
 
 from monitor.cli.context import AppContext
+from monitor.cli.presets import DESCRIPTIONS, PRESETS
 
 
 @click.command()
 @click.option(
     "--preset",
-    type=click.Choice(["example", "gxj-sz"]),
+    type=click.Choice(list(PRESETS)),
     default="example",
     show_default=True,
-    help="Which example config to write (gxj-sz: the Shenzhen bureau's real sources).",
+    help="Which config to write: a commented example, or the real sources of a Shenzhen"
+    " bureau (sz-all: all of them); --list-presets says which is which.",
 )
+@click.option("--list-presets", is_flag=True, help="List the presets and what each watches.")
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
 @click.pass_obj
-def init(app: AppContext, preset: str, force: bool) -> None:
-    """Write a commented example config and create the database."""
-    from monitor.cli.presets import PRESETS
+def init(app: AppContext, preset: str, list_presets: bool, force: bool) -> None:
+    """Write a commented config (an example, or a bureau's sources) and create the database.
 
+    The Shenzhen presets say, in the file, what is still to be confirmed against the live site.
+    """
+    if list_presets:
+        for name, what in DESCRIPTIONS.items():
+            click.echo(f"{name:<12} {what}")
+        return
     path = Path(app.config_path)
     if path.exists() and not force:
         raise click.UsageError(f"{path} exists (use --force to overwrite)")

@@ -97,7 +97,7 @@ class Daemon:
         warm for every check: documents are never read in this process, so a hostile one
         cannot stop the heartbeat or the review UI.
         """
-        async with Reader.for_config(self.config.reader) as self._reader:
+        async with Reader.for_config(self.config) as self._reader:
             return await self._run()
 
     async def _run(self) -> int:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.local_time import SHANGHAI
 from parsers.model import (
+    OCR_CAUTION,
     AmountChange,
     ClauseRef,
     DocumentDiff,
@@ -221,6 +222,8 @@ def intro_lines(source: ExportSource, *, old: str = "原版本", new: str = "新
         lines.append(f"{old}：{source.old.url}")
     if source.new is not None:
         lines.append(f"{new}：{source.new.url}")
+    if any(v is not None and v.document.ocr for v in (source.old, source.new)):
+        lines.append(f"注意：{OCR_CAUTION}。")
     lines.append("说明：删除内容以红色删除线标示，新增内容以绿色下划线标示。")
     return lines
 

@@ -12,7 +12,7 @@ import jinja2
 
 from monitor.local_time import SHANGHAI
 from notifications.card import STATUS_LABELS as _CARD_STATUS_LABELS
-from parsers.model import AmountChange, ChangeKind, ClauseChange, ClauseRef, Status
+from parsers.model import OCR_CAUTION, AmountChange, ChangeKind, ClauseChange, ClauseRef, Status
 from parsers.records import (
     AttemptOutcome,
     Cadence,
@@ -208,5 +208,6 @@ def make_environment() -> jinja2.Environment:
         CADENCE_LABELS=CADENCE_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         ACTION_LABELS=ACTION_LABELS,
+        OCR_CAUTION=OCR_CAUTION,
     )
     return env

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from notifications.render import EmailView, GroupView, PolicyView, one_line, safe_url
+from parsers.model import OCR_CAUTION
 from parsers.summary import chinese_numeral
 
 # Markdown and HTML signs -> full-width look-alikes (Chinese text reads the same).
@@ -72,6 +73,8 @@ def policy_lines(policy: PolicyView, dialect: Dialect) -> list[str]:
         lines.append(f"**意见反馈截止日期：{text(policy.deadline)}**")
     if policy.versions:
         lines.append(f"版本：{text(policy.versions)}")
+    if policy.ocr:
+        lines.append(f"**注意：{OCR_CAUTION}。**")
     if policy.url:
         lines.append(link("查看原文", policy.url))
     if policy.topic:

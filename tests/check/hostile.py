@@ -81,3 +81,15 @@ def stuck(seconds: float) -> str:
 
     time.sleep(seconds)
     return "woke up"
+
+
+class AwkwardError(ValueError):
+    """An exception whose __init__ does not take its own args: it does not unpickle as is."""
+
+    def __init__(self, code: int, why: str) -> None:
+        super().__init__(f"{code}: {why}")
+
+
+def raise_awkward() -> None:
+    """Run in a worker: fail with an exception that cannot cross the pipe unchanged."""
+    raise AwkwardError(7, "no format we read")

@@ -13,7 +13,7 @@ from typing import TypeVar
 import pytest
 
 from monitor.check.reader import Reader
-from monitor.check.worker import MIB, Budget, WorkerPool
+from monitor.check.worker import MIB, Limits, WorkerPool
 from monitor.errors import ReadLimitError
 from tests.check import hostile
 
@@ -31,7 +31,7 @@ def test_a_pdf_that_pypdf_chews_on_stops_at_the_cpu_limit_and_the_worker_reads_o
     assert len(slow) < 16_000
 
     async def job() -> tuple[float, str, int]:
-        async with Reader(budget=Budget(cpu_seconds=1.0)) as reader:
+        async with Reader(limits=Limits(cpu_seconds=1.0)) as reader:
             started = time.monotonic()
             with pytest.raises(ReadLimitError, match="more than 1s of CPU"):
                 await reader.read(slow, "application/pdf", "http://gxj.sz.gov.cn/a.pdf")
@@ -47,7 +47,7 @@ def test_a_pdf_that_pypdf_chews_on_stops_at_the_cpu_limit_and_the_worker_reads_o
 
 
 def test_a_read_over_the_memory_budget_fails_and_a_fresh_worker_takes_the_next() -> None:
-    pool = WorkerPool(budget=Budget(cpu_seconds=10, memory_bytes=200 * MIB))
+    pool = WorkerPool(limits=Limits(cpu_seconds=10, memory_bytes=200 * MIB))
 
     async def job() -> tuple[int, int]:
         pool.start()
@@ -65,7 +65,7 @@ def test_a_read_over_the_memory_budget_fails_and_a_fresh_worker_takes_the_next()
 
 
 def test_a_read_stuck_out_of_reach_of_signals_is_ended_by_the_watchdog() -> None:
-    pool = WorkerPool(budget=Budget(cpu_seconds=5, wall=1.0))
+    pool = WorkerPool(limits=Limits(cpu_seconds=5, wall=1.0))
 
     async def job() -> tuple[float, str, int]:
         pool.start()
@@ -84,7 +84,7 @@ def test_a_read_stuck_out_of_reach_of_signals_is_ended_by_the_watchdog() -> None
 
 def test_a_cancelled_read_ends_its_worker() -> None:
     """The check deadline (or a stopping daemon) cancels a read: its process goes too."""
-    pool = WorkerPool(budget=Budget(cpu_seconds=60))
+    pool = WorkerPool(limits=Limits(cpu_seconds=60))
 
     async def job() -> tuple[str, int]:
         pool.start()
@@ -96,3 +96,17 @@ def test_a_cancelled_read_ends_its_worker() -> None:
             pool.close()
 
     assert _run(job) == ("woke up", 2)
+
+
+def test_an_exception_that_does_not_unpickle_arrives_as_the_nearest_kind() -> None:
+    pool = WorkerPool(limits=Limits(cpu_seconds=10))
+
+    async def job() -> None:
+        pool.start()
+        try:
+            with pytest.raises(ValueError, match="AwkwardError: 7: no format we read"):
+                await pool.call(hostile.raise_awkward)
+        finally:
+            pool.close()
+
+    _run(job)
