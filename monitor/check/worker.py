@@ -93,7 +93,8 @@ def _serve(
             return
         if request is None:
             return
-        func, args = request
+        func, args, path = request
+        _follow_path(path)
         reply = _call(func, args, limits)
         try:
             conn.send(reply)
@@ -101,6 +102,15 @@ def _serve(
             conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
         if isinstance(reply[1], _OutOfMemoryError):
             return  # the heap may be in pieces: the next read gets a fresh process
+
+
+def _follow_path(path: str | None) -> None:
+    """Look programs up (soffice, tesseract) on the caller's PATH, as the caller would: a worker
+    started by a forkserver otherwise keeps the PATH of a process started long before."""
+    if path is None:
+        os.environ.pop("PATH", None)
+    elif os.environ.get("PATH") != path:
+        os.environ["PATH"] = path
 
 
 class _OutOfMemoryError(ReadLimitError):
@@ -216,7 +226,7 @@ class Worker:
         return value
 
     def _round_trip(self, func: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-        self._conn.send((func, args))
+        self._conn.send((func, args, os.environ.get("PATH")))
         return self._conn.recv()
 
     def kill(self) -> None:
@@ -238,9 +248,8 @@ class Worker:
 
 
 # Idle workers between two pools of this process (the daemon's checks, a demo's cycles, a test
-# suite): a small cycle then pays no process start. Keyed by what made them, the environment
-# included (a worker keeps the PATH it started with: where soffice and tesseract are found).
-_SpareKey = tuple[Limits, Callable[[], None] | None, int]
+# suite): a small cycle then pays no process start. Keyed by what made them.
+_SpareKey = tuple[Limits, Callable[[], None] | None]
 _SPARES: dict[_SpareKey, list[Worker]] = {}
 _SPARES_LOCK = threading.Lock()
 
@@ -307,7 +316,7 @@ class WorkerPool:
         return None
 
     def _key(self) -> _SpareKey:
-        return self.limits, self._warm_up, hash(frozenset(os.environ.items()))
+        return self.limits, self._warm_up
 
     def _new(self) -> Worker:
         self.started += 1
