@@ -2,9 +2,11 @@
 
 For N in (100, 1000): a baseline cycle, then 10% of the pages change, then the measured
 cycle: wall time, CPU (user+sys) and peak RSS of the whole `policywatch check` process,
-start-up included, plus the requests and 304s the server saw. `--transports` also compares
-HTTP stacks (httpx default, httpx on httpx-aiohttp, aiohttp) on N plain GETs, each in a fresh
-process. Run by hand: `python bench/bench_check.py [--transports]`.
+start-up included, plus the requests and 304s the server saw. `--small` also times small
+cycles: a `policywatch check` process of one changed source, and one-source cycles in one
+process as the daemon runs them (its reading worker kept warm). `--transports` compares HTTP
+stacks (httpx default, httpx on httpx-aiohttp, aiohttp) on N plain GETs, each in a fresh
+process. Run by hand: `python bench/bench_check.py [--small] [--transports]`.
 """
 
 from __future__ import annotations
@@ -120,6 +122,80 @@ def bench_check(pages: int) -> list[str]:
     return rows
 
 
+SMALL_LOOP = """
+import asyncio, inspect, json, resource, sys, time, urllib.request
+from monitor.check.cycle import run_check
+from monitor.config import load_config
+from state.store import open_store
+
+config = load_config(sys.argv[1])
+base, cycles = sys.argv[2], int(sys.argv[3])
+warm = "reader" in inspect.signature(run_check).parameters  # the daemon's warm worker (#16)
+
+
+async def main() -> list[float]:
+    times = []
+    with open_store(config.database.path) as store:
+        extra = {}
+        if warm:
+            from monitor.check.reader import Reader
+
+            reader = Reader.for_config(config.reader)
+            await reader.__aenter__()
+            extra = {"reader": reader}
+        for i in range(cycles + 1):
+            urllib.request.urlopen(f"{base}/mutate?ids=0").read()
+            started = time.perf_counter()
+            await run_check(config, store, sources=("p0",), **extra)
+            times.append(time.perf_counter() - started)
+        if warm:
+            await reader.__aexit__(None, None, None)
+    return times[1:]  # the first cycle is the baseline
+
+
+times = sorted(asyncio.run(main()))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"median": times[len(times) // 2], "cpu": usage.ru_utime + usage.ru_stime}))
+"""
+
+
+def bench_small(runs: int = 5, cycles: int = 20) -> list[str]:
+    """One changed source: `policywatch check` processes, then daemon-style cycles."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        proc, base = start_server(1, folder)
+        try:
+            config = write_config(folder, base, 1)
+            measured(config)  # the baseline version
+            walls = []
+            for _ in range(runs):
+                get(f"{base}/mutate?ids=0")
+                walls.append(measured(config))
+            walls.sort(key=lambda r: r["wall"])
+            mid = walls[len(walls) // 2]
+            rows.append(
+                f"  `policywatch check`, 1 changed source: median of {runs} processes"
+                f" {mid['wall']:.3f}s wall, {mid['cpu']:.2f}s CPU (worker included)"
+            )
+            out = subprocess.run(
+                [sys.executable, "-c", SMALL_LOOP, str(config), base, str(cycles)],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
+            loop = json.loads(out.stdout) if out.returncode == 0 else {"median": 0, "cpu": 0}
+            rows.append(
+                f"  {cycles} one-source cycles in one process (the daemon's way):"
+                f" median {loop['median'] * 1000:.1f} ms per cycle,"
+                f" {loop['cpu']:.2f}s CPU in the main process"
+            )
+        finally:
+            proc.terminate()
+            proc.wait()
+    return rows
+
+
 async def _gets(base: str, pages: int, transport: str) -> None:
     sem = asyncio.Semaphore(32)
     if transport == "aiohttp":
@@ -180,6 +256,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pages", type=int, nargs="*", default=[100, 1000])
     parser.add_argument("--transports", action="store_true", help="compare HTTP stacks")
+    parser.add_argument("--small", action="store_true", help="also time one-source cycles")
     args = parser.parse_args()
     # An installed policywatch has its bytecode compiled by pip; a checkout run with
     # PYTHONDONTWRITEBYTECODE=1 would otherwise recompile every module on every start.
@@ -196,6 +273,10 @@ def main() -> None:
     print(ROW.format("sources", "cycle", "wall", "cpu", "peak RSS", "requests", "304s", ""))
     for row in rows:
         print(row)
+    if args.small:
+        print("small cycles (one changed page each):")
+        for row in bench_small():
+            print(row)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ _WEB_URL = re.compile(r"^https?://[^/\s?#]+(?:[/?#]\S*)?$")
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)$", re.IGNORECASE)
 _SIZE_UNITS = {"b": 1, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
 MIN_MEMORY = 256 * 1024**2  # LibreOffice and Tesseract do not start with less address space
+MIN_READ_MEMORY = 64 * 1024**2  # parsing a policy page takes tens of MiB
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -107,6 +108,11 @@ def _enough_memory(value: int) -> None:
         )
 
 
+def _enough_for_a_read(value: int) -> None:
+    if value < MIN_READ_MEMORY:
+        raise ValueError(f"{value} bytes is too little to read a document: at least 64MiB")
+
+
 ByteSize = typing.NewType("ByteSize", int)  # `"2GiB"`, `"512MiB"` or a number of bytes
 Port = Annotated[int, _port]
 WebURL = Annotated[str, _web_url]
@@ -133,6 +139,8 @@ class FetchConfig:
     max_body_bytes: int = 20 * 1024 * 1024
     max_redirects: int = 5
     user_agent: str = "policywatch/0.1 (+policy change monitor)"
+    # one request from connecting to its last body byte: a server trickling bytes is cut off
+    deadline: dt.timedelta = dt.timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -206,6 +214,19 @@ class DaemonConfig:
     heartbeat: dt.timedelta = dt.timedelta(seconds=10)
     failure_threshold: int = 5  # consecutive failures before a source is flagged for staff
     retention: dt.timedelta = dt.timedelta(days=90)  # fetch attempts older than this are pruned
+    # one source's check (every page, item and attachment: OCR of a scanned attachment takes
+    # minutes), also in `policywatch check`
+    check_deadline: dt.timedelta = dt.timedelta(minutes=30)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReaderConfig:
+    """`[reader]`: what the worker process that extracts, parses and diffs documents may spend
+    on one of them (the programs it runs for some formats have `[parse]`'s budget)."""
+
+    cpu_limit: dt.timedelta = dt.timedelta(seconds=30)  # CPU time per document
+    # address space one document may take on top of the worker's own
+    memory_limit: Annotated[ByteSize, _enough_for_a_read] = ByteSize(1024**3)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -252,6 +273,7 @@ class Config:
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    reader: ReaderConfig = field(default_factory=ReaderConfig)
     web: WebConfig = field(default_factory=WebConfig)
     parse: ParseConfig = field(default_factory=ParseConfig)
 
@@ -280,6 +302,7 @@ SECTIONS: dict[str, type[Any]] = {
     "outbox": OutboxConfig,
     "notifications": NotificationsConfig,
     "daemon": DaemonConfig,
+    "reader": ReaderConfig,
     "web": WebConfig,
     "parse": ParseConfig,
 }

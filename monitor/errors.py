@@ -5,6 +5,7 @@ MonitorError
  ├── DaemonLockedError        another daemon holds the database (exit 2)
  ├── FetchError               a URL could not be fetched (mapped from aiohttp in fetch/client.py)
  │    ├── FetchTimeoutError   connect/read timeout
+ │    │    └── FetchDeadlineError  no complete answer within `[fetch] deadline` (not retried)
  │    ├── FetchConnectionError  refused, reset, DNS, TLS
  │    ├── HTTPStatusError     the server answered an error status (4xx/5xx)
  │    ├── BodyTooLargeError   the body exceeded the size cap
@@ -13,7 +14,9 @@ MonitorError
       │                       never a change set ("all clauses deleted")
       ├── EmptyPageError      the body is empty, or has no text at all
       ├── LayoutError         a list page no longer looks like a list (no items found)
-      └── CollapseError       the clause tree shrank to under half of what the URL showed last
+      ├── CollapseError       the clause tree shrank to under half of what the URL showed last
+      └── ReadLimitError      reading the document went over `[reader]` CPU or memory budget
+                              (or its worker process died): a hostile or broken file
 
 Parser errors (`parsers.ParseError`, `SuspiciousParseError`) are the parsers' own tree; the
 check pipeline treats them like an `UnreadablePageError`.
@@ -54,6 +57,10 @@ class FetchTimeoutError(FetchError):
     """The connection or the read timed out."""
 
 
+class FetchDeadlineError(FetchTimeoutError):
+    """The whole request (connect, headers, body) took longer than `[fetch] deadline`."""
+
+
 class FetchConnectionError(FetchError):
     """The connection failed or was reset."""
 
@@ -88,3 +95,8 @@ class LayoutError(UnreadablePageError):
 
 class CollapseError(UnreadablePageError):
     """The clause tree shrank to under half of what this URL showed last time."""
+
+
+class ReadLimitError(UnreadablePageError):
+    """Reading a document took more CPU time or memory than `[reader]` allows (or killed its
+    worker process): that read fails, nothing else does."""

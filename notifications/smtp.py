@@ -13,10 +13,12 @@ this module imports smtplib.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import smtplib
 import ssl
+import stat
 import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -33,6 +35,8 @@ from notifications.errors import (
     TemporaryDeliveryError,
 )
 from notifications.model import OutgoingEmail
+
+logger = logging.getLogger(__name__)
 
 
 class Transport(ABC):
@@ -205,14 +209,23 @@ class EmlTransport(Transport):
         self.directory = directory
 
     def open(self) -> None:
-        """Create the folder."""
+        """Create the folder owner-only (0700: the emails name clients); tighten an older one."""
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            mode = stat.S_IMODE(self.directory.stat().st_mode)
+            if mode & 0o077:
+                os.chmod(self.directory, mode & ~0o077)
+                logger.warning(
+                    "%s was open to other users (mode %04o): now %04o",
+                    self.directory,
+                    mode,
+                    mode & ~0o077,
+                )
         except OSError as exc:
             raise ConfigDeliveryError(f"cannot create {self.directory}: {exc}") from exc
 
     def deliver(self, msg: OutgoingEmail) -> None:
-        """Write the message (temporary file, then rename over any earlier copy)."""
+        """Write the message (an owner-only temporary file, then renamed over any earlier copy)."""
         target = self.directory / eml_name(msg.message_id)
         try:
             fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")

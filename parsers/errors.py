@@ -30,6 +30,10 @@ class UnsupportedFormatError(UnsupportedMediaTypeError):
         self.label = label
         self.detected = detected
 
+    def __reduce__(self) -> tuple[type[UnsupportedFormatError], tuple[str, str]]:
+        """Pickled with its two arguments (it crosses from the reading worker)."""
+        return type(self), (self.label, self.detected)
+
 
 class ExtractionError(ParseError):
     """The document body could not be located or decoded."""

@@ -301,3 +301,4 @@ class User:
     password_hash: str
     active: bool = True
     created_at: dt.datetime | None = None
+    session_version: int = 0  # a session cookie is valid only with the version it was issued

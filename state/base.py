@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
+import os
 import sqlite3
+import stat
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +18,61 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 
+logger = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 10_000
+PRIVATE_FILE = 0o600  # the database holds secrets (session and unsubscribe keys) and addresses
+SIDE_FILES = ("-wal", "-shm", "-journal")  # SQLite gives these the database file's mode
+_WARNED: set[tuple[str, int]] = set()  # (path, mode) already warned about (one per process)
+
+
+def group_or_other_access(path: Path) -> int:
+    """The group/other permission bits of a file (0 when owner-only or absent)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode) & 0o077
+    except FileNotFoundError:
+        return 0
+
+
+def make_private(path: Path) -> None:
+    """Create the database file owner-only (0600), or tighten an existing one and its
+    `-wal`/`-shm` with a warning (a database made by an earlier version was 0644).
+
+    A file that cannot be tightened (another owner, a file system that ignores modes) is left
+    as it is with a warning; `serve` and `run` then refuse to start unless the secrets come
+    from the environment (`monitor.secrets.refuse_shared_database`).
+    """
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        pass
+    for name in (path, *(path.with_name(path.name + side) for side in SIDE_FILES)):
+        _tighten(name)
+
+
+def _tighten(path: Path) -> None:
+    loose = group_or_other_access(path)
+    if not loose:
+        return
+    mode = stat.S_IMODE(path.stat().st_mode)
+    try:
+        os.chmod(path, mode & ~0o077)
+    except OSError as exc:
+        _warn_once(path, mode, "%s is readable by other users (mode %04o), cannot tighten: %s", exc)
+        return
+    if group_or_other_access(path):
+        _warn_once(path, mode, "%s stays readable by other users (mode %04o)%s", "")
+    else:
+        logger.warning(
+            "%s was readable by other users (mode %04o): now %04o", path, mode, mode & ~0o077
+        )
+
+
+def _warn_once(path: Path, mode: int, message: str, detail: object) -> None:
+    key = (str(path), mode)
+    if key not in _WARNED:
+        _WARNED.add(key)
+        logger.warning(message, path, mode, detail)
 
 
 def utcnow() -> dt.datetime:
@@ -66,6 +123,7 @@ class StoreBase:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private(self.path)
         # isolation_level=None: autocommit; transactions are explicit in `atomic()`.
         conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -281,6 +281,13 @@ def m115_channels(db: Database) -> None:
             db.execute(statement)
 
 
+@migrations(name="m116_session_version")
+def m116_session_version(db: Database) -> None:
+    """A per-user session version: logout and `users disable` move it on, ending every cookie
+    issued before (#16)."""
+    db.execute("ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0")
+
+
 def apply(db: Database) -> list[str]:
     """Apply pending migrations; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

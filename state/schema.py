@@ -14,4 +14,5 @@ MIGRATIONS = (
     "m114_ui_sources",
     "m114_version_notice",
     "m115_channels",
+    "m116_session_version",
 )

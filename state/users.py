@@ -18,6 +18,7 @@ def _user(row: dict[str, Any]) -> User:
         password_hash=row["password_hash"],
         active=bool(row["active"]),
         created_at=from_ts(row["created_at"]),
+        session_version=int(row["session_version"]),
     )
 
 
@@ -61,8 +62,17 @@ class UsersMixin(StoreBase):
         self.update("users", user_id, {"password_hash": password_hash})
 
     def set_user_active(self, user_id: int, *, active: bool) -> None:
-        """Enable or disable a staff account."""
-        self.update("users", user_id, {"active": int(active)})
+        """Enable or disable a staff account (disabling ends its sessions)."""
+        with self.atomic():
+            self.update("users", user_id, {"active": int(active)})
+            if not active:
+                self.end_sessions(user_id)
+
+    def end_sessions(self, user_id: int) -> None:
+        """End every session of a user: cookies carry the version they were issued with."""
+        self.conn.execute(
+            "UPDATE users SET session_version = session_version + 1 WHERE id = ?", (user_id,)
+        )
 
     # -- edits the review UI makes to subscribers (creation and routing live in people.py) ----
 

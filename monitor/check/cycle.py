@@ -26,10 +26,10 @@ import parsers
 from monitor.catalog import effective_sources, sync_records
 from monitor.check.items import ItemChecker, Traffic, unreadable
 from monitor.check.outcome import ItemOutcome
-from monitor.check.reader import WORKER_MIN_SOURCES, Reader
+from monitor.check.reader import Reader
 from monitor.check.versions import Approver, Baseline, VersionWriter
 from monitor.clock import Clock, as_clock
-from monitor.config import Config, SourceConfig
+from monitor.config import Config, SourceConfig, format_duration
 from monitor.errors import MonitorError
 from monitor.fetch.client import Fetcher
 from parsers.records import AttemptOutcome, FetchAttempt, SourceRecord
@@ -131,17 +131,24 @@ async def run_check(
     sources: Sequence[str | SourceConfig] | None = None,
     now: Clock | dt.datetime | None = None,
     on_progress: Callable[[SourceReport], None] | None = None,
+    reader: Reader | None = None,
 ) -> CycleReport:
-    """One cycle over the given (names or configs) or all enabled sources; never raises for one."""
+    """One cycle over the given (names or configs) or all enabled sources; never raises for one.
+
+    `reader`: a running Reader to read with (the daemon's, kept warm); else one for this cycle.
+    """
     started = time.perf_counter()
     selected = _selected(config, store, sources)
     records = sync_records(store, config, selected)
     log = AttemptLog(store)
     try:
         with _fewer_collections():
-            reports = await _cycle(
-                config, store, selected, records, log, as_clock(now), on_progress
-            )
+            async with contextlib.AsyncExitStack() as stack:
+                if reader is None:  # started first: its worker forks before any thread exists
+                    reader = await stack.enter_async_context(Reader.for_config(config))
+                reports = await _cycle(
+                    config, store, selected, records, log, as_clock(now), on_progress, reader
+                )
     finally:
         log.flush()
     return CycleReport(reports=tuple(reports), elapsed=time.perf_counter() - started)
@@ -180,12 +187,10 @@ async def _cycle(
     log: AttemptLog,
     clock: Clock,
     on_progress: Callable[[SourceReport], None] | None,
+    reader: Reader,
 ) -> list[SourceReport]:
     """Check the selected sources over one shared fetcher and reader."""
-    async with (
-        Reader(worker=len(selected) >= WORKER_MIN_SOURCES, budget=config.parse.budget) as reader,
-        Fetcher(config.fetch) as fetcher,
-    ):
+    async with Fetcher(config.fetch) as fetcher:
 
         async def one(source: SourceConfig) -> SourceReport:
             report = await check_source(
@@ -256,17 +261,7 @@ async def check_source(
         baseline=Baseline.at(started_at, source.baseline_recent) if first_sight else None,
     )
     checker = ItemChecker(source, traffic=traffic, store=store, reader=reader, writer=writer)
-    try:
-        outcome = await checker.run()
-    except (MonitorError, OSError) as exc:
-        logger.warning("source %s failed: %s", source.name, exc)
-        outcome = ItemOutcome(errors=(str(exc),))
-    except parsers.ParseError as exc:  # a watched page that cannot be read: named, no crash
-        logger.warning("source %s failed: %s: %s", source.name, type(exc).__name__, exc)
-        outcome = ItemOutcome(errors=(unreadable(source.url, exc),))
-    except Exception as exc:  # the per-source boundary: one bad source never sinks the cycle
-        logger.exception("source %s crashed", source.name)
-        outcome = ItemOutcome(errors=(f"{type(exc).__name__}: {exc}",))
+    outcome = await _bounded(checker, source, config.daemon.check_deadline)
     verdict = attempt_outcome(outcome, traffic)
     attempt = _attempt(record.id, source, outcome, traffic, verdict, started_at, clock())
     if first_sight:  # the attempt and the baseline's tally in one transaction
@@ -293,6 +288,31 @@ async def check_source(
         error="; ".join(outcome.errors) or None,
         elapsed=time.perf_counter() - started,
     )
+
+
+async def _bounded(
+    checker: ItemChecker, source: SourceConfig, deadline: dt.timedelta
+) -> ItemOutcome:
+    """Run one source's check, catching everything, within `[daemon] check_deadline` (what it
+    stored before the deadline stays: each version is its own transaction)."""
+    scope = asyncio.timeout(deadline.total_seconds())
+    try:
+        async with scope:
+            return await checker.run()
+    except (MonitorError, OSError) as exc:  # TimeoutError is an OSError
+        if scope.expired():
+            limit = format_duration(deadline)
+            message = f"the check took longer than [daemon] check_deadline ({limit})"
+            logger.warning("source %s failed: %s", source.name, message)
+            return ItemOutcome(errors=(message,))
+        logger.warning("source %s failed: %s", source.name, exc)
+        return ItemOutcome(errors=(str(exc),))
+    except parsers.ParseError as exc:  # a watched page that cannot be read: named, no crash
+        logger.warning("source %s failed: %s: %s", source.name, type(exc).__name__, exc)
+        return ItemOutcome(errors=(unreadable(source.url, exc),))
+    except Exception as exc:  # the per-source boundary: one bad source never sinks the cycle
+        logger.exception("source %s crashed", source.name)
+        return ItemOutcome(errors=(f"{type(exc).__name__}: {exc}",))
 
 
 def attempt_outcome(outcome: ItemOutcome, traffic: Traffic) -> AttemptOutcome:

@@ -1,21 +1,18 @@
-"""Reading fetched pages (extract, parse, fingerprint, diff), inline or in one worker process.
+"""Reading fetched pages (extract, parse, fingerprint, diff) in a worker process, under budget.
 
-A cycle over many sources reads its changed pages in a worker process, so that parsing and
-diffing on one core overlap fetching and storing on the other (1,000 sources: about 0.15 s
-less wall time, `bench/bench_check.py`); a small cycle (the daemon checks one source at a
-time) reads inline. Reading is pure (bytes and the previous tree in, records out), so both
-ways store the same; a worker that dies is replaced by reading inline. `Reader` is the one
-door to the worker: a sandboxed or per-format worker belongs behind it.
+Everything a server sent is read in a worker process (`monitor.check.worker`): a hostile PDF
+or DOCX fails its own read at `[reader]`'s CPU or memory limit while the process that runs the
+schedule, the heartbeat and the review UI goes on. It also lets parsing and diffing on one
+core overlap fetching and storing on the other (1,000 sources: about 0.15 s less wall time,
+`bench/bench_check.py`). Reading is pure (bytes and the previous tree in, records out), so
+the worker stores what an inline read would. `Reader` is the one door to the workers.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -23,13 +20,13 @@ from urllib.parse import urlsplit
 
 import parsers
 from monitor.check.lineage import clause_count, tree_hash
+from monitor.check.worker import Limits, WorkerPool
+from monitor.config import Config
 from parsers.model import DocumentDiff, Extracted, PolicyDocument, document_from_json
 from parsers.tools import DEFAULT_BUDGET, Budget
 from state.documents import LatestTree
 
 logger = logging.getLogger(__name__)
-
-WORKER_MIN_SOURCES = 50  # cycles with fewer sources read inline
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,31 +109,51 @@ def read(
 
 
 def _warm_up() -> None:
-    """Runs first in the worker: its imports happen while the cycle starts fetching."""
+    """Runs first in each worker: its imports happen while the cycle starts fetching."""
     import parsers.api
     import parsers.diff  # noqa: F401
 
 
-class Reader:
-    """Reads pages inline, or in one worker process when `worker` is set (`async with`),
-    local programs under `budget` (`[parse]`)."""
+def limits_of(config: Config) -> Limits:
+    """What one read may cost: `[reader]`'s CPU and memory. The watchdog also leaves the
+    programs a read may run (LibreOffice, OCR) their whole `[parse]` budget: they bound
+    themselves, and waiting for them takes no CPU."""
+    cpu = config.reader.cpu_limit.total_seconds()
+    tools = config.parse.budget
+    return Limits(
+        cpu_seconds=cpu,
+        memory_bytes=int(config.reader.memory_limit),
+        wall=3 * cpu + 10 + tools.document_seconds + tools.seconds,
+    )
 
-    def __init__(self, *, worker: bool = False, budget: Budget = DEFAULT_BUDGET) -> None:
-        self._pool: ProcessPoolExecutor | None = None
-        self._worker = worker
-        self.budget = budget
+
+class Reader:
+    """Reads fetched pages in worker processes, within `limits` (`async with`); the programs
+    some formats need run under `tools` (`[parse]`).
+
+    The one door to the workers: the check pipeline (`read`), and `parse`/`diff` (`parse`).
+    One worker today (`workers` sizes the pool); a daemon keeps its Reader, and so its warm
+    worker, for its whole life, a `policywatch check` for its cycle.
+    """
+
+    def __init__(
+        self, *, limits: Limits | None = None, tools: Budget = DEFAULT_BUDGET, workers: int = 1
+    ) -> None:
+        self._pool = WorkerPool(size=workers, limits=limits or Limits(), warm_up=_warm_up)
+        self.tools = tools
+
+    @classmethod
+    def for_config(cls, config: Config) -> Reader:
+        """A reader with the configured `[reader]` limits and `[parse]` budget."""
+        return cls(limits=limits_of(config), tools=config.parse.budget)
+
+    @property
+    def workers_started(self) -> int:
+        """Worker processes started so far (one, plus one per worker lost to a hostile read)."""
+        return self._pool.started
 
     async def __aenter__(self) -> Reader:
-        if self._worker:
-            import multiprocessing
-            import threading
-
-            # fork while this process has no other thread (before the first DNS look-up): the
-            # worker starts at once with the parsers already imported; otherwise spawn
-            method = "fork" if threading.active_count() == 1 else "spawn"
-            context = multiprocessing.get_context(method)
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-            self._pool.submit(_warm_up)
+        self._pool.start()
         return self
 
     async def __aexit__(
@@ -145,9 +162,7 @@ class Reader:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self._pool.close()
 
     async def read(
         self,
@@ -158,7 +173,7 @@ class Reader:
         *,
         body_selector: str | None = None,
     ) -> Reading:
-        """`read()` in the worker when there is one, else inline."""
+        """`read()` in a worker: ParseErrors as inline, ReadLimitError past the limits."""
         call = functools.partial(
             read,
             content,
@@ -166,13 +181,17 @@ class Reader:
             url,
             previous,
             body_selector=body_selector,
-            budget=self.budget,
+            budget=self.tools,
         )
-        if self._pool is not None:
-            loop = asyncio.get_running_loop()
-            try:
-                return await loop.run_in_executor(self._pool, call)
-            except BrokenProcessPool:  # e.g. a script without `if __name__ == "__main__"`
-                logger.warning("the parse worker died: reading inline from now on")
-                self._pool = None
-        return call()
+        reading: Reading = await self._pool.call(call)
+        return reading
+
+    async def parse(
+        self, data: bytes, media_type: str, *, charset: str | None = None, url: str | None = None
+    ) -> PolicyDocument:
+        """`parsers.parse` in a worker (the `parse` and `diff` commands)."""
+        call = functools.partial(
+            parsers.parse, data, media_type, charset=charset, url=url, budget=self.tools
+        )
+        document: PolicyDocument = await self._pool.call(call)
+        return document

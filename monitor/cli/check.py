@@ -12,6 +12,8 @@ from monitor.cli.context import AppContext
 
 if TYPE_CHECKING:
     from monitor.check.cycle import CycleReport
+    from monitor.config import Config
+    from state.store import Store
 
 
 @click.command()
@@ -24,18 +26,28 @@ def check(app: AppContext, names: tuple[str, ...]) -> None:
     Exits 1 when any source failed.
     """
     from monitor.catalog import effective_sources, find_source
-    from monitor.check.cycle import run_check
 
     config = app.config
     with app.store() as store:
         for name in names:
             find_source(config, store, name)  # ConfigError (exit 2) for an unknown name
         selected = names or tuple(s.name for s in effective_sources(config, store) if s.enabled)
-        with _progress(len(selected)) as advance:
-            report = asyncio.run(run_check(config, store, sources=selected, on_progress=advance))
+        report = asyncio.run(_cycle(config, store, selected))
     _summary(report)
     if report.failed:
         sys.exit(1)
+
+
+async def _cycle(config: Config, store: Store, selected: tuple[str, ...]) -> CycleReport:
+    from monitor.check.cycle import run_check
+    from monitor.check.reader import Reader
+
+    # The reading worker forks before the progress bar starts its thread (a fork is cheap).
+    async with Reader.for_config(config) as reader:
+        with _progress(len(selected)) as advance:
+            return await run_check(
+                config, store, sources=selected, on_progress=advance, reader=reader
+            )
 
 
 class _progress:  # noqa: N801 - a context manager used like a function

@@ -23,6 +23,7 @@ def run(app: AppContext, serve: bool) -> None:
     from monitor.errors import DaemonLockedError
 
     config = app.config
+    app.require_private_database(ui=serve)
     try:
         code = run_daemon(config, serve=serve)
     except DaemonLockedError as exc:

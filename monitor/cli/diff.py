@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from monitor.cli.context import AppContext
-from monitor.cli.renditions import budget_of, load_document, warn_ocr
+from monitor.cli.renditions import load_documents, warn_ocr
 
 if TYPE_CHECKING:
     from parsers.model import DocumentDiff, PolicyDocument
@@ -30,8 +30,7 @@ def diff(app: AppContext, old: str, new: str, as_json: bool, html_file: str | No
     """Compare two versions (paths or http(s) URLs) clause by clause."""
     from parsers.diff import diff_documents
 
-    budget = budget_of(app)
-    old_doc, new_doc = load_document(old, budget=budget), load_document(new, budget=budget)
+    old_doc, new_doc = load_documents([old, new], app.config_or_default())
     for source, doc in ((old, old_doc), (new, new_doc)):
         warn_ocr(source, doc, err=as_json)
     result = diff_documents(old_doc, new_doc)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from monitor.cli.context import AppContext
-from monitor.cli.renditions import budget_of, load_document, warn_ocr
+from monitor.cli.renditions import load_documents, warn_ocr
 
 if TYPE_CHECKING:
     from rich.tree import Tree
@@ -24,7 +24,7 @@ def parse(app: AppContext, source: str, as_json: bool) -> None:
     """Parse a file (HTML, JSON, text, DOCX, DOC, WPS, RTF, PDF, OFD) or URL into clauses.
 
     Text read by OCR (scanned pages) is said to be so: it may hold misreadings."""
-    doc = load_document(source, budget=budget_of(app))
+    [doc] = load_documents([source], app.config_or_default())
     warn_ocr(source, doc, err=as_json)
     if as_json:
         from parsers.model import document_to_json

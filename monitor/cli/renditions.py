@@ -1,7 +1,10 @@
-"""Loading one rendition for `parse` and `diff`: a file path or an http(s) URL.
+"""Loading renditions for `parse` and `diff`: file paths or http(s) URLs, read in the worker.
 
-A URL goes through the monitor's own fetcher (size cap, timeouts, redirects checked, errors
+A URL goes through the monitor's own fetcher (size cap, deadline, redirects checked, errors
 mapped to `FetchError`), with the URL's host allowed for this one call: the user asked for it.
+Extraction and parsing run in the check pipeline's worker process (`monitor.check.reader`),
+under `[reader]`'s CPU and memory limits (the programs some formats need under `[parse]`'s
+budget): a hostile PDF ends the command with an error instead of holding it for minutes.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from urllib.parse import urlsplit
 import click
 
 if TYPE_CHECKING:
-    from monitor.cli.context import AppContext
+    from monitor.check.reader import Reader
+    from monitor.config import Config
     from monitor.fetch.client import FetchResult
     from parsers.model import PolicyDocument
-    from parsers.tools import Budget
 
 
 def is_url(source: str) -> bool:
@@ -26,23 +29,15 @@ def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
 
 
-def fetch_once(url: str) -> FetchResult:
-    """GET one user-given URL (its host allowed for this call); ClickException on failure."""
+async def _fetch_once(url: str) -> FetchResult:
+    """GET one user-given URL (its host allowed for this call)."""
     from monitor.config import FetchConfig
-    from monitor.errors import FetchError
     from monitor.fetch.client import Fetcher
 
     host = urlsplit(url).hostname or ""
     config = dataclasses.replace(FetchConfig(), allow_hosts=(host,), retries=1)
-
-    async def get() -> FetchResult:
-        async with Fetcher(config) as fetcher:
-            return await fetcher.get(url)
-
-    try:
-        return asyncio.run(get())
-    except FetchError as exc:
-        raise click.ClickException(str(exc)) from None
+    async with Fetcher(config) as fetcher:
+        return await fetcher.get(url)
 
 
 class UnsupportedFormat(click.ClickException):
@@ -51,40 +46,48 @@ class UnsupportedFormat(click.ClickException):
     exit_code = 2
 
 
-def budget_of(app: AppContext) -> Budget:
-    """The `[parse]` budget of the config file when there is one, else the parsers' default."""
-    return app.config_or_default().parse.budget
+def load_documents(sources: list[str], config: Config) -> list[PolicyDocument]:
+    """Parse files or URLs into clause trees, in the reading worker under `[reader]` and
+    `[parse]`; one clear line on error (exit 1; 2 when a file does not exist, is a directory
+    or is in a format we do not read)."""
+    for source in sources:
+        if not is_url(source) and Path(source).is_dir():
+            raise click.UsageError(f"{source}: is a directory")
+        if not is_url(source) and not Path(source).is_file():
+            raise click.UsageError(f"no such file: {source}")
+    return asyncio.run(_load_all(sources, config))
 
 
-def load_document(source: str, *, budget: Budget | None = None) -> PolicyDocument:
-    """Parse a file or URL into its clause tree (local programs under `budget`); one clear
-    line on error (exit 1; 2 when the file does not exist, is a directory or is in a format we
-    do not read)."""
-    from parsers import media_type_for, parse, parse_path
+async def _load_all(sources: list[str], config: Config) -> list[PolicyDocument]:
+    from monitor.check.reader import Reader
+
+    async with Reader.for_config(config) as reader:  # before the first look-up: fork is cheap
+        return [await _load(reader, source) for source in sources]
+
+
+async def _load(reader: Reader, source: str) -> PolicyDocument:
+    from monitor.errors import FetchError, ReadLimitError
+    from parsers import media_type_for
     from parsers.errors import ParseError, UnsupportedMediaTypeError
     from parsers.extraction import media_type_of
-    from parsers.tools import DEFAULT_BUDGET
-
-    budget = budget or DEFAULT_BUDGET
 
     try:
         if is_url(source):
-            result = fetch_once(source)
+            result = await _fetch_once(source)
             media_type, charset = media_type_of(result.content_type)
             if media_type in ("", "application/octet-stream"):
                 media_type = media_type_for(Path(urlsplit(source).path), result.content)
-            return parse(
-                result.content, media_type, charset=charset, url=result.final_url, budget=budget
+            return await reader.parse(
+                result.content, media_type, charset=charset, url=result.final_url
             )
         path = Path(source)
-        if path.is_dir():
-            raise click.UsageError(f"{source}: is a directory")
-        if not path.is_file():
-            raise click.UsageError(f"no such file: {source}")
-        return parse_path(path, budget=budget)
+        data = path.read_bytes()
+        return await reader.parse(data, media_type_for(path, data))
+    except FetchError as exc:
+        raise click.ClickException(str(exc)) from None
     except UnsupportedMediaTypeError as exc:
         raise UnsupportedFormat(f"{source}: {exc.__class__.__name__}: {exc}") from exc
-    except ParseError as exc:
+    except (ParseError, ReadLimitError) as exc:
         raise click.ClickException(f"{source}: {exc.__class__.__name__}: {exc}") from exc
 
 

@@ -21,6 +21,7 @@ def serve(app: AppContext, host: str | None, port: int | None) -> None:
     from monitor.web.server import build_app, build_server
 
     config = app.config
+    app.require_private_database(ui=True)
     web_app = build_app(config, checks=BackgroundChecks(config))
     server = build_server(web_app, config, host=host, port=port)
     web = web_app.state.web
@@ -102,5 +103,5 @@ def disable_user(app: AppContext, name: str) -> None:
         user = store.find_user(name)
         if user is None or user.id is None:
             raise click.UsageError(f"no user named {name!r}")
-        store.set_user_active(user.id, active=False)
+        store.set_user_active(user.id, active=False)  # and ends its sessions
     click.echo(f"Disabled {name}")

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.catalog import effective_sources, sync_records
 from monitor.check.cycle import run_check
+from monitor.check.reader import Reader
 from monitor.clock import Clock, utcnow
 from monitor.config import Config, SourceConfig
 from monitor.daemon.lock import acquire_lock
@@ -66,6 +67,7 @@ class Daemon:
         self._inflight: set[asyncio.Task[Any]] = set()
         self._sources = {s.name: s for s in effective_sources(config, store) if s.enabled}
         self._extra: list[tuple[asyncio.Task[Any], Callable[[], None]]] = []
+        self._reader: Reader | None = None  # set while `run` runs
         self._scheduler: AsyncIOScheduler | None = None
 
     def request_stop(self, reason: str = "requested", exit_code: int = 0) -> None:
@@ -89,7 +91,16 @@ class Daemon:
         self._extra.append((asyncio.ensure_future(coro), on_stop))
 
     async def run(self) -> int:
-        """Schedule every job, wait for a stop request, shut down; returns the exit code."""
+        """Schedule every job, wait for a stop request, shut down; returns the exit code.
+
+        The reading worker starts first (forked while the process has one thread) and stays
+        warm for every check: documents are never read in this process, so a hostile one
+        cannot stop the heartbeat or the review UI.
+        """
+        async with Reader.for_config(self.config) as self._reader:
+            return await self._run()
+
+    async def _run(self) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop, signal.Signals(sig).name)
@@ -225,7 +236,9 @@ class Daemon:
     async def _check(self, source: SourceConfig) -> None:
         """Check one source; the pipeline records its attempt and flags it after N failures."""
         started = self.clock()
-        cycle = await run_check(self.config, self.store, sources=(source,), now=self.clock)
+        cycle = await run_check(
+            self.config, self.store, sources=(source,), now=self.clock, reader=self._reader
+        )
         for report in cycle.reports:
             logger.info(
                 "checked %s: %s",

@@ -4,9 +4,14 @@ One `Fetcher` per check cycle wraps one `aiohttp.ClientSession` (HTTP/1.1 keep-a
 by measuring (`bench/bench_check.py --transports`): httpx's default transport took several
 times its CPU per GET, httpx on the `httpx-aiohttp` transport still clearly more. It bounds
 concurrency overall and per host, sends conditional GETs, retries 5xx / timeouts / resets
-with exponential backoff (never 4xx), caps body sizes, follows redirects itself so that every
-hop is checked against `[fetch] allow_hosts` (names and resolved addresses), and maps every
-error to `monitor.errors.FetchError`.
+with exponential backoff (never 4xx), caps body sizes and the time of each request
+(`[fetch] deadline`: connect, headers and body), follows redirects itself so that every hop
+is checked against `[fetch] allow_hosts`, and maps every error to `monitor.errors.FetchError`.
+
+Host names are checked once, in one form: normalised with UTS #46 (`monitor.hosts`), and the
+request goes out with that very name. Their addresses are checked in `CheckedResolver`, the
+connector's own resolver, so the connection goes only to the addresses that were checked: no
+second look-up that a DNS server could answer differently (rebinding).
 """
 
 from __future__ import annotations
@@ -14,9 +19,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import ipaddress
 import logging
-import socket
 import time
 from dataclasses import dataclass
 from types import TracebackType
@@ -27,15 +30,17 @@ from monitor.config import FetchConfig
 from monitor.errors import (
     BodyTooLargeError,
     FetchConnectionError,
+    FetchDeadlineError,
     FetchError,
     FetchTimeoutError,
     HTTPStatusError,
     URLNotAllowedError,
 )
-from monitor.hosts import HostPolicy, IPAddress, check_url, literal_address
+from monitor.hosts import HostPolicy, checked_url, literal_address
 
 if TYPE_CHECKING:
     import aiohttp
+    from aiohttp.abc import AbstractResolver
 
 logger = logging.getLogger(__name__)
 
@@ -70,19 +75,25 @@ class FetchResult:
 class Fetcher:
     """Polite, bounded, checked HTTP GETs over one shared client (use `async with`)."""
 
-    def __init__(self, config: FetchConfig, *, client: aiohttp.ClientSession | None = None) -> None:
+    def __init__(
+        self,
+        config: FetchConfig,
+        *,
+        client: aiohttp.ClientSession | None = None,
+        resolver: AbstractResolver | None = None,
+    ) -> None:
         self.config = config
         self.policy = HostPolicy(config.allow_hosts)
         self._client = client
+        self._resolver = resolver  # the look-ups `CheckedResolver` checks (default: the system's)
         self._overall = asyncio.Semaphore(max(1, config.concurrency))
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._resolved: dict[tuple[str, int], tuple[IPAddress, ...]] = {}
         self.requests = 0  # HTTP requests sent (retries and redirects included)
         self.not_modified = 0  # 304 answers
 
     async def __aenter__(self) -> Fetcher:
         if self._client is None:
-            self._client = make_client(self.config)
+            self._client = make_client(self.config, resolver=self._resolver)
         return self
 
     async def __aexit__(
@@ -147,6 +158,8 @@ class Fetcher:
             last = attempt == self.config.retries
             try:
                 status, resp_headers, body = await self._once(url, headers, max_bytes)
+            except FetchDeadlineError:
+                raise  # a server this slow would hold up the check again on every retry
             except (FetchTimeoutError, FetchConnectionError) as exc:
                 if last:
                     raise
@@ -162,38 +175,30 @@ class Fetcher:
     async def _once(
         self, url: str, headers: dict[str, str], max_bytes: int
     ) -> tuple[int, dict[str, str], bytes]:
-        host, port = check_url(url, self.policy)
-        await self._check_addresses(url, host, port)
-        per_host = self._hosts.setdefault(host, asyncio.Semaphore(max(1, self.config.per_host)))
+        target = checked_url(url, self.policy)
+        literal = literal_address(target.host)
+        if literal is not None and not self.policy.allows_address(literal, named=False):
+            raise URLNotAllowedError(url, f"address {literal} is not allowed")
+        per_host = self._hosts.setdefault(
+            target.host, asyncio.Semaphore(max(1, self.config.per_host))
+        )
         async with self._overall, per_host:
             self.requests += 1
-            return await _request(self._require_client(), url, headers, max_bytes)
+            deadline = self.config.deadline.total_seconds()
+            try:
+                async with asyncio.timeout(deadline):
+                    return await _request(self._require_client(), target.url, headers, max_bytes)
+            except TimeoutError:
+                raise FetchDeadlineError(
+                    url, f"no complete answer within the deadline of {deadline:g}s"
+                ) from None
+            except URLNotAllowedError as exc:  # the connector's `CheckedResolver` names the host
+                raise URLNotAllowedError(url, exc.message) from None
 
     def _require_client(self) -> aiohttp.ClientSession:
         if self._client is None:
             raise RuntimeError("Fetcher used outside `async with`")
         return self._client
-
-    async def _check_addresses(self, url: str, host: str, port: int) -> None:
-        literal = literal_address(host)
-        if literal is not None:
-            addresses: tuple[IPAddress, ...] = (literal,)
-        else:
-            addresses = await self._resolve(url, host, port)
-        for address in addresses:
-            if not self.policy.allows_address(address, named=literal is None):
-                raise URLNotAllowedError(url, f"address {address} of {host!r} is not allowed")
-
-    async def _resolve(self, url: str, host: str, port: int) -> tuple[IPAddress, ...]:
-        key = (host, port)
-        if key not in self._resolved:
-            loop = asyncio.get_running_loop()
-            try:
-                infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            except OSError as exc:
-                raise FetchConnectionError(url, f"cannot resolve {host!r}: {exc}") from exc
-            self._resolved[key] = tuple(ipaddress.ip_address(i[4][0]) for i in infos)
-        return self._resolved[key]
 
 
 async def _request(
@@ -231,18 +236,24 @@ def _map_error(url: str, exc: Exception) -> FetchError:
     return FetchError(url, reason)
 
 
-def make_client(config: FetchConfig) -> aiohttp.ClientSession:
-    """The project's one HTTP client factory: an aiohttp session, keep-alive, no cookies.
+def make_client(
+    config: FetchConfig, *, resolver: AbstractResolver | None = None
+) -> aiohttp.ClientSession:
+    """The project's one HTTP client factory: an aiohttp session, keep-alive, no cookies, and
+    the resolver that checks every address it connects to against `[fetch] allow_hosts`.
 
     aiohttp directly: httpx on top of it cost clearly more CPU per GET (`bench/bench_check.py
     --transports`).
     """
     import aiohttp
 
+    from monitor.fetch.resolver import CheckedResolver
+
     connector = aiohttp.TCPConnector(
         limit=max(1, config.concurrency),
         limit_per_host=max(1, config.per_host),
         keepalive_timeout=30.0,
+        resolver=CheckedResolver(HostPolicy(config.allow_hosts), resolver),
     )
     return aiohttp.ClientSession(
         connector=connector,

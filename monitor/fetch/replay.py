@@ -7,7 +7,7 @@ host inside HTML/JSON bodies are rewritten to the server's own address, so that 
 pointed at the replay never leaves loopback.
 
 The server can move through time while running: `ReplayServer.switch(snapshot_dir)` in
-process, or `GET /__replay/switch?snapshot=NAME` (a sibling folder of the current snapshot)
+process, or `GET /__replay/switch?snapshot=NAME` (a sibling folder of the first snapshot; nothing else)
 from another process. Tests can also inject faults per path (`set_fault`).
 """
 
@@ -18,6 +18,7 @@ import enum
 import hashlib
 import json
 import logging
+import re
 import socket
 import threading
 import time
@@ -29,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 logger = logging.getLogger(__name__)
 
 ADMIN_PREFIX = "/__replay/"
+_FOLDER_NAME = re.compile(r"[A-Za-z0-9._-]+")  # a snapshot named in `/__replay/switch`
 _REWRITE_TYPES = ("text/", "application/json", "application/javascript")
 
 
@@ -54,16 +56,24 @@ class Entry:
 
 
 class Snapshot:
-    """A loaded snapshot: path -> Entry."""
+    """A loaded snapshot: path -> Entry. Only files inside `folder` are served: an entry whose
+    `file` is absolute, climbs out with `..` or is a link to elsewhere is skipped with a warning."""
 
     def __init__(self, folder: Path, base_url: str) -> None:
         self.folder = folder
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         host = str(manifest.get("host", "")).rstrip("/")
         stamp = _snapshot_time(folder)
+        root = folder.resolve()
         self.entries: dict[str, Entry] = {}
         for item in manifest["entries"]:
-            body = (folder / item["file"]).read_bytes()
+            file = (root / str(item["file"])).resolve()
+            if not file.is_relative_to(root):
+                logger.warning(
+                    "replay: %s: %r is outside the snapshot, skipped", folder, item["file"]
+                )
+                continue
+            body = file.read_bytes()
             ctype = str(item["content_type"])
             if host and ctype.startswith(_REWRITE_TYPES):
                 body = _rewrite(body, host, base_url)
@@ -183,8 +193,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._plain(404, b"unknown admin URL\n")
             return
         name = parse_qs(parts.query).get("snapshot", [""])[0]
-        target = self.server.replay.snapshot.folder.parent / name
-        if not name or "/" in name or not (target / "manifest.json").is_file():
+        target = self.server.replay.sibling(name)
+        if target is None:
             self._plain(404, f"no snapshot {name!r}\n".encode())
             return
         self.server.replay.switch(target)
@@ -221,7 +231,18 @@ class ReplayServer:
         self.responses: list[tuple[str, int]] = []  # (path, status) answered, in order
         self._lock = threading.Lock()
         self.snapshot = Snapshot(Path(snapshot_dir), self.url)
+        self._root = Path(snapshot_dir).parent  # the snapshots `/__replay/switch` may choose
         self._thread: threading.Thread | None = None
+
+    def sibling(self, name: str) -> Path | None:
+        """The snapshot folder `name` beside the one first served (`/__replay/switch`), or None:
+        a plain folder name holding a manifest, nothing above or outside the snapshots' folder."""
+        if not _FOLDER_NAME.fullmatch(name) or name in (".", ".."):
+            return None
+        target = self._root / name
+        if target.resolve().parent != self._root.resolve():  # e.g. a link to another folder
+            return None
+        return target if (target / "manifest.json").is_file() else None
 
     def switch(self, snapshot_dir: str | Path) -> None:
         """Serve another snapshot from now on."""

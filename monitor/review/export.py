@@ -122,8 +122,22 @@ def amounts_text(amounts: tuple[AmountChange, ...]) -> str:
     return "；".join(pairs)
 
 
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(cell: str) -> str:
+    """A cell a spreadsheet shows as text, never runs: OWASP's rule against CSV injection
+    (a cell starting with = + - @, tab or carriage return gets a leading apostrophe)."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
 def csv_row(number: int, stored: StoredChange) -> tuple[str, ...]:
-    """One CSV row of a change, in `CSV_HEADER` order."""
+    """One CSV row of a change, in `CSV_HEADER` order, every cell `spreadsheet_text`."""
+    return tuple(spreadsheet_text(cell) for cell in _csv_cells(number, stored))
+
+
+def _csv_cells(number: int, stored: StoredChange) -> tuple[str, ...]:
     change = stored.change
     return (
         str(number),

@@ -1,7 +1,8 @@
 """The staff review UI: a Starlette app (`create_app`) over the store, served by uvicorn.
 
-Middlewares, outermost first: security headers (strict CSP, no framing), signed session cookie,
-login required (`auth.LoginMiddleware`), CSRF on every POST (`auth.CSRFMiddleware`).
+Middlewares, outermost first: security headers (strict CSP, no framing), the body cap of every
+request (`limits.BodyLimitMiddleware`), signed session cookie, login required
+(`auth.LoginMiddleware`), CSRF on every POST (`auth.CSRFMiddleware`).
 Endpoints are sync functions (Starlette runs them in a thread pool); each opens its own
 `Store` through `store_factory` and closes it when done. What every endpoint needs is in
 `monitor.web.context` (and `monitor.web.forms` for POSTs); the pages are `pages`, `people`,
@@ -30,6 +31,7 @@ from monitor.config import Config
 from monitor.web import api, feed, pages, people, queue, review, sources, unsubscribe
 from monitor.web.auth import CSRFMiddleware, LoginMiddleware
 from monitor.web.context import CheckRunner, WebContext, page_context, render, web_secret
+from monitor.web.limits import BodyLimitMiddleware, LoginThrottle
 from monitor.web.templating import make_environment
 from state.errors import ConflictError, NotFoundError
 from state.store import Store
@@ -95,6 +97,7 @@ def create_app(
     *,
     clock: Callable[[], dt.datetime] = utcnow,
     secret: str | None = None,
+    login_throttle: LoginThrottle | None = None,
     checks: CheckRunner | None = None,
 ) -> Starlette:
     """The review UI over the store that `store_factory` opens (one store per request);
@@ -103,6 +106,7 @@ def create_app(
     templates = Jinja2Templates(env=make_environment(), context_processors=[page_context])
     middleware = [
         Middleware(SecurityHeadersMiddleware),
+        Middleware(BodyLimitMiddleware),
         Middleware(
             SessionMiddleware,
             secret_key=secret,
@@ -140,6 +144,7 @@ def create_app(
         templates=templates,
         secret=secret,
         clock=clock,
+        login_throttle=login_throttle or LoginThrottle(),
         checks=checks,
     )
     return app

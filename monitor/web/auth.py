@@ -3,15 +3,21 @@
 Two pure-ASGI middlewares guard the whole app by default (a new route is protected unless it
 is listed as public):
 
-- `LoginMiddleware`: without a session naming an active user, every path but the public ones
-  (login, static files, `/unsubscribe/`, `/feed/`, `/report/`) is redirected to `/login?next=...`.
+- `LoginMiddleware`: without a session naming an active user *and* that user's current session
+  version, every path but the public ones (login, static files, `/unsubscribe/`, `/feed/`,
+  `/report/`) is redirected to `/login?next=...`. Logging out and `users disable` move the
+  version on, so every cookie issued before stops working at once, wherever it was copied to.
 - `CSRFMiddleware`: every POST must carry the session's CSRF token (form field `csrf` or header
   `X-CSRF-Token`), else 403. Only the RFC 8058 one-click unsubscribe POST is exempt: its
   signed token is the authority and mail clients send it without a session.
+
+Logins go through `attempt_login`: throttled per account and per client address, hashed on
+a bounded pool (`monitor.web.limits`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import logging
 import secrets
@@ -23,19 +29,20 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from parsers.records import Role, User
+from monitor.web.limits import BusyError, LoginThrottle, password_slot, read_body, replayer
+from parsers.records import ReviewAction, Role, User
 from state.errors import NotFoundError
 from state.store import Store
 
 logger = logging.getLogger(__name__)
 
 SESSION_USER = "uid"
+SESSION_VERSION = "sv"  # the user's session version when the cookie was issued
 SESSION_CSRF = "csrf"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
-MAX_FORM_BYTES = 1024 * 1024
 # Paths served without a login (prefixes end with "/").
 PUBLIC_PATHS = ("/login",)
 PUBLIC_PREFIXES = ("/static/", "/unsubscribe/", "/feed/", "/report/")
@@ -64,19 +71,76 @@ def needs_rehash(password_hash: str) -> bool:
 
 
 def authenticate(store: Store, name: str, password: str) -> User | None:
-    """The active user with this name and password, or None (same work either way)."""
+    """The active user with this name and password, or None (same work either way); the
+    hashing waits for one of the bounded password slots (BusyError when none frees up)."""
     user = store.find_user(name)
-    if user is None or not user.active:
-        verify_password(_DUMMY_HASH, password)  # spend the same time as a real check
-        return None
-    if not verify_password(user.password_hash, password):
-        return None
-    if needs_rehash(user.password_hash) and user.id is not None:
-        store.set_user_password(user.id, hash_password(password))
+    with password_slot():
+        if user is None or not user.active:
+            verify_password(_DUMMY_HASH, password)  # spend the same time as a real check
+            return None
+        if not verify_password(user.password_hash, password):
+            return None
+        if needs_rehash(user.password_hash) and user.id is not None:
+            store.set_user_password(user.id, hash_password(password))
     return user
 
 
 _DUMMY_HASH = hash_password("policywatch-dummy-password")
+
+
+class LoginRefusedError(Exception):
+    """A login refused before the password was checked: `status` 429 (throttled) or 503."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def attempt_login(
+    store: Store,
+    throttle: LoginThrottle,
+    *,
+    name: str,
+    password: str,
+    address: str,
+    now: dt.datetime,
+) -> User | None:
+    """`authenticate`, within the throttle of this account and address: LoginRefusedError
+    while either must wait; a failure counted, and a lockout it starts logged and audited."""
+    wait = throttle.wait(name, address)
+    if wait > 0:
+        logger.info("login for %r from %s refused: locked for %.0fs more", name, address, wait)
+        raise LoginRefusedError(429, f"登录失败次数过多，请 {max(1, round(wait))} 秒后再试")
+    try:
+        user = authenticate(store, name, password)
+    except BusyError:
+        logger.warning("login for %r from %s refused: every password slot busy", name, address)
+        raise LoginRefusedError(503, "登录请求过多，请稍后再试") from None
+    if user is not None:
+        throttle.succeeded(name, address)
+        return user
+    for lockout in throttle.failed(name, address):
+        logger.warning(
+            "login locked: %s %r after %d failed logins (last from %s) for %.0fs",
+            lockout.kind,
+            lockout.key,
+            lockout.failures,
+            address,
+            lockout.delay,
+        )
+        what = "账户" if lockout.kind == "account" else "地址"
+        store.add_review(
+            ReviewAction(
+                change_set_id=None,
+                action="login_locked",
+                actor="policywatch",
+                at=now,
+                detail=f"{what} {lockout.key}：连续 {lockout.failures} 次登录失败，"
+                f"{lockout.delay:g} 秒内不再受理（最近来自 {address}）",
+            )
+        )
+    return None
 
 
 def safe_next(value: str | None, default: str = "/") -> str:
@@ -101,10 +165,20 @@ def csrf_token(request: Request) -> str:
 
 
 def login_session(request: Request, user: User) -> None:
-    """Start a fresh session for `user` (new CSRF token)."""
+    """Start a fresh session for `user` (new CSRF token, the user's session version)."""
     request.session.clear()
     request.session[SESSION_USER] = user.id
+    request.session[SESSION_VERSION] = user.session_version
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
+
+
+def logout_everywhere(request: Request, store: Store) -> None:
+    """End this session and every other cookie of the same user (their version is left
+    behind), then clear the session."""
+    user = getattr(request.state, "user", None)
+    if isinstance(user, User) and user.id is not None:
+        store.end_sessions(user.id)
+    request.session.clear()
 
 
 def current_user(request: Request) -> User:
@@ -144,15 +218,18 @@ class LoginMiddleware:
 
     def _user(self, request: Request) -> User | None:
         user_id = request.session.get(SESSION_USER)
-        if not isinstance(user_id, int):
+        version = request.session.get(SESSION_VERSION)
+        if not isinstance(user_id, int) or not isinstance(version, int):
             return None
         with self.store_factory() as store:
             try:
                 user = store.get_user(user_id)
-            except NotFoundError:
+            except (NotFoundError, OverflowError):
                 logger.debug("session names unknown user %s", user_id)
                 return None
-        return user if user.active else None
+        if not user.active or user.session_version != version:
+            return None  # disabled, or logged out since this cookie was issued
+        return user
 
     @staticmethod
     def _to_login(request: Request) -> Response:
@@ -173,12 +250,11 @@ class CSRFMiddleware:
         if scope["path"].startswith(CSRF_EXEMPT_PREFIXES):
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)  # within `BodyLimitMiddleware`'s cap, read there
         if body is None:
             await PlainTextResponse("请求过大", status_code=413)(scope, receive, send)
             return
-        replay = _replayer(body)
-        request = Request(scope, replay)
+        request = Request(scope, replayer(body))
         expected = request.session.get(SESSION_CSRF)
         sent = request.headers.get(CSRF_HEADER) or _form_token(await request.form())
         if not (isinstance(expected, str) and expected and sent) or not hmac.compare_digest(
@@ -187,7 +263,7 @@ class CSRFMiddleware:
             logger.info("CSRF check failed for POST %s", scope["path"])
             await _forbidden()(scope, receive, send)
             return
-        await self.app(scope, _replayer(body), send)
+        await self.app(scope, replayer(body), send)
 
 
 def _form_token(form: FormData) -> str:
@@ -197,33 +273,3 @@ def _form_token(form: FormData) -> str:
 
 def _forbidden() -> Response:
     return PlainTextResponse("403 禁止：表单校验失败（CSRF），请刷新页面后重试。", status_code=403)
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_FORM_BYTES:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replayer(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    return receive

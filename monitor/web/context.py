@@ -9,7 +9,7 @@ import hmac
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from starlette.requests import Request
@@ -18,6 +18,7 @@ from starlette.templating import Jinja2Templates
 
 from monitor.config import Config
 from monitor.web.auth import csrf_token, is_admin
+from monitor.web.limits import LoginThrottle
 from state.store import Store
 
 _FEED_MESSAGE = b"policywatch-feed-v1"
@@ -43,6 +44,7 @@ class WebContext:
     templates: Jinja2Templates
     secret: str
     clock: Callable[[], dt.datetime]
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
     checks: CheckRunner | None = None  # None: no "check now" (tests, a UI without the pipeline)
 
     @property

@@ -4,6 +4,7 @@ redirect back, the admin check and the audit trail entry every change leaves."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from parsers.records import ReviewAction
 from state.store import Store
 
 MAX_TEXT = 2000  # characters kept of a reason or summary typed in a form
+_ROW_ID = re.compile(r"[0-9]{1,18}")
 
 
 def form_text(form: FormData, name: str) -> str:
@@ -27,13 +29,20 @@ def form_text(form: FormData, name: str) -> str:
     return value.strip()[:MAX_TEXT] if isinstance(value, str) else ""
 
 
+def row_id(text: str) -> int | None:
+    """A row id typed into a form or query (ASCII digits, SQLite's range), else None: `٣` and
+    `²` pass `str.isdigit()` but are no id, and 20 digits overflow the store."""
+    return int(text) if _ROW_ID.fullmatch(text) else None
+
+
 def form_ids(form: FormData, name: str) -> list[int]:
     """Every value of a repeated id field (`ids=3&ids=7`); 400 when one is not an id."""
     ids = []
     for value in form.getlist(name):
-        if not isinstance(value, str) or not value.isdigit() or len(value) > 12:
+        found = row_id(value) if isinstance(value, str) else None
+        if found is None:
             raise HTTPException(400, f"bad {name}")
-        ids.append(int(value))
+        ids.append(found)
     return ids
 
 
@@ -42,9 +51,10 @@ def query_int(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    found = row_id(raw)
+    if found is None:
         raise HTTPException(400, f"bad {name}")
-    return int(raw)
+    return found
 
 
 def query_date(request: Request, name: str) -> dt.date | None:

@@ -14,9 +14,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from monitor.web.auth import authenticate, login_session, safe_next
-from monitor.web.context import render, request_store
-from monitor.web.forms import back, form_text, path_int, posted
+from monitor.web.auth import (
+    LoginRefusedError,
+    attempt_login,
+    login_session,
+    logout_everywhere,
+    safe_next,
+)
+from monitor.web.context import ctx, render, request_store
+from monitor.web.forms import back, form_text, path_int, posted, row_id
 
 # -- login ------------------------------------------------------------------------------------
 
@@ -30,8 +36,21 @@ def login_page(request: Request) -> Response:
 
 def _login(request: Request, form: FormData) -> Response:
     target = safe_next(form_text(form, "next"))
-    with request_store(request) as store:
-        user = authenticate(store, form_text(form, "name"), str(form.get("password") or ""))
+    web = ctx(request)
+    try:
+        with request_store(request) as store:
+            user = attempt_login(
+                store,
+                web.login_throttle,
+                name=form_text(form, "name"),
+                password=str(form.get("password") or ""),
+                address=request.client.host if request.client else "-",
+                now=web.clock(),
+            )
+    except LoginRefusedError as exc:
+        return render(
+            request, "login.html.j2", status_code=exc.status, next=target, error=exc.message
+        )
     if user is None:
         return render(
             request, "login.html.j2", status_code=400, next=target, error="用户名或密码错误"
@@ -41,7 +60,8 @@ def _login(request: Request, form: FormData) -> Response:
 
 
 def _logout(request: Request, form: FormData) -> Response:
-    request.session.clear()
+    with request_store(request) as store:
+        logout_everywhere(request, store)
     return back("/login")
 
 
@@ -86,8 +106,8 @@ def document(request: Request) -> Response:
 
 
 def _version_param(request: Request, name: str, by_id: dict[int, Any]) -> int | None:
-    raw = request.query_params.get(name, "")
-    return int(raw) if raw.isdigit() and int(raw) in by_id else None
+    found = row_id(request.query_params.get(name, ""))
+    return found if found in by_id else None
 
 
 def version(request: Request) -> Response:

@@ -13,7 +13,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from monitor.web.context import ctx, flash, render, request_store
-from monitor.web.forms import back, form_text, path_int, posted, record_action, require_admin
+from monitor.web.forms import (
+    back,
+    form_text,
+    path_int,
+    posted,
+    record_action,
+    require_admin,
+    row_id,
+)
 from parsers.records import Cadence, OutboxState, Subscriber, Subscription
 
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
@@ -31,8 +39,8 @@ def _subscription(form: FormData) -> Subscription:
         topics=_list(form, "topics"),
         keywords=_list(form, "keywords"),
         sources=_list(form, "sources"),
-        documents=tuple(int(p) for p in _list(form, "documents") if p.isdigit()),
-        min_severity=int(severity) if severity.isdigit() else 0,
+        documents=tuple(d for d in map(row_id, _list(form, "documents")) if d is not None),
+        min_severity=row_id(severity) or 0,
         cadence=Cadence(raw_cadence) if raw_cadence in set(Cadence) else Cadence.IMMEDIATE,
     )
 

@@ -5,6 +5,8 @@ logging) and for tests."""
 from __future__ import annotations
 
 import contextlib
+import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,31 @@ from monitor.config import Config
 from monitor.web.app import create_app
 from monitor.web.context import CheckRunner
 from state.store import Store, open_store
+
+# The secret path segments of the pages served without a login: whoever reads the access log
+# must not be able to read the feed or unsubscribe a client.
+_TOKEN_PATH = re.compile(r"(/(?:feed|unsubscribe|report)/)[^\s/?#\"]+")
+
+
+class RedactTokens(logging.Filter):
+    """Replaces the token of `/feed/…`, `/unsubscribe/…` and `/report/…` in uvicorn's access
+    log lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        return True
+
+
+def redact(text: str) -> str:
+    """`GET /feed/3f1c…` -> `GET /feed/[redacted]` (and the same for `/unsubscribe/`, `/report/`)."""
+    return _TOKEN_PATH.sub(r"\1[redacted]", text)
+
+
+def _redact_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactTokens) for f in access.filters):
+        access.addFilter(RedactTokens())
 
 
 def store_factory(path: Path) -> Store:
@@ -64,7 +91,7 @@ def build_server(
     `embedded`: served inside another program's event loop (the daemon), which keeps its own
     signal handlers and its own logging configuration.
     """
-    logging: dict[str, Any] = {"log_config": None} if embedded else {"log_level": "info"}
+    log_settings: dict[str, Any] = {"log_config": None} if embedded else {"log_level": "info"}
     settings = uvicorn.Config(
         app,
         host=host or config.web.host,
@@ -72,6 +99,7 @@ def build_server(
         proxy_headers=config.web.secure_cookies,
         server_header=False,
         lifespan="off",
-        **logging,
+        **log_settings,
     )
+    _redact_access_log()  # after uvicorn.Config, which configures its loggers
     return UIServer(settings, own_signals=not embedded)

@@ -24,7 +24,15 @@ from monitor.config import format_duration, source_from_table, source_kinds
 from monitor.errors import ConfigError
 from monitor.sources import SourceConfig
 from monitor.web.context import ctx, flash, render, request_store
-from monitor.web.forms import back, form_text, path_int, posted, record_action, require_admin
+from monitor.web.forms import (
+    back,
+    form_text,
+    path_int,
+    posted,
+    record_action,
+    require_admin,
+    row_id,
+)
 from monitor.web.templating import zh_duration
 from parsers.records import SourceRecord
 from state.errors import ConflictError
@@ -126,9 +134,10 @@ def _table(form: FormData, *, name: str) -> dict[str, Any]:
     for key in _INTS:
         raw = form_text(form, key)
         if raw:
-            if not raw.isdigit() or len(raw) > 6:
+            number = row_id(raw) if len(raw) <= 6 else None  # ASCII digits: `²` is no number
+            if number is None:
                 raise ConfigError(f"source.{key}: expected a whole number, got {raw!r}")
-            table[key] = int(raw)
+            table[key] = number
     return table
 
 

@@ -82,6 +82,7 @@ ACTION_LABELS = {
     "source_enable": "启用来源",
     "source_disable": "停用来源",
     "source_check": "立即检查",
+    "login_locked": "登录锁定",
 }
 
 

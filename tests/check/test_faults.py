@@ -167,11 +167,9 @@ def test_a_wrong_declared_charset_is_no_change(
 def test_a_cycle_read_in_the_worker_process_stores_the_same(
     page_site: tuple[Site, ReplayServer],
     store: Store,
-    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr("monitor.check.cycle.WORKER_MIN_SOURCES", 1)  # parse and diff in a worker
-    one, server = page_site
+    one, server = page_site  # a one-source cycle reads in the worker too (#16)
     assert check(server, store).reports[0].outcome is AttemptOutcome.BASELINE
     one.write(_changed_copy(one.original))
     assert check(server, store, one).reports[0].outcome is AttemptOutcome.CHANGED
@@ -181,4 +179,4 @@ def test_a_cycle_read_in_the_worker_process_stores_the_same(
     before, after = store.get_version(cs.from_version_id), store.get_version(cs.to_version_id)
     inline = diff_documents(before.document, after.document)  # what reading inline gives
     assert [c.change for c in cs.changes] == list(inline.changes)
-    assert not [r for r in caplog.records if r.name == "monitor.check.reader"]  # the worker lived
+    assert not [r for r in caplog.records if r.name == "monitor.check.worker"]  # the worker lived

@@ -84,5 +84,11 @@ def test_run_serve_answers_the_review_ui_beside_the_scheduler(
     assert response.status_code == 200
     assert "server" not in response.headers  # the same server as `serve` (web/server.py)
     assert response.headers["x-frame-options"] == "DENY"
+    secret = "c2VjcmV0LXNpZ25hdHVyZQ"
+    assert httpx.get(f"http://127.0.0.1:{port}/feed/{secret}").status_code == 404
+    assert httpx.get(f"http://127.0.0.1:{port}/unsubscribe/1.2.{secret}").status_code == 400
     assert policywatch(config, "status").returncode == 0
     assert daemon.stop() == 0
+    log = daemon.drain()  # #16, break 13: access log lines without the tokens
+    assert "GET /feed/[redacted] HTTP/1.1" in log and "GET /unsubscribe/[redacted]" in log
+    assert secret not in log

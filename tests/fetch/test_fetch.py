@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import pytest
 
-from monitor.config import FetchConfig
+from monitor.config import FetchConfig, config_from_dict
 from monitor.errors import (
     BodyTooLargeError,
     FetchConnectionError,
+    FetchDeadlineError,
     FetchTimeoutError,
     HTTPStatusError,
     URLNotAllowedError,
@@ -20,6 +23,7 @@ from monitor.errors import (
 from monitor.fetch.client import Fetcher
 from monitor.fetch.replay import Fault, ReplayServer
 from monitor.hosts import HostPolicy, check_url
+from tests.fetch.trickle import TrickleServer
 
 T = TypeVar("T")
 LIST = "/xxgk/xxgkml/qt/tzgg/index.html"
@@ -104,3 +108,23 @@ def test_url_checks() -> None:
     for bad in ("ftp://gxj.sz.gov.cn/", "http://evil.com/", "http://gov.cn.evil.com/", "file:///x"):
         with pytest.raises(URLNotAllowedError):
             check_url(bad, policy)
+
+
+@pytest.mark.parametrize("slow", ["headers", "body"])
+def test_a_server_trickling_bytes_fails_at_the_deadline_without_retries(slow: str) -> None:
+    """#16, break 3: one byte every 0.3 s never trips the 1 s read timeout; the overall
+    deadline (connect + headers + body) ends the request, and it is not tried again."""
+    config = dataclasses.replace(CONFIG, deadline=dt.timedelta(seconds=1.5), retries=2)
+    with TrickleServer(slow=slow, interval=0.3) as server:
+        started = time.monotonic()
+        with pytest.raises(FetchDeadlineError, match="deadline of 1.5s"):
+            _run(config, lambda f: f.get(server.url + "/slow.html"))
+        elapsed = time.monotonic() - started
+    assert 1.4 < elapsed < 4.0
+    assert server.requests == 1
+
+
+def test_the_deadline_is_a_config_duration() -> None:
+    config = config_from_dict({"fetch": {"deadline": "90s"}})
+    assert config.fetch.deadline == dt.timedelta(seconds=90)
+    assert FetchConfig().deadline == dt.timedelta(seconds=60)

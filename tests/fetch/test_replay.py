@@ -67,3 +67,41 @@ def test_validators_change_when_the_content_changes(replay: ReplayServer, site: 
     replay.switch(site / "2023-03-01")
     status, second, _ = _get(replay, path, {"If-None-Match": first["etag"]})
     assert status == 200 and second["etag"] != first["etag"]
+
+
+def _snapshots(root: Path) -> Path:
+    """`root/snapshots/{a,b}` with manifests; `root/secret.txt` and a manifest above them."""
+    outside = root / "secret.txt"
+    outside.write_text("not for the replay\n")
+    (root / "manifest.json").write_text(json.dumps({"host": "", "entries": []}))
+    for name in ("a", "b"):
+        folder = root / "snapshots" / name
+        folder.mkdir(parents=True)
+        (folder / "page.html").write_text(f"<p>{name}</p>")
+        (folder / "link.html").symlink_to(outside)
+        entries = [
+            {"url": "/page.html", "file": "page.html", "content_type": "text/html"},
+            {"url": "/abs", "file": str(outside), "content_type": "text/plain"},
+            {"url": "/up", "file": "../../secret.txt", "content_type": "text/plain"},
+            {"url": "/link", "file": "link.html", "content_type": "text/plain"},
+        ]
+        (folder / "manifest.json").write_text(json.dumps({"host": "", "entries": entries}))
+    return root / "snapshots"
+
+
+def test_only_files_inside_the_snapshot_are_served(tmp_path: Path) -> None:
+    """#16, break 11: a manifest entry naming /etc/passwd (or ../, or a link out) is not served."""
+    with ReplayServer(_snapshots(tmp_path) / "a").start() as server:
+        assert _get(server, "/page.html")[2] == b"<p>a</p>"
+        for path in ("/abs", "/up", "/link"):
+            status, _headers, body = _get(server, path)
+            assert (status, b"not for the replay" in body) == (404, False), path
+
+
+def test_switch_stays_among_the_sibling_snapshots(tmp_path: Path) -> None:
+    with ReplayServer(_snapshots(tmp_path) / "a").start() as server:
+        for name in ("..", ".", "../snapshots/b", "/etc", "a/..", "%2e%2e"):
+            assert _get(server, f"/__replay/switch?snapshot={name}")[0] == 404, name
+        assert _get(server, "/page.html")[2] == b"<p>a</p>"  # still the first snapshot
+        assert _get(server, "/__replay/switch?snapshot=b")[0] == 200
+        assert _get(server, "/page.html")[2] == b"<p>b</p>"

@@ -149,6 +149,26 @@ def test_csv_has_one_row_per_visible_change(source: ExportSource) -> None:
     assert added[2] == "" and added[3] == "三/十三 支持标准化建设"
 
 
+FORMULAS = ('=HYPERLINK("http://evil.example","点此")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\r=1")
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_text(store: Store, change_set_id: int) -> None:
+    """OWASP CSV injection (#16, break 10): a summary typed by staff, or a clause heading from
+    a document, must never become a formula in a client's spreadsheet."""
+    changes = [
+        c
+        for c in store.get_change_set(change_set_id).changes
+        if not c.suppressed and c.summary != INJECTED
+    ]
+    for stored, formula in zip(changes, FORMULAS, strict=False):
+        store.update_change(stored.id, summary_override=formula)
+    _header, *rows = _csv_rows(export_csv(load_export(store, change_set_id)))
+    summaries = {r[4] for r in rows}
+    assert {"'" + f for f in FORMULAS} <= summaries
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r)
+    assert INJECTED in summaries  # an ordinary cell is left alone
+
+
 def test_html_is_the_escaped_redline_page(source: ExportSource) -> None:
     page = export_html(source).decode("utf-8")
     assert "<script" not in page.lower()

@@ -100,6 +100,25 @@ def test_m002_moves_url_states_out_of_kv(db_path: Path) -> None:
         store.close()
 
 
+def test_m116_gives_every_user_a_session_version(db_path: Path) -> None:
+    from state.migrations import migrations
+
+    store = open_store(db_path, migrate=False)
+    try:
+        migrations.apply(store.db, stop_before="m116_session_version")
+        store.conn.execute(
+            "INSERT INTO users (name, role, password_hash, active, created_at)"
+            " VALUES ('alice', 'admin', 'x', 1, '2024-01-01T00:00:00+00:00')"
+        )
+        assert "m116_session_version" in store.migrate()
+        user = store.find_user("alice")
+        assert user is not None and user.id is not None and user.session_version == 0
+        store.end_sessions(user.id)
+        assert store.get_user(user.id).session_version == 1
+    finally:
+        store.close()
+
+
 def test_m114_sources_already_checked_are_past_their_first_sight(db_path: Path) -> None:
     from state.migrations import migrations
 
@@ -140,7 +159,7 @@ def test_m115_gives_every_subscriber_email_and_keeps_the_outbox(db_path: Path) -
         store.conn.execute(
             "INSERT INTO subscribers (name, email, created_at) VALUES ('甲', 'a@client.cn', 'x')"
         )
-        assert store.migrate() == ["m115_channels"]
+        assert store.migrate() == list(MIGRATIONS[MIGRATIONS.index("m115_channels") :])
         assert store.channels_of(1) == ["email"]
         columns = {c.name for c in store.db.table("outbox").columns}
         assert {"parts_sent", "hold_reason"} <= columns

@@ -77,12 +77,21 @@ def test_serve_prints_the_feed_url_and_serves_the_login_page(workdir: Path) -> N
         text=True,
     ) as proc:
         try:
-            _check_serving(proc, port)
+            token = _check_serving(proc, port)
+            httpx.get(f"http://127.0.0.1:{port}/unsubscribe/7.1999999999.c2VjcmV0LXNpZ25hdHVyZQ")
+            httpx.get(f"http://127.0.0.1:{port}/report/r3.1999999999.c2VjcmV0LXNpZ25hdHVyZQ")
         finally:
             proc.terminate()
+        assert proc.stdout is not None
+        log = proc.stdout.read()  # uvicorn writes its access log to stdout
+    # #16, break 13: the access log shows the requests, never the tokens in their paths
+    assert '"GET /feed/[redacted] HTTP/1.1" 200' in log
+    assert '"GET /unsubscribe/[redacted] HTTP/1.1" 400' in log
+    assert '"GET /report/[redacted] HTTP/1.1" 404' in log
+    assert token not in log and "c2VjcmV0LXNpZ25hdHVyZQ" not in log
 
 
-def _check_serving(proc: subprocess.Popen[str], port: int) -> None:
+def _check_serving(proc: subprocess.Popen[str], port: int) -> str:
     assert proc.stdout is not None and proc.stderr is not None
     assert proc.stdout.readline().startswith(f"Review UI on http://127.0.0.1:{port}/")
     feed_line = proc.stdout.readline()
@@ -97,3 +106,4 @@ def _check_serving(proc: subprocess.Popen[str], port: int) -> None:
         assert http.get("/", follow_redirects=False).status_code == 303
         token = feed_line.rsplit("/feed/", 1)[1].strip()
         assert http.get(f"/feed/{token}").status_code == 200
+    return token
