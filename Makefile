@@ -49,8 +49,11 @@ office:
 	  (apt-get update && apt-get install -y --no-install-recommends \
 	    libreoffice-writer-nogui poppler-utils tesseract-ocr tesseract-ocr-chi-sim)
 
+# One pytest worker per core (`make test PYTEST_WORKERS=0` runs in this process, for pdb).
+PYTEST_WORKERS ?= auto
+
 pytest: $(STAMP) browser office
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 test: lint typecheck pytest
 
