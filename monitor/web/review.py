@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from monitor.review import actions
 from monitor.review.compose import load_context
-from monitor.review.sending import preview_email
+from monitor.review.messages import preview_email
 from monitor.web.auth import current_user, safe_next
 from monitor.web.context import ctx, flash, render, request_store
 from monitor.web.forms import (
