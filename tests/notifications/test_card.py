@@ -119,6 +119,13 @@ def test_reasons_name_the_matching_subscription() -> None:
         "标题": ("关键词“专精特新”出现在标题中",),
     }
     assert found.by_cadence() == [("即时", 2), ("每周汇总", 1)]
+    assert found.emails == found.messages == 3 and found.chats == 0
+    groups = audience(ctx, people, channels={1: ["email", "acme-dingtalk"], 2: ["acme-wecom"]})
+    assert [r.channels for r in groups.recipients] == [("email", "acme-dingtalk"), ("acme-wecom",)]
+    assert (groups.count, groups.emails, groups.chats, groups.messages) == (2, 1, 2, 3)
+    assert [r.subscriber.name for r in groups.silent] == ["标题"]  # it matches; no channel
+    assert groups.unmatched == 1
+    assert groups.by_channel() == [("邮件", 1), ("acme-dingtalk", 1), ("acme-wecom", 1)]
 
 
 def test_the_reminder_email_is_branded_like_every_other_message() -> None:

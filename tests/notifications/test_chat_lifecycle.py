@@ -1,31 +1,36 @@
-"""A client's chat group through a draft's whole life, end to end: the replica's draft,
-approved, sent by `policywatch send` (the CLI, with its clock set to the story's days) to
-loopback 钉钉 / 企业微信 / 飞书 robots that check signatures and sizes.
+"""A client's chat group through a draft's whole life, end to end: the replica's draft and its
+17-change draft → final set, approved, sent by `policywatch send` (the CLI, with its clock set
+to the story's days) to loopback 钉钉 / 企业微信 / 飞书 robots that check signatures and sizes.
 
 The new draft's message carries its card (the deadline with the days left, the notice and file
 links, how to comment, the outline); the comment-deadline reminder arrives once per group and
 never when the final came first (checked when it is queued and again when it is sent); a rerun
-of `send` posts nothing twice, also after a platform's rate limit held one group.
+of `send` posts nothing twice, also after a platform's rate limit held one group; the review
+desk's preview of a group is the very text the platform received.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from click.testing import CliRunner, Result
+from starlette.testclient import TestClient
 
 import monitor.cli.subscribers as subscribers_cli
 from monitor.cli import cli
 from monitor.config import load_config
 from monitor.review.actions import approve_change_set
 from monitor.review.reminders import queue_reminders, reminder_time
+from monitor.web.app import create_app
 from parsers.records import ChangeSetKind, OutboxState
 from state.store import Store, open_store
 from tests.notifications.chat_servers import SECRET, WECOM_LIMIT, Platforms, Posted, platforms
-from tests.replica import DRAFT_DAY, Replica, store_final
+from tests.replica import DRAFT_DAY, PASSWORDS, Replica, store_final
 
 __all__ = ["platforms"]  # the fixture, imported for pytest
 
@@ -212,3 +217,87 @@ def test_a_group_reminder_not_sent_before_the_deadline_is_dropped_after_it(
     assert {(s, e) for _, s, e in rows} == {
         (OutboxState.CANCELLED, "reminder dropped: the deadline passed")
     }
+
+
+def _desk(config: Path, replica: Replica, at: dt.datetime) -> TestClient:
+    app = create_app(
+        load_config(config), lambda: open_store(replica.path, migrate=False), clock=lambda: at
+    )
+    client = TestClient(app, base_url="http://testserver")
+    page = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token
+    data = {"csrf": token.group(1), "name": "bob", "password": PASSWORDS["bob"], "next": "/"}
+    assert client.post("/login", data=data, follow_redirects=False).status_code == 303
+    return client
+
+
+def _previews(client: TestClient, cs_id: int, sub_id: int) -> dict[str, tuple[str, list[str]]]:
+    """Per chat channel: the previewed title and parts (the text, unescaped)."""
+    out = {}
+    for kind in KINDS:
+        page = client.get(f"/change-sets/{cs_id}?preview={sub_id}&channel=acme-{kind}")
+        assert page.status_code == 200
+        soup = BeautifulSoup(page.text, "lxml")
+        preview = soup.select_one(".chat-preview")
+        assert preview is not None, kind
+        title = preview.select_one(".chat-title span")
+        parts = [html.unescape(p.get_text()) for p in preview.select("pre.chat-part")]
+        out[kind] = (title.get_text() if title else "", parts)
+    return out
+
+
+def _preview_then_send(
+    replica: Replica, cs_id: int, at: dt.datetime, platforms: Platforms, run: Cli, config: Path
+) -> None:
+    """Preview each group's message on the desk, approve, send; the platforms received
+    exactly the previewed text (and title)."""
+    _group(run)
+    with open_store(replica.path) as store:
+        group = store.find_subscriber(GROUP)
+    assert group is not None and group.id is not None
+    with _desk(config, replica, at) as client:
+        page = client.get(f"/change-sets/{cs_id}")
+        soup = BeautifulSoup(page.text, "lxml")
+        row = next(
+            tr for tr in soup.select("table.recipients-table tbody tr") if "某科技公司" in tr.text
+        )
+        channels = [c.get_text() for c in row.select("td.channels .channel")]
+        assert channels == ["钉钉群 acme-dingtalk", "飞书群 acme-feishu", "企业微信群 acme-wecom"]
+        previews = _previews(client, cs_id, group.id)
+    _approve(replica, config, cs_id, at)
+    assert run("send", at=at).exit_code == 0
+    for kind, (title, parts) in previews.items():
+        posted = platforms.of(kind)
+        assert parts and [p.text for p in posted] == parts, kind
+        if kind == "dingtalk":
+            assert title == posted[0].body["markdown"]["title"]
+        if kind == "feishu":
+            assert title == posted[0].body["card"]["header"]["title"]["content"]
+        if kind == "wecom":
+            assert title == ""  # 企业微信 shows no title: the preview does not invent one
+
+
+def test_the_desk_previews_a_new_draft_to_each_group_exactly_as_it_arrives(
+    draft_replica: Replica, platforms: Platforms, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _config(draft_replica, platforms)
+    run = Cli(config, monkeypatch)
+    _preview_then_send(draft_replica, draft_replica.draft_set, DRAFT_DAY, platforms, run, config)
+    (dingtalk,) = platforms.of("dingtalk")
+    assert "征求意见中：2022年7月20日截止（还有29天）" in dingtalk.text
+
+
+def test_the_desk_previews_the_17_changes_to_each_group_exactly_as_they_arrive(
+    story_replica: Replica, platforms: Platforms, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _config(story_replica, platforms)
+    run = Cli(config, monkeypatch)
+    at = dt.datetime(2022, 12, 30, 3, tzinfo=dt.UTC)
+    assert story_replica.final_set is not None
+    _preview_then_send(story_replica, story_replica.final_set, at, platforms, run, config)
+    (dingtalk,) = platforms.of("dingtalk")
+    assert dingtalk.body["markdown"]["title"].endswith("17处条款变化")
+    assert dingtalk.text.index("资金与比例") < dingtalk.text.index("序号调整")
+    assert "原（二十四）至（三十一）序号顺延为（二十五）至（三十二）" in dingtalk.text
+    assert "/report/r" in dingtalk.text  # the full redline, for a set with clause changes
