@@ -2,13 +2,14 @@
 
 Built on `notifications.routing` (the very routes approval queues), each recipient with a
 reason per matching subscription, in Simplified Chinese: "订阅全部变更", "主题“企业融资”：3 项变更",
-"关键词“专精特新”出现在标题中", "征求意见稿：即时发送（不等汇总）". Pure.
+"关键词“专精特新”出现在标题中", "征求意见稿：即时发送（不等汇总）", and on which channels
+(their email, their chat groups): approval queues one message per subscriber and channel. Pure.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from notifications.model import ChangeSetContext, Route
@@ -22,14 +23,15 @@ from parsers.records import Cadence, StoredChange, Subscriber, Subscription
 
 CADENCE_LABELS = {Cadence.IMMEDIATE: "即时", Cadence.DAILY: "每日汇总", Cadence.WEEKLY: "每周汇总"}
 CHANNEL_LABELS = {"email": "邮件"}
+EMAIL = "email"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Recipient:
-    """One subscriber a change set reaches: how, how much, and why."""
+    """One subscriber a change set reaches: how, how much, why, and on which channels."""
 
     route: Route
-    channel: str
+    channels: tuple[str, ...]  # "email" and `[[channel]]` names; empty: nothing reaches them
     reasons: tuple[str, ...]
 
     @property
@@ -37,18 +39,40 @@ class Recipient:
         """Who."""
         return self.route.subscriber
 
+    @property
+    def chats(self) -> tuple[str, ...]:
+        """The chat groups among the channels."""
+        return tuple(c for c in self.channels if c != EMAIL)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Audience:
     """Everyone a change set reaches, and how many active subscribers it does not."""
 
-    recipients: tuple[Recipient, ...]
+    recipients: tuple[Recipient, ...]  # matching subscribers with at least one channel
     unmatched: int
+    silent: tuple[Recipient, ...] = ()  # matching subscribers without any channel
 
     @property
     def count(self) -> int:
-        """Subscribers who will receive it (the number approval asks to confirm)."""
+        """Subscribers who will receive it."""
         return len(self.recipients)
+
+    @property
+    def emails(self) -> int:
+        """Emails approval queues."""
+        return sum(EMAIL in r.channels for r in self.recipients)
+
+    @property
+    def chats(self) -> int:
+        """Chat-group messages approval queues."""
+        return sum(len(r.chats) for r in self.recipients)
+
+    @property
+    def messages(self) -> int:
+        """Every message approval queues (one per subscriber and channel): the number it
+        asks to confirm."""
+        return self.emails + self.chats
 
     def by_cadence(self) -> list[tuple[str, int]]:
         """`[("即时", 2), ("每日汇总", 1)]` in cadence order."""
@@ -56,9 +80,10 @@ class Audience:
         return [(CADENCE_LABELS[c], counts[c]) for c in Cadence if counts[c]]
 
     def by_channel(self) -> list[tuple[str, int]]:
-        """`[("邮件", 3)]`."""
-        counts = Counter(r.channel for r in self.recipients)
-        return [(CHANNEL_LABELS.get(c, c), n) for c, n in sorted(counts.items())]
+        """`[("邮件", 3), ("acme-dingtalk", 1)]`: messages per channel, email first."""
+        counts = Counter(c for r in self.recipients for c in r.channels)
+        ordered = sorted(counts.items(), key=lambda item: (item[0] != EMAIL, item[0]))
+        return [(CHANNEL_LABELS.get(c, c), n) for c, n in ordered]
 
 
 def _quoted(terms: Sequence[str]) -> str:
@@ -100,10 +125,12 @@ def audience(
     ctx: ChangeSetContext,
     people: Sequence[tuple[Subscriber, Sequence[Subscription]]],
     *,
-    channel: str = "email",
+    channels: Mapping[int, Sequence[str]] | None = None,
 ) -> Audience:
-    """The recipients of a change set with the reasons they match, in the order given."""
-    recipients = []
+    """The recipients of a change set with the reasons they match, in the order given, each
+    on their `channels` (subscriber id -> channel names; None: everyone by email)."""
+    recipients: list[Recipient] = []
+    silent: list[Recipient] = []
     for who, subs in people:
         found = route_subscriber(ctx, who, subs)
         if found is None:
@@ -111,5 +138,8 @@ def audience(
         reasons = [r for r in (subscription_reason(ctx, s) for s in subs) if r]
         if ctx.urgent and any(s.cadence is not Cadence.IMMEDIATE for s in subs):
             reasons.append("征求意见稿：即时发送（不等汇总）")
-        recipients.append(Recipient(route=found, channel=channel, reasons=tuple(reasons)))
-    return Audience(recipients=tuple(recipients), unmatched=len(people) - len(recipients))
+        theirs = (EMAIL,) if channels is None else tuple(channels.get(who.id or 0, ()))
+        recipient = Recipient(route=found, channels=theirs, reasons=tuple(reasons))
+        (recipients if theirs else silent).append(recipient)
+    unmatched = len(people) - len(recipients) - len(silent)
+    return Audience(recipients=tuple(recipients), unmatched=unmatched, silent=tuple(silent))

@@ -5,9 +5,9 @@ sandboxed environment of `notifications.render`."""
 
 from __future__ import annotations
 
-from notifications.card import document_card
+from notifications.card import DocumentCard, document_card
 from notifications.model import ChangeSetContext, RenderedEmail
-from notifications.render import MAX_SUBJECT, create_environment
+from notifications.render import MAX_SUBJECT, Branding, create_environment
 from notifications.text import chinese_date, one_line
 
 
@@ -17,14 +17,28 @@ def reminder_subject(ctx: ChangeSetContext) -> str:
     return f"【征求意见即将截止】{one_line(ctx.title)}{deadline}"[:MAX_SUBJECT]
 
 
-def render_reminder(ctx: ChangeSetContext, *, name: str, unsubscribe_url: str) -> RenderedEmail:
-    """The reminder's text and HTML parts."""
+def reminder_card(ctx: ChangeSetContext) -> DocumentCard:
+    """The draft's card (deadline, days left, feedback channels, links) a reminder shows."""
     card = document_card(ctx)
     if card is None:
         raise ValueError("a reminder needs the draft's version")
+    return card
+
+
+def render_reminder(
+    ctx: ChangeSetContext, *, name: str, unsubscribe_url: str, branding: Branding | None = None
+) -> RenderedEmail:
+    """The reminder's text and HTML parts."""
+    card = reminder_card(ctx)
     env = create_environment()
     subject = reminder_subject(ctx)
-    values = {"name": name, "card": card, "subject": subject, "unsubscribe_url": unsubscribe_url}
+    values = {
+        "name": name,
+        "card": card,
+        "subject": subject,
+        "unsubscribe_url": unsubscribe_url,
+        "branding": branding or Branding(),
+    }
     return RenderedEmail(
         subject=one_line(subject),
         text=env.get_template("reminder.txt.j2").render(**values),

@@ -65,10 +65,10 @@ def pure_renumberings(record: ChangeSetRecord) -> tuple[StoredChange, ...]:
 
 
 def change_set_audience(store: Store, change_set_id: int, *, now: dt.datetime) -> Audience:
-    """Who approving the change set `now` would notify, and why (the review UI's recipients;
-    the same routing `queue_notifications` uses)."""
+    """Who approving the change set `now` would notify, why, and on which channels (the
+    review UI's recipients; the same routing and channels `queue_notifications` uses)."""
     ctx = load_context(store, store.get_change_set(change_set_id), now=now)
-    return audience(ctx, store.active_subscriptions())
+    return audience(ctx, store.active_subscriptions(), channels=store.all_channels())
 
 
 def reject_change_set(

@@ -12,9 +12,10 @@ from email.headerregistry import Address
 
 from monitor.config import Config
 from monitor.local_time import SHANGHAI
+from notifications.chat.markdown import ChatMessage, Dialect, reminder_message
 from notifications.message import parse_mailbox
 from notifications.model import ChangeSetContext, RenderedEmail, Route
-from notifications.reminder import render_reminder
+from notifications.reminder import reminder_card, reminder_subject, render_reminder
 from notifications.render import Branding, EmailView, change_set_subject, policy_view
 from parsers.model import Status
 from parsers.records import ChangeSetKind, ChangeSetRecord, StoredChange
@@ -98,9 +99,21 @@ def single_view(
     return change_set_subject(ctx, changes), view
 
 
-def reminder_email(ctx: ChangeSetContext, *, name: str, unsubscribe: str) -> RenderedEmail:
+def reminder_email(
+    config: Config, ctx: ChangeSetContext, *, name: str, unsubscribe: str
+) -> RenderedEmail:
     """The comment-deadline reminder of a draft (a `reminder` change set)."""
-    return render_reminder(ctx, name=name, unsubscribe_url=unsubscribe)
+    return render_reminder(ctx, name=name, unsubscribe_url=unsubscribe, branding=branding(config))
+
+
+def reminder_chat(
+    config: Config, ctx: ChangeSetContext, dialect: Dialect, *, max_parts: int
+) -> ChatMessage:
+    """The comment-deadline reminder of a draft as a chat group gets it."""
+    card = reminder_card(ctx)
+    return reminder_message(
+        card, reminder_subject(ctx), dialect, branding=branding(config), max_parts=max_parts
+    )
 
 
 def sender_address(config: Config) -> str:

@@ -1,7 +1,8 @@
 """Sending what is due: claim outbox rows, render one message per row or digest, deliver on its
 channel (email, or a chat group's bot), confirm.
 
-Used by `policywatch send`, the daemon's send job and the demo.
+Used by `policywatch send`, the daemon's send job and the demo. What each message says is
+`monitor.review.messages` (the review UI previews through the same code).
 
 Exactly-once as far as the wire allows: rows are claimed in their own committed transaction
 before anything is sent; each row is confirmed right after the server's 250 (or the platform's
@@ -23,23 +24,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from monitor.config import EMAIL_CHANNEL, Config
-from monitor.local_time import SHANGHAI
 from monitor.review.channels import make_bot, make_transport
-from monitor.review.compose import (
-    branding,
-    load_context,
-    reminder_email,
-    reply_to,
-    sender_mailbox,
-    single_view,
-)
-from monitor.review.export import load_export
+from monitor.review.compose import reply_to, sender_mailbox
+from monitor.review.messages import Composer
 from monitor.review.reminders import queue_reminders
-from monitor.review.table import export_table_docx, table_filename
-from monitor.review.unsubscribe import report_url, unsubscribe_url
+from monitor.review.unsubscribe import unsubscribe_url
 from notifications.chat.bots import ChatBot
-from notifications.chat.markdown import ChatMessage, chat_message
-from notifications.digest import digest_policies
+from notifications.chat.markdown import ChatMessage
 from notifications.envelopes import Envelope, envelopes
 from notifications.errors import (
     DeliveryError,
@@ -47,22 +38,13 @@ from notifications.errors import (
     PermanentDeliveryError,
 )
 from notifications.message import build_message, mailbox
-from notifications.model import (
-    ChangeSetContext,
-    MailAttachment,
-    OutgoingEmail,
-    RenderedEmail,
-    Route,
-)
-from notifications.render import EmailView, digest_subject, render_email
-from notifications.routing import route_subscriber
+from notifications.model import OutgoingEmail
 from notifications.smtp import Transport
-from parsers.records import Cadence, ChangeSetKind, OutboxItem, Subscriber
+from parsers.records import Subscriber
 from state.errors import NotFoundError
 from state.store import Store
 
 logger = logging.getLogger(__name__)
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,31 +160,6 @@ def send_due(
     return report
 
 
-def preview_email(
-    config: Config,
-    store: Store,
-    *,
-    change_set_id: int,
-    subscriber: Subscriber,
-    cadence: Cadence,
-    now: dt.datetime,
-) -> RenderedEmail:
-    """The email `send` would render `now` for this subscriber and change set (a digest of it
-    alone for digest cadences): the review UI's preview, through the very render path."""
-    assert subscriber.id is not None
-    sender = _Sender(config=config, store=store, now=now, run=_Run(due=0, dry_run=True))
-    row = OutboxItem(
-        change_set_id=change_set_id,
-        subscriber_id=subscriber.id,
-        cadence=cadence,
-        message_id="<preview@policywatch>",
-        due_at=now,
-        created_at=now,
-    )
-    env = Envelope(subscriber_id=subscriber.id, cadence=cadence, rows=(row,))
-    return sender.rendered(env, subscriber)
-
-
 _Ready = tuple[Envelope, OutgoingEmail]
 
 
@@ -214,21 +171,13 @@ class _Sender:
         self.store = store
         self.now = now
         self.run = run
-        self._contexts: dict[int, ChangeSetContext] = {}
-        self._tables: dict[int, MailAttachment] = {}
+        self.compose = Composer(config=config, store=store, now=now)
 
     # -- composing ------------------------------------------------------------------------
 
-    def context(self, change_set_id: int) -> ChangeSetContext:
-        """The change set's context as of this run (a draft's final stored since approval
-        turns its email into "consultation closed"), loaded once per run."""
-        if change_set_id not in self._contexts:
-            cs = self.store.get_change_set(change_set_id)
-            self._contexts[change_set_id] = load_context(self.store, cs, now=self.now)
-        return self._contexts[change_set_id]
-
     def subscriber(self, env: Envelope) -> Subscriber | None:
-        """The envelope's subscriber, or None after cancelling rows nobody should get."""
+        """The envelope's subscriber, or None after cancelling rows nobody should get (on
+        every channel: an unsubscribed person, a removed channel, a stale reminder)."""
         try:
             subscriber = self.store.get_subscriber(env.subscriber_id)
         except NotFoundError:
@@ -239,74 +188,13 @@ class _Sender:
         elif env.channel not in self.store.channels_of(env.subscriber_id):
             reason = f"channel {env.channel} removed from the subscriber"
         else:
-            reason = self._stale_reminder(env)
+            reason = self.compose.stale_reminder(env)
         if reason is None:
             return subscriber
         if not self.run.dry_run:
             self.store.cancel_outbox(env.ids, reason=reason)
-        self.run.add(env, subscriber.email, "", "cancelled")
+        self.run.add(env, _to(subscriber, env), "", "cancelled")
         return None
-
-    def _stale_reminder(self, env: Envelope) -> str | None:
-        """Why a reminder must not go out any more (the final came first, the deadline
-        passed), or None."""
-        if not self._reminder(env):
-            return None
-        ctx = self.context(env.rows[0].change_set_id)
-        if ctx.final_url is not None:
-            return "reminder dropped: the final came first"
-        return "reminder dropped: the deadline passed" if ctx.consultation_closed else None
-
-    def _reminder(self, env: Envelope) -> bool:
-        """True for a comment-deadline reminder (its own template, one change set)."""
-        if env.digest or len(env.rows) != 1:
-            return False
-        return self.context(env.rows[0].change_set_id).change_set.kind is ChangeSetKind.REMINDER
-
-    def rendered(self, env: Envelope, subscriber: Subscriber) -> RenderedEmail:
-        """The email of an envelope as `subscriber` gets it: the one render path of sending
-        and of the review UI's preview."""
-        if self._reminder(env):
-            assert subscriber.id is not None
-            ctx = self.context(env.rows[0].change_set_id)
-            url = unsubscribe_url(self.config, self.store, subscriber.id, self.now)
-            return reminder_email(ctx, name=subscriber.name, unsubscribe=url)
-        subject, view = self.view(env, subscriber)
-        return render_email(subject, view)
-
-    def view(self, env: Envelope, subscriber: Subscriber) -> tuple[str, EmailView]:
-        """The subject and message model of an envelope (one change set, or a digest)."""
-        assert subscriber.id is not None
-        subs = self.store.subscriptions_of(subscriber.id)
-        items: list[tuple[ChangeSetContext, Route | None]] = []
-        for row in env.rows:
-            ctx = self.context(row.change_set_id)
-            items.append((ctx, route_subscriber(ctx, subscriber, subs)))
-        unsubscribe = unsubscribe_url(self.config, self.store, subscriber.id, self.now)
-        issued = min(r.created_at for r in env.rows)
-        if not env.digest:
-            ctx, found = items[0]
-            report = report_url(self.config, self.store, ctx.change_set.id, issued=issued)
-            return single_view(
-                self.config,
-                ctx,
-                found if found is not None else ctx.change_set.visible_changes,
-                name=subscriber.name,
-                unsubscribe=unsubscribe,
-                report_url=report,
-            )
-        policies = digest_policies(items)
-        period = "每周" if env.cadence is Cadence.WEEKLY else "每日"
-        view = EmailView(
-            name=subscriber.name,
-            heading=f"以下是您订阅的政策变化{period}汇总，共{len(policies)}项政策：",
-            policies=policies,
-            unsubscribe_url=unsubscribe,
-            digest=True,
-            branding=branding(self.config),
-        )
-        day = self.now.astimezone(SHANGHAI).date()
-        return digest_subject(env.cadence, day, len(policies)), view
 
     def email(self, env: Envelope) -> _Ready | None:
         """The email of an envelope; None when its rows were cancelled, held or given up."""
@@ -315,7 +203,7 @@ class _Sender:
             return None
         try:
             assert subscriber.id is not None
-            rendered = self.rendered(env, subscriber)
+            rendered = self.compose.email(env, subscriber)
             msg = build_message(
                 rendered,
                 sender=sender_mailbox(self.config),
@@ -324,7 +212,7 @@ class _Sender:
                 date=self.now,
                 unsubscribe_url=unsubscribe_url(self.config, self.store, subscriber.id, self.now),
                 reply_to=reply_to(self.config),
-                attachments=self._attachments(env),
+                attachments=self.compose.attachments(env),
             )
         except ValueError as exc:  # an address that cannot be mailed: no retry helps
             self._give_up(env, subscriber.email, "", str(exc))
@@ -335,22 +223,6 @@ class _Sender:
             return None
         return env, msg
 
-    def _attachments(self, env: Envelope) -> tuple[MailAttachment, ...]:
-        if not self.config.notifications.attach_table or self._reminder(env):
-            return ()
-        return tuple(self._table(row.change_set_id) for row in env.rows)
-
-    def _table(self, change_set_id: int) -> MailAttachment:
-        """The change set's 新旧条文对照表 (DOCX), built once per run."""
-        if change_set_id not in self._tables:
-            source = load_export(self.store, change_set_id)
-            self._tables[change_set_id] = MailAttachment(
-                filename=table_filename(source.change_set),
-                content_type=DOCX,
-                data=export_table_docx(source),
-            )
-        return self._tables[change_set_id]
-
     # -- delivering -----------------------------------------------------------------------
 
     def preview(self, envs: Sequence[Envelope]) -> None:
@@ -359,13 +231,12 @@ class _Sender:
             subscriber = self.subscriber(env)
             if subscriber is None:
                 continue
-            subject = self.rendered(env, subscriber).subject
-            to = (
-                f"{subscriber.name} <{subscriber.email}>"
-                if env.channel == EMAIL_CHANNEL
-                else (f"{subscriber.name} [{env.channel}]")
-            )
-            self.run.add(env, to, subject, "dry-run")
+            dialect = self.compose.dialect(env.channel)
+            if dialect is not None:
+                subject = self.compose.chat(env, subscriber, dialect).title
+            else:
+                subject = self.compose.email(env, subscriber).subject
+            self.run.add(env, _to(subscriber, env), subject, "dry-run")
 
     def deliver_emails(self, envs: Sequence[Envelope]) -> None:
         """Compose and deliver batch by batch, one connection each (bounded memory); a failure
@@ -432,10 +303,9 @@ class _Sender:
         subscriber = self.subscriber(env)
         if subscriber is None:
             return None
-        to = f"{subscriber.name} [{env.channel}]"
+        to = _to(subscriber, env)
         try:
-            subject, view = self.view(env, subscriber)
-            message = chat_message(view, subject, bot.dialect, max_parts=self._max_parts(env))
+            message = self.compose.chat(env, subscriber, bot.dialect)
         except Exception as exc:  # one bad message must not sink the run
             logger.exception("cannot render the chat message of outbox rows %s", env.ids)
             self._hold(env, to, "", f"render error: {exc}", reason="render")
@@ -460,10 +330,6 @@ class _Sender:
         self.store.confirm_sent(env.ids, now=self.now)
         self.run.add(env, to, message.title, "sent")
         return None
-
-    def _max_parts(self, env: Envelope) -> int:
-        channel = self.config.channel(env.channel)
-        return channel.max_parts if channel else 3
 
     # -- outcomes -------------------------------------------------------------------------
 
@@ -513,3 +379,10 @@ class _Sender:
         logger.warning("giving up on %s: %s", to, error)
         self.store.give_up(env.ids, error=error)
         self.run.add(env, to, subject, "failed")
+
+
+def _to(subscriber: Subscriber, env: Envelope) -> str:
+    """Who a message goes to, for reports and logs: `name <address>`, or `name [channel]`."""
+    if env.channel == EMAIL_CHANNEL:
+        return f"{subscriber.name} <{subscriber.email}>"
+    return f"{subscriber.name} [{env.channel}]"

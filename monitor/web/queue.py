@@ -117,10 +117,16 @@ def _bulk(request: Request, form: FormData) -> Response:
         audiences = {
             cs.id: actions.change_set_audience(store, cs.id, now=web.clock()) for cs in sets
         }
-        total = sum(a.count for a in audiences.values())
+        total = sum(a.messages for a in audiences.values())  # emails and group messages
+        chats = sum(a.chats for a in audiences.values())
         if form_text(form, "confirm") != str(total):
             return render(
-                request, "confirm_bulk.html.j2", sets=sets, audiences=audiences, total=total
+                request,
+                "confirm_bulk.html.j2",
+                sets=sets,
+                audiences=audiences,
+                total=total,
+                chats=chats,
             )
         queued = sum(
             actions.approve_change_set(
@@ -128,7 +134,8 @@ def _bulk(request: Request, form: FormData) -> Response:
             )
             for cs in sets
         )
-    flash(request, f"已批准 {len(sets)} 个变更集，已排队 {queued} 封通知邮件")
+    what = f"{queued} 条通知（含 {chats} 条群消息）" if chats else f"{queued} 封通知邮件"
+    flash(request, f"已批准 {len(sets)} 个变更集，已排队 {what}")
     return back("/")
 
 

@@ -1,11 +1,12 @@
-"""The review desk's change set page: cards, recipients and why they match, the email preview,
-approve with a confirmed count, reject, suppress one change or every pure renumbering at once,
-withdraw a queued email (the queue is `monitor.web.queue`).
+"""The review desk's change set page: cards, recipients (and on which channels) and why they
+match, the message preview, approve with a confirmed count, reject, suppress one change or every
+pure renumbering at once, withdraw a queued message (the queue is `monitor.web.queue`).
 
-Approving asks to confirm the number of subscribers (`confirm` must equal the count the
-server computes now; the page's dialog, or a confirmation page without JavaScript, sends it).
-The preview is the HTML part `send` would write, rendered by the same code
-(`monitor.review.sending.preview_email`), served in a sandboxed frame.
+Approving asks to confirm the number of messages, emails and chat-group messages together
+(`confirm` must equal the count the server computes now; the page's dialog, or a confirmation
+page without JavaScript, sends it). The preview is what `send` would deliver, rendered by the
+same code (`monitor.review.messages`): for an email its HTML part, served in a sandboxed frame;
+for a chat group the markdown its bot would post, part by part.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from monitor.config import EMAIL_CHANNEL, Config
 from monitor.review import actions
 from monitor.review.compose import load_context
-from monitor.review.sending import preview_email
+from monitor.review.messages import preview_chat, preview_email
 from monitor.web.auth import current_user, safe_next
 from monitor.web.context import ctx, flash, render, request_store
 from monitor.web.forms import (
@@ -29,11 +31,14 @@ from monitor.web.forms import (
     record_action,
 )
 from notifications.card import document_card
-from notifications.explain import Audience, audience
+from notifications.chat import PLATFORM_LABELS
+from notifications.chat.markdown import ChatMessage
+from notifications.explain import Audience, Recipient, audience
 from parsers.records import (
     ChangeSetKind,
     ChangeSetRecord,
     ChangeSetState,
+    OutboxItem,
     StoredChange,
 )
 from state.errors import ConflictError, NotFoundError
@@ -49,10 +54,11 @@ PREVIEW_CSP = (
 
 
 def change_set(request: Request) -> Response:
-    """One change set: its card or clause cards, who will receive it and why, the email
-    preview, the review actions (a bar that stays on screen) and the audit trail."""
+    """One change set: its card or clause cards, who will receive it, on which channels and
+    why, the message preview, the review actions (a bar that stays on screen), the audit."""
     cs_id = path_int(request, "cs_id")
     web = ctx(request)
+    chat: ChatMessage | None = None
     with request_store(request) as store:
         record = store.get_change_set(cs_id)
         old = store.get_version(record.from_version_id) if record.from_version_id else None
@@ -62,9 +68,19 @@ def change_set(request: Request) -> Response:
         outbox = store.list_outbox(change_set_id=cs_id)
         names = {p.id: p.name for p in store.list_subscribers()}
         context = load_context(store, record, now=web.clock())
-        reach = audience(context, store.active_subscriptions())
+        reach = audience(context, store.active_subscriptions(), channels=store.all_channels())
+        chosen = _preview_choice(request, reach)
+        if chosen is not None and chosen[1] != EMAIL_CHANNEL:
+            chat = preview_chat(
+                web.config,
+                store,
+                change_set_id=cs_id,
+                subscriber=chosen[0].subscriber,
+                cadence=chosen[0].route.cadence,
+                channel=chosen[1],
+                now=web.clock(),
+            )
     pending = record.state is ChangeSetState.PENDING
-    chosen = _preview_choice(request, reach)
     card = document_card(context) if record.kind is ChangeSetKind.NEW_DOCUMENT else None
     return render(
         request,
@@ -78,7 +94,11 @@ def change_set(request: Request) -> Response:
         names=names,
         editable=pending,
         audience=reach,
-        preview=chosen,
+        preview=chosen[0].subscriber.id if chosen else None,
+        preview_channel=chosen[1] if chosen else None,
+        chat_preview=chat,
+        channel_label=lambda name: channel_label(web.config, name),
+        platform_titles=_titled(web.config, chosen[1] if chosen else None),
         card=card,
         stale=context.consultation_closed and pending,
         final_url=context.final_url,
@@ -87,13 +107,34 @@ def change_set(request: Request) -> Response:
     )
 
 
-def _preview_choice(request: Request, audience: Audience) -> int | None:
-    """The recipient whose email the page previews: `?preview=ID`, else the first one."""
-    wanted = query_int(request, "preview")
-    ids = [r.subscriber.id for r in audience.recipients]
-    if wanted is not None and wanted in ids:
-        return wanted
-    return ids[0] if ids else None
+def channel_label(config: Config, name: str) -> str:
+    """How a reviewer reads a channel: `邮件`, `钉钉群 acme-dingtalk`, or that the config file
+    lacks it (`send` holds its messages until it is back)."""
+    if name == EMAIL_CHANNEL:
+        return "邮件"
+    found = config.channel(name)
+    if found is None:
+        return f"{name}（配置文件中没有此渠道，发送时将暂缓）"
+    platform = PLATFORM_LABELS.get(found.kind, found.kind)
+    return f"{platform} {name}" if found.kind == "apprise" else f"{platform}群 {name}"
+
+
+def _titled(config: Config, channel: str | None) -> bool:
+    """True when the channel's platform shows the message's title (企业微信 has none)."""
+    found = config.channel(channel) if channel else None
+    return found is not None and found.kind != "wecom"
+
+
+def _preview_choice(request: Request, audience: Audience) -> tuple[Recipient, str] | None:
+    """The recipient and channel whose message the page previews: `?preview=ID&channel=NAME`,
+    else that recipient's first channel, else the first recipient's."""
+    wanted, channel = query_int(request, "preview"), request.query_params.get("channel")
+    found = next((r for r in audience.recipients if r.subscriber.id == wanted), None)
+    if found is None:
+        if not audience.recipients:
+            return None
+        found = audience.recipients[0]
+    return found, channel if channel in found.channels else found.channels[0]
 
 
 def preview(request: Request) -> Response:
@@ -104,7 +145,7 @@ def preview(request: Request) -> Response:
         store.get_change_set(cs_id)
         reach = actions.change_set_audience(store, cs_id, now=web.clock())
         found = next((r for r in reach.recipients if r.subscriber.id == sub_id), None)
-        if found is None:
+        if found is None or EMAIL_CHANNEL not in found.channels:
             raise NotFoundError(f"订阅者 {sub_id} 不会收到变更集 {cs_id} 的邮件")
         rendered = preview_email(
             web.config,
@@ -189,13 +230,13 @@ def _approve(request: Request, form: FormData) -> Response:
     with request_store(request) as store:
         record = pending(store, cs_id)
         reach = actions.change_set_audience(store, cs_id, now=web.clock())
-        count = reach.count if notify else 0
+        count = reach.messages if notify else 0
         if form_text(form, "confirm") != str(count):
             # The count is what is confirmed: asked again when it is missing or out of date.
             return render(
                 request, "confirm_approve.html.j2", cs=record, audience=reach, notify=notify
             )
-        queued = actions.approve_change_set(
+        actions.approve_change_set(
             store,
             cs_id,
             actor=current_user(request).name,
@@ -203,8 +244,17 @@ def _approve(request: Request, form: FormData) -> Response:
             config=web.config,
             notify=notify,
         )
-    flash(request, f"已批准，已排队 {queued} 封通知邮件" if notify else "已批准（不通知订阅者）")
+        queued = store.list_outbox(change_set_id=cs_id)
+    flash(request, queued_line(queued) if notify else "已批准（不通知订阅者）")
     return back(f"/change-sets/{cs_id}")
+
+
+def queued_line(rows: list[OutboxItem]) -> str:
+    """`已批准，已排队 3 封通知邮件`, or with chat groups `已排队 4 条通知（3 封邮件、1 条群消息）`."""
+    emails = sum(r.channel == EMAIL_CHANNEL for r in rows)
+    if emails == len(rows):
+        return f"已批准，已排队 {emails} 封通知邮件"
+    return f"已批准，已排队 {len(rows)} 条通知（{emails} 封邮件、{len(rows) - emails} 条群消息）"
 
 
 def _reject(request: Request, form: FormData) -> Response:

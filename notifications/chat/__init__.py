@@ -18,6 +18,13 @@ CHAT_KINDS: dict[str, str] = {
     "feishu": "a hook id (https://open.feishu.cn/open-apis/bot/v2/hook/…)",
     "apprise": "an Apprise URL such as tgram://…, ntfy://…, json://…",
 }
+# kind -> the platform's name as staff read it (status, the review UI's recipients).
+PLATFORM_LABELS: dict[str, str] = {
+    "wecom": "企业微信",
+    "dingtalk": "钉钉",
+    "feishu": "飞书",
+    "apprise": "Apprise",
+}
 
 
 def _loopback(host: str) -> bool:

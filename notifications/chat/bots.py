@@ -35,8 +35,8 @@ from urllib.parse import quote_plus, urlsplit
 
 import httpx
 
-from notifications.chat import redact
-from notifications.chat.markdown import Dialect
+from notifications.chat import PLATFORM_LABELS, redact
+from notifications.chat.markdown import DIALECTS, Dialect
 from notifications.errors import (
     ConfigDeliveryError,
     ConnectionDeliveryError,
@@ -202,8 +202,8 @@ def _retry_after(response: httpx.Response) -> dt.timedelta:
 class WeComBot(ChatBot, kind="wecom"):
     """企业微信 group bot (群机器人): markdown up to 4,096 bytes, 20 messages a minute."""
 
-    platform = "企业微信"
-    dialect = Dialect(limit=4096)
+    platform = PLATFORM_LABELS["wecom"]
+    dialect = DIALECTS["wecom"]  # markdown.content up to 4,096 bytes
     gone = frozenset({93000})  # invalid webhook url: the bot was removed or the key is wrong
     limited = {45009: MINUTE}  # api freq out of limit
 
@@ -215,9 +215,8 @@ class WeComBot(ChatBot, kind="wecom"):
 class DingTalkRobot(ChatBot, kind="dingtalk"):
     """钉钉 custom robot (自定义机器人) with 加签: markdown, 20 messages a minute."""
 
-    platform = "钉钉"
-    # The platform caps a request at 20,000 bytes; keep room for the JSON around the text.
-    dialect = Dialect(limit=18000, line_end="  \n")
+    platform = PLATFORM_LABELS["dingtalk"]
+    dialect = DIALECTS["dingtalk"]  # a request up to 20,000 bytes; a line ends "  \n"
     needs_secret = True
     gone = frozenset({300001, 300005, 400013, 400101, 400102})  # no such robot / group gone
     limited = {130101: 10 * MINUTE, 410100: 10 * MINUTE}  # send too fast: throttled 10 minutes
@@ -236,8 +235,8 @@ class DingTalkRobot(ChatBot, kind="dingtalk"):
 class FeishuBot(ChatBot, kind="feishu"):
     """飞书/Lark custom bot (自定义机器人) with 签名校验: an interactive card, 100 a minute."""
 
-    platform = "飞书"
-    dialect = Dialect(limit=18000, heading="")  # the card's own header carries the title
+    platform = PLATFORM_LABELS["feishu"]
+    dialect = DIALECTS["feishu"]  # the card's own header carries the title
     per_minute = 100
     needs_secret = True
     gone = frozenset({19001})  # param invalid: incoming webhook access token invalid
@@ -269,8 +268,8 @@ class FeishuBot(ChatBot, kind="feishu"):
 class AppriseChannel(ChatBot, kind="apprise"):
     """Any service Apprise knows (Slack, Teams, Telegram, ntfy, …), by its Apprise URL."""
 
-    platform = "Apprise"
-    dialect = Dialect(limit=20000)  # Apprise splits or cuts for the service itself
+    platform = PLATFORM_LABELS["apprise"]
+    dialect = DIALECTS["apprise"]  # Apprise splits or cuts for the service itself
     per_minute = 60
 
     def open(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import parsers
 from notifications.card import document_card, outline
 from notifications.explain import audience
 from notifications.model import ChangeSetContext
-from notifications.render import EmailView, policy_view, render_email
+from notifications.reminder import render_reminder
+from notifications.render import Branding, EmailView, policy_view, render_email
 from parsers.model import DocumentDiff, FeedbackChannel, Status
 from parsers.records import (
     Cadence,
@@ -117,3 +119,24 @@ def test_reasons_name_the_matching_subscription() -> None:
         "标题": ("关键词“专精特新”出现在标题中",),
     }
     assert found.by_cadence() == [("即时", 2), ("每周汇总", 1)]
+    assert found.emails == found.messages == 3 and found.chats == 0
+    groups = audience(ctx, people, channels={1: ["email", "acme-dingtalk"], 2: ["acme-wecom"]})
+    assert [r.channels for r in groups.recipients] == [("email", "acme-dingtalk"), ("acme-wecom",)]
+    assert (groups.count, groups.emails, groups.chats, groups.messages) == (2, 1, 2, 3)
+    assert [r.subscriber.name for r in groups.silent] == ["标题"]  # it matches; no channel
+    assert groups.unmatched == 1
+    assert groups.by_channel() == [("邮件", 1), ("acme-dingtalk", 1), ("acme-wecom", 1)]
+
+
+def test_the_reminder_email_is_branded_like_every_other_message() -> None:
+    draft = parsers.parse_text("某办法（征求意见稿）\n第一条 为了规范。\n第二条 施行。")
+    doc = dataclasses.replace(draft, status=Status.DRAFT, comment_deadline=dt.date(2023, 1, 10))
+    ctx = _new_document(doc, today=dt.date(2023, 1, 7))
+    brand = Branding(organisation="华南政策咨询")
+    email = render_reminder(
+        ctx, name="李总", unsubscribe_url="https://pw.example/u", branding=brand
+    )
+    for part in (email.text, email.html):
+        assert "本消息由华南政策咨询自动发送，内容以原文为准。" in part
+        assert "policywatch" not in part
+    assert "意见反馈截止日期：2023年1月10日（还有3天）" in email.text

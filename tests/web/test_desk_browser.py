@@ -6,13 +6,16 @@ from the replica (`tests/replica.py`):
   the HTML part of the `.eml` that `send` then writes, and the confirmation's count;
 - keyboard-only review of the 17-change set: the pure renumberings suppressed in one action,
   then approved, in fewer than 15 key presses (counted);
-- a source added in the UI, checked by "check now", shown with its history.
+- a source added in the UI, checked by "check now", shown with its history;
+- a client's 钉钉 group among the recipients: its channel named, its message previewed as the
+  bot will post it (the new-document card in markdown), counted in the bar and the dialog.
 
 Screenshots go to `tests/artifacts/screenshots/` (`make screenshots` copies them to docs/).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -24,11 +27,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from monitor.check.background import BackgroundChecks
+from monitor.config import ChannelConfig
 from monitor.fetch.replay import serve_in_thread
 from monitor.review.sending import send_due
 from monitor.web.app import create_app
 from parsers.model import ChangeKind
-from parsers.records import ChangeSetState, OutboxState
+from parsers.records import ChangeSetState, OutboxState, Subscriber, Subscription
 from state.store import open_store
 from tests.browser import SCREENSHOTS, chromium, login, needs_chromium, new_page, serve
 from tests.conftest import SITE, snapshot_time
@@ -39,6 +43,7 @@ if TYPE_CHECKING:
 
 pytestmark = needs_chromium
 FINAL_DAY = snapshot_time("2022-12-30") + dt.timedelta(hours=1)
+DINGTALK = "https://oapi.dingtalk.com/robot/send?access_token=secret-token"
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +114,7 @@ def test_new_document_card_preview_and_confirmed_approval(
         for href in rows.locator("a", has_text="查看邮件").evaluate_all(
             "as => as.map(a => a.href)"
         ):
-            sub_id = href.split("preview=")[1].split("#")[0]
+            sub_id = href.split("preview=")[1].split("&")[0]
             response = page.request.get(f"/change-sets/{replica.draft_set}/preview/{sub_id}")
             assert response.ok
             previews[sub_id] = response.body()
@@ -179,6 +184,56 @@ def test_keyboard_only_review_of_the_17_changes(
         queued = store.list_outbox(change_set_id=replica.final_set)
         assert count.startswith(f"将向 {len(queued)} 位订阅者发送") and queued
     print(f"keyboard review: {len(presses)} key presses: {' '.join(presses)}")
+
+
+def test_recipients_preview_a_chat_groups_message_and_the_count_includes_it(
+    browser: Browser, draft_replica: Replica, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    replica = draft_replica
+    group = ChannelConfig(name="acme-dingtalk", kind="dingtalk", url=DINGTALK, secret_env="X")
+    config = dataclasses.replace(
+        replica_config(replica.path, tmp_path / "outbox"), channels=(group,)
+    )
+    with open_store(replica.path, migrate=False) as store:
+        sub_id = store.add_subscriber(
+            Subscriber(name="某科技公司", email="contact@client.cn", company="某科技公司"),
+            [Subscription()],
+            now=DRAFT_DAY,
+            channels=["acme-dingtalk"],
+        )
+    app = create_app(
+        config, lambda: open_store(replica.path, migrate=False), clock=lambda: DRAFT_DAY
+    )
+    start = f"/change-sets/{replica.draft_set}?preview={sub_id}&channel=acme-dingtalk"
+    with serve(app) as url, new_page(browser, url, height=1100) as page:
+        login(page, "alice", PASSWORDS["alice"], start)
+        reach = "4 位订阅者发送 3 封邮件、1 条群消息（即时 4）"
+        expect(page.locator("#decision-bar")).to_contain_text(f"批准后将向 {reach}")
+        row = page.locator("table.recipients-table tbody tr", has_text="某科技公司")
+        expect(row.locator("td.channels")).to_have_text("钉钉群 acme-dingtalk")
+        preview = page.locator(".chat-preview")
+        expect(page.locator("#preview")).to_contain_text("群消息预览：某科技公司 · 钉钉群")
+        expect(preview.locator(".chat-title span")).to_contain_text("【新政策征求意见】")
+        part = preview.locator("pre.chat-part")
+        expect(part).to_have_count(1)
+        expect(part).to_contain_text("**征求意见中：2022年7月20日截止（还有29天）**")
+        expect(part).to_contain_text("- 电子邮件：zjtx@gxj.sz.gov.cn")
+        assert "secret" not in page.content() and "access_token" not in page.content()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("section#recipients").scroll_into_view_if_needed()
+        page.locator("section#recipients").screenshot(path=str(SCREENSHOTS / "chat-preview.png"))
+        page.get_by_role("button", name="批准并通知订阅者").click()
+        dialog = page.locator("dialog#confirm-approve")
+        expect(dialog.locator(".confirm-count")).to_have_text(f"将向 {reach}。")
+        dialog.get_by_role("button", name="确认批准").click()
+        expect(page.locator(".flash")).to_have_text(
+            "已批准，已排队 4 条通知（3 封邮件、1 条群消息）"
+        )
+    with open_store(replica.path, migrate=False) as store:
+        queued = store.list_outbox(change_set_id=replica.draft_set)
+    assert sorted(r.channel for r in queued) == ["acme-dingtalk", "email", "email", "email"]
 
 
 def test_a_source_added_in_the_ui_is_checked_now_and_shows_its_history(
