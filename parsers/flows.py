@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from parsers.align import Alignment, Node, canonical
+from parsers.roles import without_formulas
 
 KEPT = 0.5  # share of a passage's 4-grams found in the clause it went to
 MARGIN = 0.4  # ...more than in the clause that already explains it
@@ -111,12 +112,12 @@ class FlowFinder:
         result = self.result
         for node in result.old:
             if _unit(node, group) and result.is_free_old(node.index) and _searched(node):
-                target = self._best(node, "new", lambda t: t in result.back, self._own_old)
+                target = self._best(node, "new", self._paired_new(group), self._own_old)
                 if target is not None:
                     result.merged[node.index] = target
         for node in result.new:
             if _unit(node, group) and result.is_free_new(node.index) and _searched(node):
-                target = self._best(node, "old", lambda t: t in result.pairs, self._own_new)
+                target = self._best(node, "old", self._paired_old(group), self._own_new)
                 if target is not None:
                     result.split_off[node.index] = target
         _promote(result)
@@ -146,6 +147,16 @@ class FlowFinder:
                         found.add(t)
             if found:
                 result.partial[o.index] = sorted(found)
+
+    def _paired_new(self, group: str) -> Callable[[int], bool]:
+        """A paired new unit of `group` (a clause gives text only to clauses of its kind)."""
+        result = self.result
+        return lambda t: t in result.back and result.new[t].group == group
+
+    def _paired_old(self, group: str) -> Callable[[int], bool]:
+        """A paired old unit of `group`."""
+        result = self.result
+        return lambda t: t in result.pairs and result.old[t].group == group
 
     def _own_old(self, new_index: int) -> Node:
         return self.result.old[self.result.back[new_index]]
@@ -177,7 +188,17 @@ def _unit(node: Node, group: str) -> bool:
 
 
 def _paired_other(result: Alignment, mine: int, target: int) -> bool:
-    return target in result.back and target != mine
+    return (
+        target in result.back
+        and target != mine
+        and result.new[target].group == result.new[mine].group
+    )
+
+
+def _evidence(node: Node) -> frozenset[str]:
+    """The 4-grams of a unit's text without the formulas of legal Chinese (which say nothing
+    about which clause another descends from)."""
+    return grams(without_formulas(node.whole))
 
 
 def _promote(result: Alignment) -> None:
@@ -186,9 +207,9 @@ def _promote(result: Alignment) -> None:
     for o_index, n_index in result.merged.items():
         members[n_index].append(o_index)
     for n_index, olds in members.items():
-        target = grams(result.new[n_index].whole)
+        target = _evidence(result.new[n_index])
         primary = result.back[n_index]
-        shared = {o: len(grams(result.old[o].whole) & target) for o in [primary, *olds]}
+        shared = {o: len(_evidence(result.old[o]) & target) for o in [primary, *olds]}
         best = max(olds, key=lambda o: shared[o])
         if shared[best] > _PROMOTE * shared[primary]:
             score = result.scores[primary]
@@ -200,9 +221,9 @@ def _promote(result: Alignment) -> None:
     for n_index, o_index in result.split_off.items():
         parts[o_index].append(n_index)
     for o_index, news in parts.items():
-        source = grams(result.old[o_index].whole)
+        source = _evidence(result.old[o_index])
         primary = result.pairs[o_index]
-        shared = {n: len(source & grams(result.new[n].whole)) for n in [primary, *news]}
+        shared = {n: len(source & _evidence(result.new[n])) for n in [primary, *news]}
         best = max(news, key=lambda n: shared[n])
         if shared[best] > _PROMOTE * shared[primary]:
             score = result.scores[o_index]

@@ -20,7 +20,10 @@ one group at a time, each phase working only on what the earlier ones left unmat
    way with the lower GAP_THRESHOLD (a rewritten successor still in its old place);
 6. roles (`parsers.roles`): a formulaic article left over (施行, 解释, 参照执行, referral to
    other laws) pairs with the one of the same role on the other side;
-7. splits and merges again, and passages that went into another article's successor.
+7. leftovers (`parsers.leftovers`): articles left over on each side pair, wherever they are,
+   when one keeps enough of the other's text once the formulas of legal Chinese (构成犯罪的，
+   依法追究刑事责任 …) are taken out; one kept so in a paired article is merged or split;
+8. splits and merges again, and passages that went into another article's successor.
 
 Containers (parts, chapters, divisions, sections with children) then pair by heading, by where
 their children went, and by similar headings. Labels only break ties.
@@ -43,6 +46,7 @@ from parsers.align import (
 )
 from parsers.chain import best_chain
 from parsers.flows import FlowFinder
+from parsers.leftovers import leftover_flows, match_leftovers
 from parsers.model import Clause
 from parsers.roles import match_roles
 
@@ -74,6 +78,8 @@ def align(old: Sequence[Clause], new: Sequence[Clause]) -> Alignment:
         _match_gaps(result, scorer, group, backbone)
         if group == "article":
             match_roles(result)
+            match_leftovers(result, scorer, _leftover_pairs(result, scorer, group))
+            leftover_flows(result, scorer, group)
         flows.flows(group)
         flows.partial_flows(group)
     _match_exact(result, lambda n: n.heading if n.container else "", scored=True)
@@ -333,6 +339,16 @@ def _fill_gap(result: Alignment, scorer: Scorer, olds: list[Node], news: list[No
     ]
     for o, n, _ in best_chain(weighted):
         result.link(o, n, _score_of(scored, o, n))
+
+
+def _leftover_pairs(result: Alignment, scorer: Scorer, group: str) -> list[tuple[Node, Node]]:
+    """Candidate pairs of the free units of one group: all of them when few, else those the
+    bigram index selects."""
+    olds = [n for n in result.free_old() if _is_unit(n, group) and n.whole]
+    news = [n for n in result.free_new() if _is_unit(n, group) and n.whole]
+    if len(olds) * len(news) <= _GAP_PAIRS:
+        return [(o, n) for o in olds for n in news]
+    return [(result.old[o], result.new[n]) for o, n, _ in _candidates(result, scorer, olds, news)]
 
 
 def _match_by_children(result: Alignment) -> None:

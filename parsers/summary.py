@@ -58,6 +58,8 @@ class ChangeFacts:
     dates_changed: tuple[tuple[str | None, str | None], ...] = ()
     redline: tuple[tuple[int, str], ...] = ()
     parts: tuple[ClauseRef, ...] = ()
+    passages_to: tuple[ClauseRef, ...] = ()  # see `ClauseChange`
+    passages_from: tuple[ClauseRef, ...] = ()
     old_text: str = ""  # the display texts the spans index
     new_text: str = ""
     spans: tuple[Span, ...] = ()
@@ -150,6 +152,10 @@ def _detail_parts(facts: ChangeFacts, edits: tuple[QuotedEdit, ...]) -> list[str
     parts: list[str] = []
     if facts.parts and facts.old and facts.new:
         parts.append(_flow_part(facts))
+    if facts.passages_to and facts.old:
+        parts.append(f"{label_text(facts.old)}的部分内容移入{_ref_list(facts.passages_to)}")
+    if facts.passages_from and facts.new:
+        parts.append(f"{_ref_list(facts.passages_from)}的部分内容并入{label_text(facts.new)}")
     if ChangeKind.MODIFIED in facts.kinds:
         parts.extend(_modified_parts(facts, edits))
     if ChangeKind.MOVED in facts.kinds:
@@ -268,6 +274,10 @@ def _flow_part(facts: ChangeFacts) -> str:
     )
     olds = "、".join(label for _, label in members)
     return f"将{olds}合并为{label_text(facts.new)}"
+
+
+def _ref_list(refs: tuple[ClauseRef, ...]) -> str:
+    return "、".join(ref_label(r) for r in sorted(refs, key=lambda r: r.number or 0))
 
 
 def ref_label(ref: ClauseRef) -> str:
