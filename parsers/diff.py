@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from parsers.align import Alignment, Node, canonical, display_text
+from parsers.edits import NO_COHESION, Cohesion
 from parsers.model import (
     Amount,
     AmountChange,
@@ -126,6 +127,7 @@ class _Context:
 
     def __init__(self, alignment: Alignment) -> None:
         self.alignment = alignment
+        self._cohesion: Cohesion | None = None
         self.budget = Budget()
         self.renumbering = _renumbering(alignment)
         self.merged_into: dict[int, list[int]] = {}  # new -> the old clauses merged into it
@@ -177,6 +179,13 @@ class _Context:
         flows = _Flows(parts=parts, passages_to=passages_to, passages_from=passages_from)
         return self.change(tuple(kinds), o, n, text, fields, flows)
 
+    def cohesion(self) -> Cohesion:
+        """Which characters go together in these two documents (built on first use)."""
+        if self._cohesion is None:
+            nodes = self.alignment.old + self.alignment.new
+            self._cohesion = Cohesion(n.content for n in nodes if n.content)
+        return self._cohesion
+
     def parts(self, o: Node, n: Node) -> tuple[ChangeKind | None, tuple[ClauseRef, ...]]:
         """A merge (the other old clauses that went into `n`) or a split (the other new
         clauses split off `o`), or `(None, ())`."""
@@ -220,6 +229,7 @@ class _Context:
             new_text=new_text,
             spans=text.spans,
             renumbering=self.renumbering,
+            cohesion=self.cohesion() if ChangeKind.MODIFIED in kinds else NO_COHESION,
         )
         summary, edits = describe_change(facts)
         return ClauseChange(

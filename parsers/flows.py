@@ -19,8 +19,9 @@ text with O (split), than the pair the alignment chose becomes the pair, so that
 from __future__ import annotations
 
 import functools
+import heapq
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from parsers.align import Alignment, Node, canonical
@@ -77,6 +78,17 @@ class FlowFinder:
                         index[g].append(node.index)
             self._indexes[side] = index
         return index
+
+    def candidates(self, node: Node, side: str, count: int) -> list[int]:
+        """The `count` units of `side` sharing the most uncommon 4-grams with `node`."""
+        hits: Counter[int] = Counter()
+        index = self._index(side)
+        for g in grams(node.whole):
+            posting = index.get(g)
+            if posting and len(posting) <= _COMMON:
+                hits.update(posting)
+        ranked = heapq.nsmallest(count, hits.items(), key=lambda h: (-h[1], h[0]))
+        return [t for t, _ in ranked]
 
     def _kept_as_is(self, node: Node, side: str) -> bool:
         result = self.result

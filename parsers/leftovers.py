@@ -22,6 +22,7 @@ LEFTOVER_THRESHOLD = 0.3  # weighted share of one leftover unit's text kept in a
 FLOW_KEPT = 0.4  # weighted share of a leftover unit's text kept in a paired unit...
 FLOW_MARGIN = 0.25  # ...more than that unit's own pair holds of it
 _MIN_EVIDENCE = 10  # canonical characters a formula-free text needs to say anything
+_CANDIDATES = 8  # paired units compared with each leftover
 
 
 class Weights(Protocol):
@@ -30,16 +31,28 @@ class Weights(Protocol):
     def mass(self, grams: frozenset[str]) -> float: ...
 
 
-def _grams(node: Node) -> frozenset[str]:
-    key = without_formulas(node.whole)
-    return bigrams(key) if len(key) >= _MIN_EVIDENCE else frozenset()
+class _Texts:
+    """Formula-free character pairs of units, computed once per unit."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, int], frozenset[str]] = {}
+
+    def of(self, node: Node, side: str) -> frozenset[str]:
+        """The character pairs of `node`'s text without formulas (none when too short)."""
+        key = (side, node.index)
+        found = self._cache.get(key)
+        if found is None:
+            text = without_formulas(node.whole)
+            found = bigrams(text) if len(text) >= _MIN_EVIDENCE else frozenset()
+            self._cache[key] = found
+        return found
 
 
 def match_leftovers(result: Alignment, weights: Weights, pairs: list[tuple[Node, Node]]) -> None:
     """Pair free units whose formula-free texts keep `LEFTOVER_THRESHOLD` of one another."""
-    scored = []
+    texts, scored = _Texts(), []
     for o, n in pairs:
-        mine, theirs = _grams(o), _grams(n)
+        mine, theirs = texts.of(o, "old"), texts.of(n, "new")
         if not mine or not theirs:
             continue
         common = weights.mass(mine & theirs)
@@ -51,43 +64,60 @@ def match_leftovers(result: Alignment, weights: Weights, pairs: list[tuple[Node,
             result.link(o_index, n_index, share)
 
 
-def leftover_flows(result: Alignment, weights: Weights, group: str) -> None:
+class Candidates(Protocol):
+    """Units of one side sharing the most uncommon text with a unit (`flows.FlowFinder`)."""
+
+    def candidates(self, node: Node, side: str, count: int) -> list[int]: ...
+
+
+def leftover_flows(result: Alignment, weights: Weights, finder: Candidates, group: str) -> None:
     """Merges of free old units into paired new ones and splits of free new units off paired
     old ones, on formula-free text (see the module docstring)."""
-    paired_new = [(result.new[n], result.old[o]) for o, n in result.pairs.items()]
-    paired_old = [(result.old[o], result.new[n]) for o, n in result.pairs.items()]
+    texts = _Texts()
     for node in result.free_old():
         if _unit(node, group):
-            target = _receiver(node, paired_new, weights)
-            if target is not None:
-                result.merged[node.index] = target
+            found = _receiver(result, texts, weights, finder, node, "old")
+            if found is not None:
+                result.merged[node.index] = found
     for node in result.free_new():
         if _unit(node, group):
-            source = _receiver(node, paired_old, weights)
-            if source is not None:
-                result.split_off[node.index] = source
+            found = _receiver(result, texts, weights, finder, node, "new")
+            if found is not None:
+                result.split_off[node.index] = found
 
 
 def _unit(node: Node, group: str) -> bool:
     return node.group == group and not node.container and bool(node.whole)
 
 
-def _receiver(node: Node, paired: list[tuple[Node, Node]], weights: Weights) -> int | None:
-    """The paired unit keeping `FLOW_KEPT` of `node`'s text, `FLOW_MARGIN` more than its own
-    pair holds of it (the clearest one), or None."""
-    mine = _grams(node)
+def _receiver(
+    result: Alignment,
+    texts: _Texts,
+    weights: Weights,
+    finder: Candidates,
+    node: Node,
+    side: str,
+) -> int | None:
+    """The paired unit (of the other side) keeping `FLOW_KEPT` of `node`'s text,
+    `FLOW_MARGIN` more than its own pair holds of it (the clearest one), or None."""
+    mine = texts.of(node, side)
     if not mine:
         return None
+    other_side = "new" if side == "old" else "old"
+    units, pairs = (result.new, result.back) if side == "old" else (result.old, result.pairs)
+    own_units = result.old if side == "old" else result.new
     total = weights.mass(mine)
     best: tuple[float, int] | None = None
-    for other, own in paired:
-        if other.group != node.group or other.container:
+    for index in finder.candidates(node, other_side, _CANDIDATES):
+        other = units[index]
+        if index not in pairs or other.group != node.group or other.container:
             continue
-        kept = mine & _grams(other)
+        kept = mine & texts.of(other, other_side)
         share = weights.mass(kept) / total
         if share < FLOW_KEPT:
             continue
-        margin = share - weights.mass(kept & _grams(own)) / total
+        own = texts.of(own_units[pairs[index]], side)
+        margin = share - weights.mass(kept & own) / total
         if margin >= FLOW_MARGIN and (best is None or margin > best[0]):
-            best = (margin, other.index)
+            best = (margin, index)
     return best[1] if best else None

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from parsers.align import full_text
-from parsers.edits import QuotedEdit, quote_edits
+from parsers.edits import NO_COHESION, Cohesion, QuotedEdit, quote_edits
 from parsers.model import AmountChange, ChangeKind, Clause, ClauseRef, Edit, EditOp
 from parsers.redline import DELETE, EQUAL, Span
 
@@ -64,6 +64,7 @@ class ChangeFacts:
     new_text: str = ""
     spans: tuple[Span, ...] = ()
     renumbering: Mapping[int, int] = field(default_factory=dict)  # old -> new article number
+    cohesion: Cohesion = NO_COHESION  # the document's, for quotations at word edges
 
 
 def chinese_numeral(number: int) -> str:
@@ -127,7 +128,9 @@ def describe_change(facts: ChangeFacts) -> tuple[str, tuple[Edit, ...]]:
     assert clause is not None
     edits: tuple[QuotedEdit, ...] = ()
     if ChangeKind.MODIFIED in facts.kinds and facts.spans:
-        edits = quote_edits(facts.old_text, facts.new_text, facts.spans, facts.renumbering)
+        edits = quote_edits(
+            facts.old_text, facts.new_text, facts.spans, facts.renumbering, facts.cohesion
+        )
     parts = _detail_parts(facts, edits)
     section = (facts.old and facts.old.children) or (facts.new and facts.new.children)
     name = label_text(clause) if section else clause_name(clause)
