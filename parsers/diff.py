@@ -180,10 +180,17 @@ class _Context:
         return self.change(tuple(kinds), o, n, text, fields, flows)
 
     def cohesion(self) -> Cohesion:
-        """Which characters go together in these two documents (built on first use)."""
+        """Which characters go together in the clauses that changed (built on first use;
+        the unchanged ones are not quoted, and a document is mostly unchanged ones)."""
         if self._cohesion is None:
-            nodes = self.alignment.old + self.alignment.new
-            self._cohesion = Cohesion(n.content for n in nodes if n.content)
+            alignment = self.alignment
+            texts = [
+                text
+                for o, n in alignment.pairs.items()
+                if alignment.old[o].content != alignment.new[n].content
+                for text in (alignment.old[o].content, alignment.new[n].content)
+            ]
+            self._cohesion = Cohesion(t for t in texts if t)
         return self._cohesion
 
     def parts(self, o: Node, n: Node) -> tuple[ChangeKind | None, tuple[ClauseRef, ...]]:

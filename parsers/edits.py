@@ -33,6 +33,7 @@ from parsers.numerals import cn_to_int
 from parsers.redline import Span, is_figure
 
 _NUMERAL = frozenset("零〇一二两三四五六七八九十百千万亿0123456789.")
+_NUMERAL_RE = re.compile("[" + re.escape("".join(sorted(_NUMERAL))) + "]")
 _UNITS = frozenset("条款项章节编年月日元%‰万亿人次个家倍天")  # what follows a numeral
 _REF = re.compile(r"第([零〇一二两三四五六七八九十百千\d]+)条")
 # What a reference to another law ends with (《…》第五条, 公司法第二十一条, 民法典第一百条).
@@ -203,8 +204,7 @@ def _widen_numerals(
     """Widen both passages over the unchanged numeral characters (and a reference's 第 and
     条) around them, so that a figure or a reference is quoted whole."""
     (a0, a1), (c0, c1) = a, c
-    touches = any(ch in _NUMERAL for ch in old[a0:a1] + new[c0:c1])
-    if not touches:
+    if not (_NUMERAL_RE.search(old, a0, a1) or _NUMERAL_RE.search(new, c0, c1)):
         return (a0, a1), (c0, c1)
     while a0 > 0 and c0 > 0 and old[a0 - 1] == new[c0 - 1] and old[a0 - 1] in _NUMERAL:
         a0, c0 = a0 - 1, c0 - 1

@@ -43,7 +43,7 @@ _ITEM_KINDS = frozenset({"measure", "item", "subitem", "point"})
 _NOUNS = {"measure": "措施", "article": "", "chapter": "", "item": "事项", "subitem": "事项"}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)  # not frozen: one per change, built cheaply
 class ChangeFacts:
     """What a summary is built from: the clauses on both sides and the typed detail."""
 
