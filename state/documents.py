@@ -109,6 +109,16 @@ def _version(row: dict[str, Any]) -> VersionRecord:
     )
 
 
+def _latest_tree(row: tuple[Any, ...]) -> LatestTree:
+    """A `(id, tree_hash, tree_json, parser_version)` row of `versions`."""
+    return LatestTree(
+        version_id=int(row[0]),
+        tree_hash=str(row[1]),
+        tree_json=str(row[2]),
+        parser_version=str(row[3]),
+    )
+
+
 class DocumentsMixin(StoreBase):
     """Documents, renditions, versions, status events."""
 
@@ -294,14 +304,7 @@ class DocumentsMixin(StoreBase):
             " JOIN versions v ON v.id = d.latest_version_id WHERE r.key = ?",
             (rendition_key,),
         ).fetchone()
-        if row is None:
-            return None
-        return LatestTree(
-            version_id=int(row[0]),
-            tree_hash=str(row[1]),
-            tree_json=str(row[2]),
-            parser_version=str(row[3]),
-        )
+        return _latest_tree(row) if row is not None else None
 
     def version_tree(self, version_id: int) -> LatestTree | None:
         """A version's tree as JSON text with its fingerprint and parser version, or None."""
@@ -309,14 +312,7 @@ class DocumentsMixin(StoreBase):
             "SELECT id, tree_hash, tree_json, parser_version FROM versions WHERE id = ?",
             (version_id,),
         ).fetchone()
-        if row is None:
-            return None
-        return LatestTree(
-            version_id=int(row[0]),
-            tree_hash=str(row[1]),
-            tree_json=str(row[2]),
-            parser_version=str(row[3]),
-        )
+        return _latest_tree(row) if row is not None else None
 
     def stored_raw(self, version_id: int) -> StoredRaw | None:
         """A version's fetched bytes with what is needed to parse them again; None when the
