@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 
-.PHONY: test demo lint typecheck pytest install browser bench clean screenshots
+.PHONY: test demo lint typecheck pytest install browser office bench clean screenshots
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "policywatch needs Python >= 3.11 (python3.11 ... python3.14)" >&2; exit 1; }
@@ -41,14 +41,23 @@ browser:
 	command -v chromium >/dev/null && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || \
 	  (apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-microhei)
 
-pytest: $(STAMP) browser
+# The parser runs local programs for some formats: LibreOffice (.doc/.wps/.rtf -> DOCX),
+# poppler's pdftoppm and Tesseract with its Simplified Chinese model (scanned PDFs).
+office:
+	command -v soffice >/dev/null && command -v pdftoppm >/dev/null && \
+	  tesseract --list-langs 2>/dev/null | grep -qx chi_sim || \
+	  (apt-get update && apt-get install -y --no-install-recommends \
+	    libreoffice-writer-nogui poppler-utils tesseract-ocr tesseract-ocr-chi-sim)
+
+pytest: $(STAMP) browser office
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
 
 # Refresh the README's screenshots from the browser tests' latest run.
 screenshots: $(STAMP) browser
-	$(BIN)/pytest -q tests/web/test_browser.py
+	$(BIN)/pytest -q tests/web/test_browser.py tests/web/test_desk_browser.py tests/notifications/test_email_browser.py \
+	  tests/web/test_ocr_warning.py
 	mkdir -p docs/screenshots && cp tests/artifacts/screenshots/*.png docs/screenshots/
 
 demo: $(RUN_STAMP)

@@ -24,12 +24,18 @@ from monitor.errors import ConfigError, URLNotAllowedError
 from monitor.hosts import HostPolicy, check_url, literal_address
 from monitor.sources import Source
 from monitor.sources import SourceConfig as SourceConfig  # the `[[source]]` table, re-exported
+from notifications.chat import CHAT_KINDS, webhook_problem
+from notifications.message import parse_mailbox
+from parsers.tools import DEFAULT_BUDGET, Budget
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MIN_EVERY = dt.timedelta(minutes=1)  # a public site polled more often may block the client
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 _WEB_URL = re.compile(r"^https?://[^/\s?#]+(?:[/?#]\S*)?$")
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)$", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+MIN_MEMORY = 256 * 1024**2  # LibreOffice and Tesseract do not start with less address space
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -90,8 +96,21 @@ def _web_url(value: str) -> None:
         raise ValueError(f"{value!r} is not an http:// or https:// URL with a host")
 
 
+def _mailbox(value: str) -> None:
+    parse_mailbox(value)  # ValueError says what is wrong
+
+
+def _enough_memory(value: int) -> None:
+    if value < MIN_MEMORY:
+        raise ValueError(
+            f"{value} bytes is too little for LibreOffice or Tesseract: at least 256MiB"
+        )
+
+
+ByteSize = typing.NewType("ByteSize", int)  # `"2GiB"`, `"512MiB"` or a number of bytes
 Port = Annotated[int, _port]
 WebURL = Annotated[str, _web_url]
+Mailbox = Annotated[str, _mailbox]  # `addr@domain` or `Name <addr@domain>`
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,7 +145,7 @@ class SMTPConfig:
     ssl: bool = False
     username: str | None = None
     password_env: str | None = None
-    sender: str = "policywatch@localhost"
+    sender: Mailbox = "policywatch@localhost"  # `Name <addr>` or `addr`, checked at load
     timeout: float = 30.0
     batch_size: int = 100  # messages per SMTP connection
 
@@ -151,6 +170,30 @@ class NotificationsConfig:
     retry_backoff: dt.timedelta = dt.timedelta(minutes=1)  # first retry delay, doubled per try
     # a claimed but unconfirmed row is retried after this lease (a sender died mid-send)
     claim_lease: dt.timedelta = dt.timedelta(minutes=15)
+    organisation: str = ""  # who sends: in the heading, the sender name and the footer
+    sender_name: str = ""  # the From display name when `[smtp] sender` has none
+    footer: str = ""  # replaces the default footer line of emails and chat messages
+    reply_to: Mailbox | None = None  # Reply-To of every email (the consultant's address)
+    attach_table: bool = False  # attach the 新旧条文对照表 (DOCX) to change emails
+    # who received a draft for comment is reminded this long before its deadline day
+    remind_before: dt.timedelta = dt.timedelta(days=3)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelConfig:
+    """`[[channel]]`: a chat group's bot (企业微信, 钉钉, 飞书) or an Apprise URL.
+
+    The webhook URL carries the bot's token: write it in `url`, or keep it out of the file
+    with `url_env`. The signing secret (钉钉 加签, 飞书 签名校验) comes from `secret_env`.
+    """
+
+    name: str
+    kind: str  # wecom | dingtalk | feishu | apprise
+    url: str | None = None
+    url_env: str | None = None
+    secret_env: str | None = None
+    timeout: float = 10.0
+    max_parts: int = 3  # messages one notification may be split into before it is truncated
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -163,6 +206,27 @@ class DaemonConfig:
     heartbeat: dt.timedelta = dt.timedelta(seconds=10)
     failure_threshold: int = 5  # consecutive failures before a source is flagged for staff
     retention: dt.timedelta = dt.timedelta(days=90)  # fetch attempts older than this are pruned
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParseConfig:
+    """`[parse]`: the budgets of the local programs some formats need (LibreOffice for .doc,
+    .wps and .rtf; pdftoppm and Tesseract for scanned pages), as `parsers.tools.Budget`."""
+
+    convert_timeout: dt.timedelta = dt.timedelta(seconds=DEFAULT_BUDGET.seconds)  # per step
+    ocr_timeout: dt.timedelta = dt.timedelta(seconds=DEFAULT_BUDGET.document_seconds)
+    ocr_max_pages: int = DEFAULT_BUDGET.ocr_pages  # a PDF with more scanned pages is refused
+    memory_limit: Annotated[ByteSize, _enough_memory] = ByteSize(DEFAULT_BUDGET.memory_bytes)
+
+    @property
+    def budget(self) -> Budget:
+        """The parsers' budget these keys describe."""
+        return Budget(
+            seconds=self.convert_timeout.total_seconds(),
+            memory_bytes=self.memory_limit,
+            ocr_pages=self.ocr_max_pages,
+            document_seconds=self.ocr_timeout.total_seconds(),
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -183,11 +247,13 @@ class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)
     sources: tuple[SourceConfig, ...] = ()
+    channels: tuple[ChannelConfig, ...] = ()
     smtp: SMTPConfig | None = None
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    parse: ParseConfig = field(default_factory=ParseConfig)
 
     def source(self, name: str) -> SourceConfig:
         """The source called `name`, or ConfigError."""
@@ -201,6 +267,10 @@ class Config:
         """Names of the configured sources, in file order."""
         return tuple(s.name for s in self.sources)
 
+    def channel(self, name: str) -> ChannelConfig | None:
+        """The `[[channel]]` called `name`, or None."""
+        return next((c for c in self.channels if c.name == name), None)
+
 
 # Top-level TOML tables -> (Config attribute, dataclass).
 SECTIONS: dict[str, type[Any]] = {
@@ -211,6 +281,7 @@ SECTIONS: dict[str, type[Any]] = {
     "notifications": NotificationsConfig,
     "daemon": DaemonConfig,
     "web": WebConfig,
+    "parse": ParseConfig,
 }
 
 
@@ -234,7 +305,7 @@ def config_from_dict(
     data: dict[str, Any], *, where: str = "<config>", base: Path | None = None
 ) -> Config:
     """Build a `Config` from parsed TOML; errors name `where` and the key."""
-    known = {*SECTIONS, "source"}
+    known = {*SECTIONS, "source", "channel"}
     for key in data:
         if key not in known:
             raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(known))})")
@@ -250,7 +321,13 @@ def config_from_dict(
         for i, s in enumerate(sources, 1)
     )
     _check_sources(built, values.get("fetch", FetchConfig()), where)
-    config = Config(path=Path(where) if base is not None else None, sources=built, **values)
+    channels = _channels(data.get("channel", []), where)
+    config = Config(
+        path=Path(where) if base is not None else None,
+        sources=built,
+        channels=channels,
+        **values,
+    )
     return _resolve_paths(config, base) if base is not None else config
 
 
@@ -259,29 +336,103 @@ def source_kinds() -> tuple[str, ...]:
     return tuple(sorted(Source.registry))
 
 
+def source_from_table(table: dict[str, Any], fetch: FetchConfig, *, where: str) -> SourceConfig:
+    """One `[[source]]` table (a source added in the review UI) checked exactly as the config
+    loader checks the file's: ConfigError names `where` and the key."""
+    source: SourceConfig = _build(SourceConfig, table, where, "source")
+    _check_source(source, HostPolicy(fetch.allow_hosts), f"{where}: source")
+    return source
+
+
+def _check_source(source: SourceConfig, policy: HostPolicy, key: str) -> None:
+    if not source.name.strip():
+        raise ConfigError(f"{key}.name: a source needs a name")
+    if source.kind not in Source.registry:
+        known = ", ".join(source_kinds())
+        raise ConfigError(f"{key}.kind: unknown kind {source.kind!r} (known: {known})")
+    problem = _url_problem(source.url, policy)
+    if problem:
+        raise ConfigError(f"{key}.url: {problem}")
+    if source.every < MIN_EVERY and not _loopback(source.url):
+        raise ConfigError(
+            f"{key}.every: checks run at most every minute (a site polled more often may"
+            f' block policywatch): write "1m" or more, not {format_duration(source.every)!r}'
+        )
+    if source.cron is not None:
+        problem = _cron_problem(source.cron)
+        if problem:
+            raise ConfigError(f"{key}.cron: {problem}")
+    problem = _selector_problem(source)
+    if problem:
+        raise ConfigError(f"{key}.{problem}")
+
+
 def _check_sources(sources: tuple[SourceConfig, ...], fetch: FetchConfig, where: str) -> None:
     seen: set[str] = set()
     policy = HostPolicy(fetch.allow_hosts)
     for i, source in enumerate(sources, 1):
         key = f"{where}: source[{i}]"
-        if source.kind not in Source.registry:
-            known = ", ".join(source_kinds())
-            raise ConfigError(f"{key}.kind: unknown kind {source.kind!r} (known: {known})")
-        problem = _url_problem(source.url, policy)
-        if problem:
-            raise ConfigError(f"{key}.url: {problem}")
-        if source.every < MIN_EVERY and not _loopback(source.url):
-            raise ConfigError(
-                f"{key}.every: checks run at most every minute (a site polled more often may"
-                f' block policywatch): write "1m" or more, not {format_duration(source.every)!r}'
-            )
-        if source.cron is not None:
-            problem = _cron_problem(source.cron)
-            if problem:
-                raise ConfigError(f"{key}.cron: {problem}")
+        _check_source(source, policy, key)
         if source.name in seen:
             raise ConfigError(f"{key}.name: duplicate source name {source.name!r}")
         seen.add(source.name)
+
+
+def _selector_problem(source: SourceConfig) -> str | None:
+    """`key: what is wrong` with a source's CSS selectors (read as lxml reads them), or None."""
+    written = [("selectors", css) for css in source.selectors]
+    if source.body_selector is not None:
+        written.append(("body_selector", source.body_selector))
+    if not written:
+        return None
+    # cssselect is what lxml's `cssselect()` translates with; it loads without lxml.
+    from cssselect import HTMLTranslator, SelectorError
+
+    translator = HTMLTranslator()
+    for key, css in written:
+        if not css.strip():
+            return f"{key}: empty CSS selector"
+        try:
+            translator.css_to_xpath(css)
+        except SelectorError as exc:
+            return f"{key}: {css!r} is not a valid CSS selector ({exc})"
+    return None
+
+
+EMAIL_CHANNEL = "email"  # the subscriber's own address: a reserved channel name
+
+
+def _channels(tables: Any, where: str) -> tuple[ChannelConfig, ...]:
+    if not isinstance(tables, list):
+        raise ConfigError(f"{where}: 'channel' must be an array of tables ([[channel]])")
+    built: list[ChannelConfig] = []
+    for i, table in enumerate(tables, 1):
+        key = f"channel[{i}]"
+        channel = _build(ChannelConfig, _table(table, where, key), where, key)
+        problem = _channel_problem(channel, {c.name for c in built})
+        if problem:
+            raise ConfigError(f"{where}: {key}.{problem}")
+        built.append(channel)
+    return tuple(built)
+
+
+def _channel_problem(channel: ChannelConfig, seen: set[str]) -> str | None:
+    """`key: what is wrong` for one `[[channel]]`, or None."""
+    if channel.kind not in CHAT_KINDS:
+        return f"kind: unknown kind {channel.kind!r} (known: {', '.join(sorted(CHAT_KINDS))})"
+    if not channel.name.strip() or channel.name == EMAIL_CHANNEL:
+        return f"name: {channel.name!r} is reserved or empty: choose a name such as 'acme-dingtalk'"
+    if channel.name in seen:
+        return f"name: duplicate channel name {channel.name!r}"
+    if (channel.url is None) == (channel.url_env is None):
+        return "url: write either url (the webhook URL) or url_env (the variable holding it)"
+    if channel.url is not None:
+        problem = webhook_problem(channel.kind, channel.url)
+        if problem:
+            return f"url: {problem}"
+    if channel.max_parts < 1:
+        return "max_parts: must be at least 1"
+    return None
 
 
 def _url_problem(url: str, policy: HostPolicy) -> str | None:
@@ -416,6 +567,15 @@ def _weekday(value: Any) -> Weekday:
     return day
 
 
+def _size(value: Any) -> ByteSize:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return ByteSize(value)
+    found = _SIZE.match(value.strip()) if isinstance(value, str) else None
+    if found is None:
+        raise ValueError(f'expected a size such as "2GiB" or "512MiB" (or bytes), got {value!r}')
+    return ByteSize(int(float(found.group(1)) * _SIZE_UNITS[found.group(2).lower()]))
+
+
 def _path(value: Any) -> Path:
     if not isinstance(value, str):
         raise TypeError("expected a path string")
@@ -450,6 +610,7 @@ _SCALARS: dict[Any, Callable[[Any], Any]] = {
     dt.timedelta: _duration,
     dt.time: _time,
     Weekday: _weekday,
+    ByteSize: _size,
     Path: _path,
     bool: _bool,
     int: _int,
@@ -462,4 +623,5 @@ def config_keys() -> dict[str, tuple[str, ...]]:
     """Every documented config key per table (the README's reference is checked against it)."""
     out = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in SECTIONS.items()}
     out["source"] = tuple(f.name for f in dataclasses.fields(SourceConfig))
+    out["channel"] = tuple(f.name for f in dataclasses.fields(ChannelConfig))
     return out

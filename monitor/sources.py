@@ -45,11 +45,14 @@ class SourceConfig:
     cron: str | None = None  # a crontab expression (Asia/Shanghai) instead of `every`
     keywords: tuple[str, ...] = ()  # list kinds keep items whose title contains one of these
     selectors: tuple[str, ...] = ()  # html-list: CSS selectors for items, tried in order
+    body_selector: str | None = None  # CSS selector of the article body on this source's pages
     max_pages: int = 3  # list kinds: follow pagination up to this many pages
     max_items: int = 50  # list kinds: newest items considered per check
     attachments: bool = True  # fetch and parse DOCX/PDF attachments of articles
     auto_approve: bool = False  # change sets of this source skip staff review
     enabled: bool = True
+    # At the first check, items published longer ago than this are recorded as history.
+    baseline_recent: dt.timedelta = dt.timedelta(days=14)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

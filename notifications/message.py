@@ -24,7 +24,7 @@ from email.headerregistry import Address
 from email.utils import format_datetime, formataddr
 from urllib.parse import quote
 
-from notifications.model import OutgoingEmail, RenderedEmail
+from notifications.model import MailAttachment, OutgoingEmail, RenderedEmail
 from notifications.render import one_line
 
 # A deliberately plain address check: one @, a dot in the domain, no spaces or controls.
@@ -42,6 +42,28 @@ CRLF = "\r\n"
 def valid_email(address: str) -> bool:
     """True for a plausible ASCII mailbox `local@domain.tld`."""
     return len(address) <= 254 and bool(_EMAIL_RE.match(address))
+
+
+_MAILBOX_RE = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([^<>"]*?))\s*<([^<>\s]+)>\s*$')
+
+
+def parse_mailbox(text: str) -> tuple[str, str]:
+    """`政策监测 <noreply@example.com>` -> ("政策监测", "noreply@example.com"); a bare address
+    has an empty name. ValueError (saying what is wrong) for anything else."""
+    value = text.strip()
+    if any(c in value for c in "\r\n\x00"):
+        raise ValueError(f"{text!r} must be one line")
+    found = _MAILBOX_RE.match(value)
+    if found:
+        quoted, plain, spec = found.groups()
+        name = (quoted.replace('\\"', '"') if quoted is not None else plain or "").strip()
+    elif "<" in value or ">" in value:
+        raise ValueError(f"{text!r} is not `Name <address>`")
+    else:
+        name, spec = "", value
+    if not _ADDR_SPEC_RE.match(spec) or len(spec) > 254:
+        raise ValueError(f"{spec!r} in {text!r} is not an email address (local@domain)")
+    return one_line(name), spec
 
 
 def make_message_id(domain: str, *, key: str = "") -> str:
@@ -140,6 +162,20 @@ def _part(body: str, subtype: str, boundary: str) -> bytes:
     return head.encode("ascii") + encoded
 
 
+def _attachment(item: MailAttachment, boundary: str) -> bytes:
+    """One attachment part: base64, the file name in RFC 2231 form (and RFC 2047 for old
+    clients that only read `name`)."""
+    name = one_line(item.filename)
+    quoted = quote(name, safe="")
+    encoded = name if name.isascii() else _encoded_word(name.encode("utf-8"))
+    head = (
+        f'--{boundary}{CRLF}Content-Type: {item.content_type};{CRLF} name="{encoded}"{CRLF}'
+        f"Content-Transfer-Encoding: base64{CRLF}"
+        f"Content-Disposition: attachment;{CRLF} filename*=utf-8''{quoted}{CRLF}{CRLF}"
+    )
+    return head.encode("ascii") + base64.encodebytes(item.data).replace(b"\n", b"\r\n")
+
+
 def build_message(
     rendered: RenderedEmail,
     *,
@@ -148,12 +184,16 @@ def build_message(
     message_id: str,
     date: dt.datetime,
     unsubscribe_url: str,
+    reply_to: Address | None = None,
+    attachments: tuple[MailAttachment, ...] = (),
 ) -> OutgoingEmail:
-    """The email: text part first, HTML alternative, List-Unsubscribe one-click headers."""
+    """The email: text part first, HTML alternative, List-Unsubscribe one-click headers; with
+    attachments the alternative is the first part of a multipart/mixed."""
     subject = one_line(rendered.subject)
     # Never found in base64 lines (no '-' there), so any random token is a safe boundary.
     boundary = f"=_pw_{secrets.token_hex(12)}"
-    headers = (
+    alternative = f'multipart/alternative; boundary="{boundary}"'
+    headers = [
         ("Subject", header_text(subject)),
         ("From", header_address(sender)),
         ("To", header_address(to)),
@@ -163,21 +203,29 @@ def build_message(
         ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
         ("Auto-Submitted", "auto-generated"),
         ("MIME-Version", "1.0"),
-        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
-    )
-    head = "".join(f"{name}: {value}{CRLF}" for name, value in headers) + CRLF
-    raw = b"".join(
+    ]
+    if reply_to is not None:
+        headers.insert(2, ("Reply-To", header_address(reply_to)))
+    body = b"".join(
         (
-            head.encode("ascii"),
             _part(rendered.text, "plain", boundary),
             _part(rendered.html, "html", boundary),
             f"--{boundary}--{CRLF}".encode("ascii"),
         )
     )
+    if attachments:
+        outer = f"=_pw_{secrets.token_hex(12)}"
+        headers.append(("Content-Type", f'multipart/mixed; boundary="{outer}"'))
+        inner = f"--{outer}{CRLF}Content-Type: {alternative}{CRLF}{CRLF}".encode("ascii")
+        parts = [inner, body, *(_attachment(a, outer) for a in attachments)]
+        body = b"".join((*parts, f"--{outer}--{CRLF}".encode("ascii")))
+    else:
+        headers.append(("Content-Type", alternative))
+    head = "".join(f"{name}: {value}{CRLF}" for name, value in headers) + CRLF
     return OutgoingEmail(
         message_id=message_id.strip(),
         subject=subject,
         to=str(to),
         recipients=(to.addr_spec,),
-        raw=raw,
+        raw=head.encode("ascii") + body,
     )

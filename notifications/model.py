@@ -20,6 +20,11 @@ class ChangeSetContext:
     url: str | None = None  # the new version's page
     old_url: str | None = None  # the old version's page, when it differs
     source: str | None = None  # the source's name
+    old_seen: dt.date | None = None  # when the old version was fetched (Asia/Shanghai)
+    new_seen: dt.date | None = None  # when the new version was fetched (Asia/Shanghai)
+    notice_url: str | None = None  # the notice page whose attachment the new version is
+    final_url: str | None = None  # a draft's final, once stored: the consultation is over
+    today: dt.date | None = None  # the day (Beijing) the email is composed, for the deadline
 
     @property
     def title(self) -> str:
@@ -37,9 +42,28 @@ class ChangeSetContext:
         return None
 
     @property
+    def consultation_closed(self) -> bool:
+        """A draft whose final is out, or whose comment deadline has passed: its email must
+        not invite comments (it says the consultation has closed)."""
+        if self.new is None or self.new.status is not Status.DRAFT:
+            return False
+        passed = self.deadline is not None and self.today is not None and self.deadline < self.today
+        return self.final_url is not None or passed
+
+    @property
+    def open_for_comment(self) -> bool:
+        """A draft with a comment deadline still ahead (or today)."""
+        return self.deadline is not None and not self.consultation_closed
+
+    @property
+    def ocr(self) -> bool:
+        """Either version's text was read by OCR: what is said of it may be a misreading."""
+        return any(doc is not None and doc.ocr for doc in (self.old, self.new))
+
+    @property
     def urgent(self) -> bool:
-        """A new draft for comment with a deadline: always sent immediately."""
-        return self.deadline is not None and (
+        """A new draft open for comment: always sent immediately."""
+        return self.open_for_comment and (
             self.change_set.kind is ChangeSetKind.NEW_DOCUMENT or self.old is None
         )
 
@@ -51,6 +75,8 @@ class Route:
     subscriber: Subscriber
     cadence: Cadence
     changes: tuple[StoredChange, ...]  # the visible changes this subscriber asked about
+    topics: tuple[str, ...] = ()  # the topics and keywords that chose them (empty: everything)
+    others: tuple[StoredChange, ...] = ()  # a topic subscriber's other visible changes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,6 +86,15 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MailAttachment:
+    """A file carried by an email (the 新旧条文对照表 DOCX)."""
+
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,19 +17,23 @@ from jinja2 import PackageLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from notifications.card import DocumentCard, document_card
+from notifications.grouping import Group, group_changes
 from notifications.model import ChangeSetContext, RenderedEmail
-from parsers.model import ChangeKind, ClauseChange
+from notifications.text import chinese_date as chinese_date  # re-exported (older imports)
+from notifications.text import one_line as one_line
+from notifications.text import safe_url as safe_url
+from parsers.model import OCR_CAUTION, ChangeKind, ClauseChange, PolicyDocument, Status
 from parsers.records import Cadence, ChangeSetKind, StoredChange
-from parsers.summary import ref_label
+from parsers.summary import chinese_numeral, ref_label
 
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 MAX_SUBJECT = 180  # characters; mail clients cut long subjects anyway
 
 
 @functools.cache
 def create_environment() -> ImmutableSandboxedEnvironment:
     """The one Jinja environment of policywatch's emails (sandboxed, autoescaped HTML)."""
-    return ImmutableSandboxedEnvironment(
+    env = ImmutableSandboxedEnvironment(
         loader=PackageLoader("notifications", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=True),
         undefined=StrictUndefined,
@@ -38,16 +41,9 @@ def create_environment() -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-
-
-def one_line(text: str) -> str:
-    """Text with control characters (CR, LF, tabs...) collapsed to single spaces, trimmed."""
-    return " ".join(_CONTROL_RE.sub(" ", text).split())
-
-
-def chinese_date(day: dt.date) -> str:
-    """2022-07-20 -> 2022年7月20日."""
-    return f"{day.year}年{day.month}月{day.day}日"
+    env.globals["numeral"] = chinese_numeral  # 一、二、 before the effect groups
+    env.globals["OCR_CAUTION"] = OCR_CAUTION
+    return env
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,8 +57,40 @@ class ChangeView:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class GroupView:
+    """One effect group (资金与比例, 新增措施...): its changes and one-line notes."""
+
+    title: str
+    changes: tuple[ChangeView, ...] = ()
+    lines: tuple[str, ...] = ()  # collapsed renumberings
+
+    @property
+    def count(self) -> int:
+        """How many items the group lists."""
+        return len(self.changes) + len(self.lines)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TopicView:
+    """A topic subscriber's first section: 与您关注的「企业融资」相关."""
+
+    topics: tuple[str, ...]
+    groups: tuple[GroupView, ...]  # exactly the changes that matched (may be empty)
+
+    @property
+    def named(self) -> str:
+        """「企业融资」「人才」."""
+        return "".join(f"「{t}」" for t in self.topics)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PolicyView:
-    """One policy's part of an email: title, links, deadline, document and clause changes."""
+    """One policy's part of a message (email or chat): title, links, deadline, changes.
+
+    `changes` are the subscriber's changes in the order `groups` shows them; `topic` is set for
+    a subscriber who chose topics or keywords, and `others` then holds the rest of the change
+    set, one line each.
+    """
 
     title: str
     label: str  # 条款变化 / 新政策征求意见 / 新政策发布 / 状态变化
@@ -72,24 +100,53 @@ class PolicyView:
     deadline: str | None
     notes: tuple[str, ...]  # document-level changes and status events
     changes: tuple[ChangeView, ...]
+    groups: tuple[GroupView, ...] = ()
+    topic: TopicView | None = None
+    others: tuple[GroupView, ...] = ()
+    versions: str | None = None  # 征求意见稿（2022年6月20日）→ 正式稿（2022年12月30日）
+    count: int = 0  # clause changes the subscriber's part covers (renumberings included)
+    ocr: bool = False  # a version's text was read by OCR: the part carries `OCR_CAUTION`
+    card: DocumentCard | None = None  # a new document: the card says 文号, dates, how to comment
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Branding:
+    """Who sends (`[notifications] organisation`, `footer`): the same in emails and chats."""
+
+    organisation: str = ""
+    footer: str = ""
+
+    @property
+    def sender(self) -> str:
+        """`某某咨询` or policywatch."""
+        return self.organisation or "policywatch"
+
+    @property
+    def noticed(self) -> str:
+        """`某某咨询监测到` (`policywatch 监测到`: a space after a Latin name)."""
+        sender = self.sender
+        return f"{sender} 监测到" if sender[-1:].isascii() else f"{sender}监测到"
+
+    @property
+    def footer_text(self) -> str:
+        """The footer line: the configured one, else who sent it and that the original rules."""
+        if self.footer:
+            return one_line(self.footer)
+        sender = f" {self.sender} " if self.sender.isascii() else self.sender
+        return f"本消息由{sender}自动发送，内容以原文为准。"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EmailView:
-    """Everything a template gets."""
+    """Everything a template gets: the message model of an email AND of a chat message."""
 
     name: str
     heading: str
     policies: tuple[PolicyView, ...]
     unsubscribe_url: str
     digest: bool
-
-
-def safe_url(url: str | None) -> str | None:
-    """`url` if it is a plain http(s) URL on one line, else None (no javascript: links)."""
-    if url and re.match(r"^https?://[^\s<>\"']+$", url):
-        return url
-    return None
+    branding: Branding = Branding()
+    report_url: str | None = None  # the full change set (a chat message too long is cut here)
 
 
 def _location(change: ClauseChange) -> str:
@@ -102,11 +159,11 @@ def _location(change: ClauseChange) -> str:
     return one_line(label + (ref.heading or ""))
 
 
-def change_view(stored: StoredChange) -> ChangeView:
+def change_view(stored: StoredChange, summary: str | None = None) -> ChangeView:
     """A stored change (reviewer's summary wins) as the templates show it."""
     change = stored.change
     return ChangeView(
-        summary=one_line(stored.summary),
+        summary=one_line(summary if summary is not None else stored.summary),
         location=_location(change),
         kinds="、".join(k.label_zh for k in change.kinds),
         redline=_redline(change),
@@ -127,27 +184,98 @@ def _redline(change: ClauseChange) -> tuple[tuple[int, str], ...]:
 def _label(ctx: ChangeSetContext) -> str:
     kind = ctx.change_set.kind
     if kind is ChangeSetKind.NEW_DOCUMENT:
+        if ctx.consultation_closed:
+            return "征求意见已结束"
         return "新政策征求意见" if ctx.deadline is not None else "新政策发布"
     if kind is ChangeSetKind.STATUS:
         return "政策状态变化"
     return "政策变更"
 
 
-def policy_view(ctx: ChangeSetContext, changes: Sequence[StoredChange]) -> PolicyView:
-    """One change set's part of an email, limited to `changes` (the subscriber's)."""
+def group_views(changes: Sequence[StoredChange]) -> tuple[GroupView, ...]:
+    """`changes` grouped by effect (`notifications.grouping`), as the templates show them."""
+    return tuple(_group_view(g) for g in group_changes(changes))
+
+
+def _group_view(group: Group) -> GroupView:
+    return GroupView(
+        title=group.title,
+        changes=tuple(
+            change_view(s, summary)
+            for s, summary in zip(group.changes, group.summaries, strict=True)
+        ),
+        lines=tuple(one_line(line) for line in group.lines),
+    )
+
+
+_STATUS_NAMES = {
+    Status.DRAFT: "征求意见稿",
+    Status.FINAL: "正式稿",
+    Status.EXPIRED: "已失效",
+    Status.ABOLISHED: "已废止",
+}
+
+
+def version_label(
+    doc: PolicyDocument | None,
+    seen: dt.date | None,
+    *,
+    previous: PolicyDocument | None = None,
+) -> str:
+    """`征求意见稿（2022年6月20日）`: a version named by its status and its date (published, else
+    when it was seen); a version that only corrects the `previous` one (same status, same
+    published date) is named by the day it was seen: `正式稿（2023年3月1日修订）`."""
+    if doc is None:
+        return f"版本（{chinese_date(seen)}）" if seen else "版本"
+    name = _STATUS_NAMES.get(doc.status, "版本")
+    corrects = previous is not None and previous.status is doc.status
+    if corrects and seen is not None and previous and previous.published == doc.published:
+        return f"{name}（{chinese_date(seen)}修订）"
+    day = doc.published or seen
+    return f"{name}（{chinese_date(day)}）" if day else name
+
+
+def _versions(ctx: ChangeSetContext) -> str | None:
+    if ctx.old is None or ctx.new is None:
+        return None
+    old = version_label(ctx.old, ctx.old_seen)
+    return f"{old} → {version_label(ctx.new, ctx.new_seen, previous=ctx.old)}"
+
+
+def policy_view(
+    ctx: ChangeSetContext,
+    changes: Sequence[StoredChange],
+    *,
+    topics: Sequence[str] = (),
+    others: Sequence[StoredChange] = (),
+) -> PolicyView:
+    """One change set's part of a message, limited to `changes` (the subscriber's); with
+    `topics`, a first section names them and `others` lists the rest in one line each."""
     notes = [one_line(d.summary) for d in ctx.change_set.diff.document_changes]
     if ctx.change_set.kind is ChangeSetKind.STATUS and ctx.change_set.note:
         notes.append(one_line(ctx.change_set.note))
     new = ctx.new
+    groups = group_views(changes)
+    topic = TopicView(topics=tuple(one_line(t) for t in topics), groups=groups) if topics else None
+    card = document_card(ctx) if ctx.change_set.kind is ChangeSetKind.NEW_DOCUMENT else None
     return PolicyView(
         title=one_line(ctx.title),
         label=_label(ctx),
-        url=safe_url(ctx.url),
+        url=safe_url(ctx.url) if card is None else None,  # the card links page and file
         old_url=safe_url(ctx.old_url) if ctx.old_url != ctx.url else None,
-        doc_number=new.doc_number if new else None,
-        deadline=chinese_date(ctx.deadline) if ctx.deadline else None,
+        doc_number=new.doc_number if new and card is None else None,
+        deadline=chinese_date(ctx.deadline)
+        if ctx.deadline and ctx.open_for_comment and card is None
+        else None,
         notes=tuple(notes),
-        changes=tuple(change_view(c) for c in changes),
+        changes=tuple(c for g in groups for c in g.changes),
+        groups=() if topic else groups,
+        topic=topic,
+        others=group_views(others) if topic else (),
+        versions=_versions(ctx),
+        count=len(changes),
+        card=card,
+        ocr=ctx.ocr,
     )
 
 
@@ -155,7 +283,10 @@ def change_set_subject(ctx: ChangeSetContext, changes: Sequence[StoredChange]) -
     """`【政策变更】<title>：17处条款变化`, `【新政策征求意见】<title>（截止2022年7月20日）`..."""
     title = one_line(ctx.title)
     label = _label(ctx)
-    if ctx.deadline is not None and ctx.change_set.kind is ChangeSetKind.NEW_DOCUMENT:
+    new_document = ctx.change_set.kind is ChangeSetKind.NEW_DOCUMENT
+    if new_document and ctx.consultation_closed:
+        subject = f"【{label}】{title}（{'正式稿已发布' if ctx.final_url else '意见征集已截止'}）"
+    elif ctx.deadline is not None and new_document:
         subject = f"【{label}】{title}（截止{chinese_date(ctx.deadline)}）"
     elif ctx.change_set.kind is ChangeSetKind.NEW_DOCUMENT:
         subject = f"【{label}】{title}"
@@ -194,29 +325,3 @@ def render_email(subject: str, view: EmailView) -> RenderedEmail:
             email=view, subject=subject, parts=html_parts
         ),
     )
-
-
-def digest_policies(
-    items: Sequence[tuple[ChangeSetContext, Sequence[StoredChange]]],
-) -> tuple[PolicyView, ...]:
-    """One view per policy (document): change sets of the same document are merged in order."""
-    grouped: dict[int, list[tuple[ChangeSetContext, Sequence[StoredChange]]]] = {}
-    for ctx, changes in sorted(items, key=lambda i: i[0].change_set.detected_at):
-        grouped.setdefault(ctx.change_set.document_id, []).append((ctx, changes))
-    views = []
-    for group in grouped.values():
-        parts = [policy_view(ctx, changes) for ctx, changes in group]
-        last = parts[-1]
-        views.append(
-            PolicyView(
-                title=last.title,
-                label=last.label if len(parts) == 1 else "政策变更",
-                url=last.url,
-                old_url=parts[0].old_url,
-                doc_number=last.doc_number,
-                deadline=last.deadline,
-                notes=tuple(n for p in parts for n in p.notes),
-                changes=tuple(c for p in parts for c in p.changes),
-            )
-        )
-    return tuple(views)

@@ -134,7 +134,14 @@ def route_subscriber(
     if ctx.urgent:
         cadence = Cadence.IMMEDIATE
     changes = _merge(c for _, found in hits for c in found)
-    return Route(subscriber=subscriber, cadence=cadence, changes=changes)
+    if any(not _terms(s) for s, _ in hits):  # one subscription asks for everything
+        return Route(subscriber=subscriber, cadence=cadence, changes=changes)
+    topics = tuple(dict.fromkeys(t for s, _ in hits for t in (*s.topics, *s.keywords) if t))
+    chosen = {c.position for c in changes}
+    others = tuple(s for s in ctx.change_set.visible_changes if s.position not in chosen)
+    return Route(
+        subscriber=subscriber, cadence=cadence, changes=changes, topics=topics, others=others
+    )
 
 
 def route(

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from parsers.hanzi import simplified
 from parsers.model import Clause
 
 _PARAGRAPH = 20  # canonical characters a paragraph needs to count as kept whole
@@ -35,10 +36,11 @@ _CONTAINER_KINDS = frozenset({"part", "chapter", "division", "section"})
 
 @functools.lru_cache(maxsize=16384)  # one clause text is compared many times per diff
 def canonical(text: str | None) -> str:
-    """Text for comparison: widths folded, lower case, punctuation and white space dropped."""
+    """Text for comparison: widths folded, lower case, punctuation and white space dropped,
+    Traditional characters in their Simplified form (a Traditional repost is no change)."""
     if not text:
         return ""
-    dropped = text.translate(_DROP)  # full-width punctuation goes here, so usually...
+    dropped = simplified(text.translate(_DROP))  # full-width punctuation goes here, so usually...
     if unicodedata.is_normalized("NFKC", dropped):  # ...what is left needs no NFKC (fast)
         return dropped.lower()
     return unicodedata.normalize("NFKC", dropped).lower().translate(_DROP)

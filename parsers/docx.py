@@ -1,11 +1,16 @@
-"""Body text of DOCX renditions (python-docx): paragraphs and table rows, in document order."""
+"""Body text of DOCX renditions (python-docx): paragraphs and table rows, in document order.
+
+The package is checked against the ZIP budget (`parsers.archive`) before python-docx sees it.
+"""
 
 from __future__ import annotations
 
 import io
-import zipfile
 from typing import Any
 
+from lxml import etree  # type: ignore[import-untyped]
+
+from parsers.archive import ZIP_ERRORS, open_zip
 from parsers.errors import ExtractionError
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -15,9 +20,10 @@ def docx_text(data: bytes) -> str:
     """The paragraphs of a .docx file, one per line; table rows as cells joined by spaces."""
     from docx import Document
 
+    open_zip(data, "DOCX").close()
     try:
         document = Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (*ZIP_ERRORS, KeyError, etree.LxmlError) as exc:
         raise ExtractionError(f"not a readable DOCX file: {exc}") from exc
     lines: list[str] = []
     for child in document.element.body.iterchildren():

@@ -17,7 +17,12 @@ from parsers.model import Amount, DocumentFields, Status
 
 # --- responsible units ---------------------------------------------------------------------
 
-_UNITS_KEY = re.compile(r"[（\[［【〔]\s*(?:责任单位|牵头单位|责任部门|配合单位|实施单位)\s*[：:]")
+# The keys in Simplified and Traditional characters (reposts from Taiwan and Hong Kong); the
+# colon may come out of OCR as a semicolon.
+_UNITS_KEY = re.compile(
+    r"[（\[［【〔]\s*(?:责任单位|牵头单位|责任部门|配合单位|实施单位"
+    r"|責任單位|牽頭單位|責任部門|配合單位|實施單位)\s*[：:；;]"
+)
 _OPEN = "（[［【〔"
 _CLOSE = {"（": "）", "[": "]", "［": "］", "【": "】", "〔": "〕"}
 _UNIT_SPLIT = re.compile(r"[、，,；;/]")

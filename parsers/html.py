@@ -1,8 +1,11 @@
 """Body text of HTML renditions: NFCMS/TRS article pages, gkmlpt detail pages, postmeta JSON.
 
 The body container is the first match of `BODY_SELECTORS` (ordered, from the site templates in
-`notes/gov-pages.md`); a gkmlpt page (`window._CONFIG` with a `DETAIL`) is read from its JSON.
-Paragraph-level elements become lines; everything else is inline.
+`notes/gov-pages.md` and other CMSs used by government sites: TRS, 国脉 `Custom_UnionStyle`, the
+`zoom`/`pages_content` and `article-content` templates), or an operator's CSS selector; on a
+page no selector knows, trafilatura finds the main content (`main_content_text`). A gkmlpt page
+(`window._CONFIG` with a `DETAIL`) is read from its JSON. Paragraph-level elements become lines;
+everything else is inline.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ BODY_SELECTORS: tuple[tuple[str, str], ...] = (
     ("class", "TRS_Editor"),
     ("class", "trs_editor_view"),
     ("class", "TRS_UEDITOR"),
+    ("class", "Custom_UnionStyle"),
     ("class", "news_cont_d_con"),
     ("class", "article-content"),
     ("id", "UCAP-CONTENT"),
@@ -119,8 +123,8 @@ def _unwrap(part: str) -> str:
     return part if part == "\n" else part.replace("\r", "").replace("\n", "")
 
 
-def body_element(tree: Any) -> Any:
-    """The body container of a page (first matching selector, else <body>).
+def known_body(tree: Any) -> Any | None:
+    """The body container a known template selector finds, or None.
 
     One pass over the elements that have a class or an id: the earliest selector wins, and
     among its matches the first in document order (as one XPath per selector would give).
@@ -132,10 +136,52 @@ def body_element(tree: Any) -> Any:
             best = (rank, element)
             if rank == 0:
                 break
-    if best is not None:
-        return best[1]
+    return best[1] if best is not None else None
+
+
+def body_element(tree: Any) -> Any:
+    """The body container of a page (first matching selector, else <body>)."""
+    found = known_body(tree)
+    if found is not None:
+        return found
     body = tree.find("body")
     return body if body is not None else tree
+
+
+def select(tree: Any, css: str) -> Any | None:
+    """The first element matching a CSS selector (ExtractionError when it is not valid CSS)."""
+    from cssselect import SelectorError
+
+    try:
+        found = tree.cssselect(css)
+    except SelectorError as exc:
+        raise ExtractionError(f"body_selector {css!r} is not a valid CSS selector: {exc}") from exc
+    return found[0] if found else None
+
+
+def main_content_text(tree: Any) -> str:
+    """The main content of a page no template selector knows (trafilatura), one paragraph a
+    line; empty when trafilatura finds none. Menus, sidebars and footers are left out.
+
+    Tables are left out too: on the table layouts of older government sites trafilatura
+    would read the whole layout as one table, menus included. A site whose bodies hold tables
+    is better served by its own `body_selector`."""
+    import copy
+    import logging
+
+    import trafilatura
+
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    text = trafilatura.extract(
+        copy.deepcopy(tree),  # trafilatura prunes the tree it is given
+        include_tables=False,
+        include_comments=False,
+        include_links=False,
+        include_images=False,
+        deduplicate=False,
+        fast=True,
+    )
+    return text or ""
 
 
 def attachments_in(tree: Any, base: str | None) -> tuple[Attachment, ...]:

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+# What every rendering of a text read by OCR (`PolicyDocument.ocr`) says, in the review UI,
+# emails, chat messages, deliverables and `policywatch parse`: never present it as certain.
+OCR_CAUTION = "本文本由OCR识别，可能有误，请以原文为准"
+
 
 class Status(StrEnum):
     """Lifecycle status of one version of a policy document."""
@@ -86,6 +90,16 @@ class Clause:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FeedbackChannel:
+    """One way to comment on a draft, as its notice gives it (see `parsers.feedback`)."""
+
+    kind: str  # "email" | "post" | "online" | "fax"
+    value: str  # the address, postal address, URL (or platform name), fax number
+    postcode: str | None = None  # post: 邮编
+    note: str | None = None  # what to write on it (邮件标题请注明“…”字样), or the platform name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PolicyDocument:
     """One parsed rendition of a policy: document-level fields plus the clause tree."""
 
@@ -101,6 +115,9 @@ class PolicyDocument:
     contents: tuple[int, int] | None = None  # [start, end) of a 目录 left out of the tree
     clauses: tuple[Clause, ...] = ()
     parser_version: str = ""
+    extractor: str = ""  # who read the text: see `Extracted.extractor`
+    ocr: bool = False  # True when (some of) the text came from OCR: it may hold misreadings
+    feedback: tuple[FeedbackChannel, ...] = ()  # how to comment (drafts for comment)
 
     def walk(self) -> tuple[Clause, ...]:
         """Every clause of the tree in document order."""
@@ -130,6 +147,11 @@ class Extracted:
     encoding: str | None = None
     doc_number: str | None = None  # from page metadata (gkmlpt, postmeta), when given
     issuer: str | None = None  # from page metadata, when given
+    # who read the text: "html" (a known template), "html:body_selector", "html:trafilatura",
+    # "html:body", "gkmlpt", "postmeta", "text", "docx", "libreoffice+docx" (.doc/.wps/.rtf),
+    # "ofd", "pdf", "pdf+ocr" (some pages OCRed), "ocr" (every page OCRed)
+    extractor: str = ""
+    ocr: bool = False  # True when (some of) the text came from OCR
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -299,18 +321,41 @@ def document_fields_json(doc: PolicyDocument) -> dict[str, Any]:
         "published": doc.published.isoformat() if doc.published else None,
         "comment_deadline": doc.comment_deadline.isoformat() if doc.comment_deadline else None,
         "effective": doc.effective,
+        "feedback": [feedback_to_json(f) for f in doc.feedback],
     }
+
+
+def feedback_to_json(channel: FeedbackChannel) -> dict[str, Any]:
+    """`{"kind", "value", "postcode", "note"}`."""
+    return {
+        "kind": channel.kind,
+        "value": channel.value,
+        "postcode": channel.postcode,
+        "note": channel.note,
+    }
+
+
+def feedback_from_json(data: dict[str, Any]) -> FeedbackChannel:
+    """Inverse of `feedback_to_json`."""
+    return FeedbackChannel(
+        kind=str(data["kind"]),
+        value=str(data["value"]),
+        postcode=data.get("postcode"),
+        note=data.get("note"),
+    )
 
 
 def document_to_json(doc: PolicyDocument) -> dict[str, Any]:
     """The full `parse --json` shape, plus `preamble`, `closing`, `contents` (the span of a
-    目录 left out of the tree, as `[start, end)` offsets of the extracted text) and
-    `parser_version`."""
+    目录 left out of the tree, as `[start, end)` offsets of the extracted text),
+    `parser_version`, `extractor` (who read the text) and `ocr`."""
     out = document_fields_json(doc)
     out["preamble"] = doc.preamble
     out["closing"] = doc.closing
     out["contents"] = list(doc.contents) if doc.contents else None
     out["parser_version"] = doc.parser_version
+    out["extractor"] = doc.extractor
+    out["ocr"] = doc.ocr
     out["clauses"] = [clause_to_json(c) for c in doc.clauses]
     return out
 
@@ -329,7 +374,10 @@ def document_from_json(data: dict[str, Any]) -> PolicyDocument:
         closing=str(data.get("closing", "")),
         contents=_span_or_none(data.get("contents")),
         parser_version=str(data.get("parser_version", "")),
+        extractor=str(data.get("extractor", "")),
+        ocr=bool(data.get("ocr", False)),
         clauses=tuple(clause_from_json(c) for c in data.get("clauses", ())),
+        feedback=tuple(feedback_from_json(f) for f in data.get("feedback", ())),
     )
 
 

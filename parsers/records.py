@@ -39,6 +39,7 @@ class ChangeSetKind(StrEnum):
     NEW_DOCUMENT = "new_document"  # a document discovered for the first time
     CHANGED = "changed"  # a new version of a known document
     STATUS = "status"  # expired / abolished / deadline events without new text
+    REMINDER = "reminder"  # a comment deadline is near: remind who received the draft
 
 
 class Cadence(StrEnum):
@@ -77,6 +78,18 @@ class SourceRecord:
     auto_approve: bool = False
     flagged: bool = False  # too many consecutive failures: staff should look
     created_at: dt.datetime
+    origin: str = "config"  # "config": the file defines it; "ui": added in the review UI
+    settings: str | None = None  # a UI source's `[[source]]` table, as JSON
+    # The first check's baseline: documents recorded as history / let through as recent.
+    baseline_at: dt.datetime | None = None
+    baseline_count: int = 0
+    baseline_new: int = 0
+    baseline_done_at: dt.datetime | None = None  # None: the first check has not succeeded yet
+
+    @property
+    def first_sight(self) -> bool:
+        """True until the source's first check succeeds: what it finds is a baseline."""
+        return self.baseline_done_at is None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,6 +172,7 @@ class VersionRecord:
     tree_hash: str
     parser_version: str
     seq: int  # 1 for the first version of the document
+    notice_url: str | None = None  # the notice page whose attachment this version is
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -243,7 +257,9 @@ class Subscription:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutboxItem:
-    """One notification to one subscriber over one channel, delivered at most once."""
+    """One notification to one subscriber over one channel, delivered at most once.
+
+    `channel` is "email" (the subscriber's address) or the name of a `[[channel]]`."""
 
     id: int | None = None
     change_set_id: int
@@ -258,6 +274,8 @@ class OutboxItem:
     claimed_at: dt.datetime | None = None
     sent_at: dt.datetime | None = None
     created_at: dt.datetime
+    parts_sent: int = 0  # parts of a split chat message already posted (never posted twice)
+    hold_reason: str | None = None  # our side's failure keeping it queued (auth, config...)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from parsers.model import ClauseChange, ClauseRef, DocumentDiff, PolicyDocument
+from parsers.model import OCR_CAUTION, ClauseChange, ClauseRef, DocumentDiff, PolicyDocument
 from parsers.redline import DELETE, EQUAL, INSERT
 
 _CSS = """
@@ -19,6 +19,7 @@ td,th{border:1px solid #ccc;padding:.5em;vertical-align:top;line-height:1.7}
 th{background:#f4f4f4;text-align:left}.summary td{background:#fafafa;font-weight:bold}
 del{background:#fdd;color:#900}ins{background:#dfd;color:#060;text-decoration:none}
 .kinds{font-weight:normal;color:#666;font-size:.9em}.empty{color:#999}
+.ocr{padding:.5em .8em;background:#fff4e5;border:1px solid #f0b36b;color:#8a4b00;font-weight:bold}
 """
 
 
@@ -36,6 +37,7 @@ def render_diff_html(
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
         _heading(old, new),
+        _ocr_caution(old, new),
         _document_changes(diff),
         render_changes_table(diff.changes),
         "</body></html>",
@@ -50,6 +52,13 @@ def _heading(old: PolicyDocument | None, new: PolicyDocument | None) -> str:
         f"<p>原版本：{escape(old.title or '（无标题）')}<br>"
         f"新版本：{escape(new.title or '（无标题）')}</p>"
     )
+
+
+def _ocr_caution(*documents: PolicyDocument | None) -> str:
+    """The caution a text read by OCR carries (`PolicyDocument.ocr`), or nothing."""
+    if not any(d is not None and d.ocr for d in documents):
+        return ""
+    return f'<p class="ocr" role="alert">注意：{escape(OCR_CAUTION)}。</p>'
 
 
 def _document_changes(diff: DocumentDiff) -> str:

@@ -10,8 +10,10 @@ Normalisation (`normalise`) gives one canonical form, so that renditions compare
   except inside numbers (`1,000`, `10:30`) and URLs (`http://`);
 - U+00A0, U+3000, tabs and other spaces become one space; spaces between Chinese characters
   or full-width punctuation are dropped; each line is stripped; empty lines are dropped;
+- control characters other than tab and newline (C0, DEL, C1, U+FFFE/U+FFFF) are removed: no
+  output format (XML feeds, DOCX exports, terminals) may see them;
 - page furniture lines (浏览次数, 分享到, 打印, 上一篇/下一篇, 【字体：大 中 小】, footer...) are
-  dropped. Traditional characters are left as they are.
+  dropped. Traditional characters are left as they are (comparison folds them: `parsers.hanzi`).
 """
 
 from __future__ import annotations
@@ -107,6 +109,8 @@ _WIDTH.update({ord(c): " " for c in "\u00a0\u3000\u2002\u2003\u2009\u200a\u202f\
 _WIDTH.update({ord(c): None for c in "\u200b\u200c\u200d\ufeff\u00ad"})
 _WIDTH.update({ord("\r"): "\n", 0x2028: "\n", 0x2029: "\n", 0x85: "\n"})
 _WIDTH.update({ord("〈"): "《", ord("〉"): "》"})
+_CONTROLS = [*range(0x00, 0x09), *range(0x0E, 0x20), *range(0x7F, 0x85), *range(0x86, 0xA0)]
+_WIDTH.update({cp: None for cp in (*_CONTROLS, 0x0B, 0x0C, 0xFFFE, 0xFFFF) if cp not in _WIDTH})
 
 _NEEDS_FOLD = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_WIDTH)) + "]")
 
@@ -126,6 +130,14 @@ _FURNITURE = re.compile(
 
 def _fullwidth(match: re.Match[str]) -> str:
     return _FULL[match.group(0)]
+
+
+def strip_controls(text: str) -> str:
+    """`text` without control characters other than tab and newline (titles, metadata)."""
+    return _CONTROL.sub("", text)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 
 
 def normalise_line(line: str) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from parsers.hanzi import simplified
+
 # Title wrappers (regexes over Chinese titles), applied in order: consultation notices,
 # issuing notices, bare book-title marks.
 _WRAPPERS = (
@@ -21,8 +23,10 @@ _NOISE = re.compile(r"[\s\u3000《》“”\"'、，,。.（）()·:：]")
 
 
 def unwrap_title(title: str) -> str:
-    """The policy named by a notice's title (`关于印发《X》的通知` -> X); else the title."""
-    text = title.strip()
+    """The policy named by a notice's title (`关于印发《X》的通知` -> X); else the title.
+
+    A Traditional title (`關於印發《X》的通知`) is read, and returned, in Simplified form."""
+    text = simplified(title.strip())
     for wrapper in _WRAPPERS:
         found = wrapper.search(text)
         if found:

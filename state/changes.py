@@ -21,6 +21,7 @@ from parsers.records import (
     StoredChange,
 )
 from state.base import StoreBase, dumps, from_ts, must_ts, ts
+from state.documents import DOCUMENT_MATCH, like_pattern
 from state.errors import ConflictError, NotFoundError
 
 _CS_SELECT = (
@@ -87,22 +88,43 @@ class ChangesMixin(StoreBase):
         *,
         state: ChangeSetState | None = None,
         document_id: int | None = None,
+        source_id: int | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        query: str = "",
         limit: int = 500,
     ) -> list[ChangeSetRecord]:
-        """Change sets, newest first, optionally of one state or document."""
-        where, params = [], []
-        if state is not None:
-            where.append("cs.state = ?")
-            params.append(state.value)
-        if document_id is not None:
-            where.append("cs.document_id = ?")
-            params.append(str(document_id))
+        """Change sets, newest first, optionally of one state, document or source, detected
+        in `[since, until)`, of documents whose title or 文号 contains `query`."""
+        where: list[str] = []
+        params: dict[str, Any] = {"limit": limit}
+        filters: tuple[tuple[str, str, Any], ...] = (
+            ("cs.state = :state", "state", state.value if state else None),
+            ("cs.document_id = :doc", "doc", document_id),
+            ("cs.source_id = :source", "source", source_id),
+            ("cs.detected_at >= :since", "since", ts(since)),
+            ("cs.detected_at < :until", "until", ts(until)),
+        )
+        for sql, name, value in filters:
+            if value is not None:
+                where.append(sql)
+                params[name] = value
+        if query:
+            where.append(DOCUMENT_MATCH)
+            params["q"] = like_pattern(query)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         rows = self.rows(
-            f"{_CS_SELECT}{clause} ORDER BY cs.detected_at DESC, cs.id DESC LIMIT ?",
-            (*params, limit),
+            f"{_CS_SELECT}{clause} ORDER BY cs.detected_at DESC, cs.id DESC LIMIT :limit", params
         )
         return [self._change_set(r) for r in rows]
+
+    def reminder_for(self, version_id: int) -> int | None:
+        """The reminder change set of a draft version, if one was created."""
+        value = self.scalar(
+            "SELECT id FROM change_sets WHERE kind = ? AND to_version_id = ?",
+            (ChangeSetKind.REMINDER.value, version_id),
+        )
+        return int(value) if value is not None else None
 
     def _change_set(self, row: dict[str, Any]) -> ChangeSetRecord:
         changes = [

@@ -40,14 +40,28 @@ class LockHeldError(ConflictError):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HeldGroup:
+    """Messages held by one failure on our side: `status` says how many and why."""
+
+    channel: str  # "email" or a `[[channel]]` name
+    reason: str  # auth, config, connection, sender, rate-limit, server
+    error: str  # the last error, as the server or platform said it
+    count: int
+    since: dt.datetime  # the oldest of them was queued then
+    next_try: dt.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OutboxBacklog:
     """Outbox rows not yet delivered, for `status`."""
 
-    pending: int  # waiting (due or not)
+    pending: int  # waiting (due or not), held ones included
     due: int  # pending and due now
     claimed: int  # taken by a sender, not confirmed yet
     failed: int  # given up
     oldest_due_at: dt.datetime | None
+    held: int = 0  # pending because our side failed (never given up)
+    held_groups: tuple[HeldGroup, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,6 +141,7 @@ class DaemonMixin(StoreBase):
             for r in self.rows("SELECT state, count(*) AS n FROM outbox GROUP BY state")
         }
         pending = OutboxState.PENDING.value
+        groups = self.held_groups()
         return OutboxBacklog(
             pending=counts.get(pending, 0),
             due=int(
@@ -140,6 +155,28 @@ class DaemonMixin(StoreBase):
             oldest_due_at=from_ts(
                 self.scalar("SELECT min(due_at) FROM outbox WHERE state = ?", (pending,))
             ),
+            held=sum(g.count for g in groups),
+            held_groups=groups,
+        )
+
+    def held_groups(self) -> tuple[HeldGroup, ...]:
+        """Held rows grouped by channel, reason and last error (largest group first)."""
+        rows = self.rows(
+            "SELECT channel, hold_reason, last_error, count(*) AS n, min(created_at) AS since,"
+            " min(due_at) AS next_try FROM outbox WHERE state = 'pending'"
+            " AND hold_reason IS NOT NULL GROUP BY channel, hold_reason, last_error"
+            " ORDER BY n DESC, channel"
+        )
+        return tuple(
+            HeldGroup(
+                channel=r["channel"],
+                reason=r["hold_reason"],
+                error=r["last_error"] or "",
+                count=r["n"],
+                since=must_ts(r["since"]),
+                next_try=must_ts(r["next_try"]),
+            )
+            for r in rows
         )
 
     def apply_retention(self, *, older_than: dt.datetime) -> RetentionReport:

@@ -106,6 +106,7 @@ def _version(row: dict[str, Any]) -> VersionRecord:
         tree_hash=row["tree_hash"],
         parser_version=row["parser_version"],
         seq=row["seq"],
+        notice_url=row.get("notice_url"),
     )
 
 
@@ -117,6 +118,19 @@ def _latest_tree(row: tuple[Any, ...]) -> LatestTree:
         tree_json=str(row[2]),
         parser_version=str(row[3]),
     )
+
+
+def like_pattern(text: str) -> str:
+    """`%text%` for `LIKE ... ESCAPE '\\'`, the user's `%` and `_` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# Documents whose title or any version's 文号 contains the search text (`:q` a LIKE pattern).
+DOCUMENT_MATCH = (
+    "(d.title LIKE :q ESCAPE '\\' OR EXISTS (SELECT 1 FROM versions v WHERE"
+    " v.document_id = d.id AND json_extract(v.tree_json, '$.doc_number') LIKE :q ESCAPE '\\'))"
+)
 
 
 class DocumentsMixin(StoreBase):
@@ -147,9 +161,22 @@ class DocumentsMixin(StoreBase):
             raise NotFoundError(f"no document {document_id}")
         return _document(row)
 
-    def list_documents(self) -> list[DocumentRecord]:
-        """Every document, most recently updated first."""
-        return [_document(r) for r in self.rows(f"{_DOC_SELECT} ORDER BY d.updated_at DESC, d.id")]
+    def list_documents(self, *, query: str = "") -> list[DocumentRecord]:
+        """Every document (or those whose title or 文号 contains `query`), newest first."""
+        where = f" WHERE {DOCUMENT_MATCH}" if query else ""
+        rows = self.rows(
+            f"{_DOC_SELECT}{where} ORDER BY d.updated_at DESC, d.id", {"q": like_pattern(query)}
+        )
+        return [_document(r) for r in rows]
+
+    def documents_of_source(self, source_id: int) -> list[DocumentRecord]:
+        """Documents one of whose renditions this source found, newest first."""
+        rows = self.rows(
+            f"{_DOC_SELECT} WHERE d.id IN (SELECT document_id FROM renditions"
+            " WHERE source_id = ?) ORDER BY d.updated_at DESC, d.id",
+            (source_id,),
+        )
+        return [_document(r) for r in rows]
 
     def documents_by_norm_title(self, norm_title: str) -> list[DocumentRecord]:
         """Documents whose normalised title is exactly this (lineage candidates)."""
@@ -212,6 +239,7 @@ class DocumentsMixin(StoreBase):
         document: PolicyDocument,
         tree_hash: str,
         parser_version: str,
+        notice_url: str | None = None,
     ) -> int:
         """Store a version, make it the document's latest and its rendition's last; returns id.
 
@@ -242,6 +270,7 @@ class DocumentsMixin(StoreBase):
                     "tree_json": dumps(document_to_json(document)),
                     "tree_hash": tree_hash,
                     "parser_version": parser_version,
+                    "notice_url": notice_url,
                 },
             )
             doc_values: dict[str, Any] = {
@@ -381,6 +410,17 @@ class DocumentsMixin(StoreBase):
         return VersionHead(
             id=int(row[0]), tree_hash=str(row[1]), status=Status(row[2] or "unknown")
         )
+
+    def final_after(self, document_id: int, seq: int) -> str | None:
+        """The page of the first final (or later) version stored after version `seq`, if any:
+        a draft's consultation is over once its final is out."""
+        value = self.scalar(
+            "SELECT url FROM versions WHERE document_id = ? AND seq > ?"
+            " AND json_extract(tree_json, '$.status') IN ('final', 'expired', 'abolished')"
+            " ORDER BY seq LIMIT 1",
+            (document_id, seq),
+        )
+        return str(value) if value is not None else None
 
     def latest_version(self, document_id: int) -> VersionRecord | None:
         """The document's newest version, or None."""

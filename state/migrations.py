@@ -230,6 +230,57 @@ def m002_url_states(db: Database) -> None:
     db.execute("DELETE FROM kv WHERE key LIKE 'url:%'")
 
 
+@migrations(name="m114_source_baseline")
+def m114_source_baseline(db: Database) -> None:
+    """A source's first check records what is already published as history (a baseline):
+    when it ended, how many documents it recorded and how many it let through as recent.
+    Sources checked successfully before this migration are past their first sight."""
+    db.execute("ALTER TABLE sources ADD COLUMN baseline_at TEXT")
+    db.execute("ALTER TABLE sources ADD COLUMN baseline_count INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE sources ADD COLUMN baseline_new INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE sources ADD COLUMN baseline_done_at TEXT")
+    db.execute(
+        "UPDATE sources SET baseline_done_at = (SELECT min(a.finished_at) FROM fetch_attempts a"
+        " WHERE a.source_id = sources.id AND a.outcome != 'failed')"
+    )
+
+
+@migrations(name="m114_ui_sources")
+def m114_ui_sources(db: Database) -> None:
+    """Sources added in the review UI live in the database (`origin = 'ui'`, their
+    `[[source]]` table as JSON); the config file's own sources keep `origin = 'config'`."""
+    db.execute("ALTER TABLE sources ADD COLUMN origin TEXT NOT NULL DEFAULT 'config'")
+    db.execute("ALTER TABLE sources ADD COLUMN settings_json TEXT")
+
+
+@migrations(name="m114_version_notice")
+def m114_version_notice(db: Database) -> None:
+    """A version read from a notice's attachment remembers the notice page it came from."""
+    db.execute("ALTER TABLE versions ADD COLUMN notice_url TEXT")
+
+
+_CHANNELS = """
+CREATE TABLE subscriber_channels (
+    subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+    channel TEXT NOT NULL,
+    PRIMARY KEY (subscriber_id, channel)
+) WITHOUT ROWID;
+INSERT INTO subscriber_channels (subscriber_id, channel) SELECT id, 'email' FROM subscribers;
+ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN hold_reason TEXT
+"""
+
+
+@migrations(name="m115_channels")
+def m115_channels(db: Database) -> None:
+    """Subscribers get channels ('email' or a `[[channel]]` name; every subscriber keeps email);
+    outbox rows remember how many parts of a split chat message were posted, and why a
+    message is held on our side."""
+    for statement in _CHANNELS.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 def apply(db: Database) -> list[str]:
     """Apply pending migrations; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -2,15 +2,19 @@
 
 The life of a row: `pending` (due at `due_at`) -> `claimed` (committed with `claimed_at` BEFORE
 anything is sent) -> `sent` once the server accepted it, or back to `pending` with an
-exponential backoff, or `failed` (5xx, too many attempts), or `cancelled` (unsubscribed). A row
-left `claimed` by a process that died is claimed again after the lease and sent with the same
-Message-ID.
+exponential backoff, or `failed` (the recipient refused it: 5xx to RCPT TO, too many 4xx, a
+chat that no longer exists), or `cancelled` (unsubscribed). A row that failed on OUR side
+(configuration, connection, login, sender, rate limit) goes back to `pending` with
+`hold_reason` set and is never given up. A row left `claimed` by a process that died is
+claimed again after the lease and sent with the same Message-ID; a split chat message resumes
+after its `parts_sent`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from parsers.records import Cadence, OutboxItem, OutboxState
@@ -35,7 +39,22 @@ def _item(row: dict[str, Any]) -> OutboxItem:
         claimed_at=from_ts(row["claimed_at"]),
         sent_at=from_ts(row["sent_at"]),
         created_at=must_ts(row["created_at"]),
+        parts_sent=row["parts_sent"],
+        hold_reason=row["hold_reason"],
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DraftDelivery:
+    """A draft for comment that reached a subscriber: who, over which channel, when."""
+
+    change_set_id: int
+    document_id: int
+    version_id: int
+    subscriber_id: int
+    channel: str
+    sent_at: dt.datetime
+    deadline: dt.date
 
 
 def backoff(attempts: int, base: dt.timedelta) -> dt.timedelta:
@@ -103,11 +122,19 @@ class OutboxMixin(StoreBase):
         """Mark claimed rows sent (after the server's 250), committed at once; returns count."""
         with self.atomic():
             cursor = self.conn.executemany(
-                "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL"
-                " WHERE id = ? AND state = 'claimed'",
+                "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL,"
+                " hold_reason = NULL WHERE id = ? AND state = 'claimed'",
                 [(ts(now), i) for i in ids],
             )
         return cursor.rowcount
+
+    def record_parts(self, ids: Sequence[int], parts_sent: int) -> None:
+        """Committed after each posted part of a split chat message: a retry resumes after it."""
+        with self.atomic():
+            self.conn.executemany(
+                "UPDATE outbox SET parts_sent = ? WHERE id = ? AND state = 'claimed'",
+                [(parts_sent, i) for i in ids],
+            )
 
     def schedule_retry(
         self,
@@ -116,28 +143,49 @@ class OutboxMixin(StoreBase):
         now: dt.datetime,
         error: str,
         base: dt.timedelta,
-        max_attempts: int,
+        max_attempts: int | None,
+        hold_reason: str | None = None,
+        not_before: dt.timedelta | None = None,
     ) -> int:
-        """Back to pending after `backoff`, or failed after `max_attempts`; returns retried."""
+        """Back to pending after `backoff` (at least `not_before`), or failed after
+        `max_attempts` (None: never, as for our side's failures, named by `hold_reason`);
+        returns how many rows will be retried."""
         retried = 0
         with self.atomic():
             for item in self.outbox_rows(ids):
-                if item.attempts >= max_attempts:
+                if max_attempts is not None and item.attempts >= max_attempts:
                     self._finish(
                         item, OutboxState.FAILED, f"gave up after {item.attempts}: {error}"
                     )
                     continue
-                due = now + backoff(item.attempts, base)
+                delay = max(backoff(item.attempts, base), not_before or dt.timedelta(0))
                 self.update(
                     "outbox",
                     item.id or 0,
-                    {"state": "pending", "due_at": ts(due), "last_error": error},
+                    {
+                        "state": "pending",
+                        "due_at": ts(now + delay),
+                        "last_error": error,
+                        "hold_reason": hold_reason,
+                    },
                 )
                 retried += 1
         return retried
 
+    def release_held(self, *, now: dt.datetime) -> int:
+        """Make every held row due now (`send --retry-held`, after the operator fixed it)."""
+        with self.atomic():
+            cursor = self.conn.execute(
+                "UPDATE outbox SET due_at = ? WHERE state = 'pending' AND hold_reason IS NOT NULL"
+                " AND due_at > ?",
+                (ts(now), ts(now)),
+            )
+        return cursor.rowcount
+
     def _finish(self, item: OutboxItem, state: OutboxState, error: str | None) -> None:
-        self.update("outbox", item.id or 0, {"state": state.value, "last_error": error})
+        self.update(
+            "outbox", item.id or 0, {"state": state.value, "last_error": error, "hold_reason": None}
+        )
 
     def give_up(self, ids: Sequence[int], *, error: str) -> None:
         """Mark rows failed with the reason (5xx for the recipient, bad address...)."""
@@ -150,6 +198,54 @@ class OutboxMixin(StoreBase):
         with self.atomic():
             for item in self.outbox_rows(ids):
                 self._finish(item, OutboxState.CANCELLED, reason)
+
+    def withdraw_outbox(self, item_id: int, *, reason: str) -> bool:
+        """Cancel a row that no sender has claimed yet; False when it is claimed or done."""
+        cursor = self.conn.execute(
+            "UPDATE outbox SET state = 'cancelled', last_error = ? WHERE id = ? AND state = 'pending'",
+            (reason, item_id),
+        )
+        return cursor.rowcount == 1
+
+    def get_outbox(self, item_id: int) -> OutboxItem | None:
+        """One row by id, or None."""
+        rows = self.outbox_rows([item_id])
+        return rows[0] if rows else None
+
+    def draft_deliveries(self, *, deadline_from: dt.date) -> list[DraftDelivery]:
+        """Sent emails of drafts for comment whose deadline is `deadline_from` or later.
+
+        Runs on every send: it starts from the documents' `comment_deadline` lifecycle events
+        (small rows) so that only those documents' clause trees are read, not every version's.
+        """
+        day = deadline_from.isoformat()
+        rows = self.rows(
+            "SELECT o.subscriber_id, o.channel, o.sent_at, cs.id AS change_set_id,"
+            " cs.document_id, cs.to_version_id,"
+            " json_extract(v.tree_json, '$.comment_deadline') AS deadline"
+            " FROM status_events e"
+            " JOIN change_sets cs ON cs.document_id = e.document_id"
+            " AND cs.kind IN ('new_document', 'changed')"
+            " JOIN versions v ON v.id = cs.to_version_id"
+            " JOIN outbox o ON o.change_set_id = cs.id AND o.state = 'sent'"
+            " WHERE e.event = 'comment_deadline' AND e.detail >= :day"
+            " AND json_extract(v.tree_json, '$.status') = 'draft'"
+            " AND json_extract(v.tree_json, '$.comment_deadline') >= :day"
+            " GROUP BY o.id ORDER BY cs.id, o.subscriber_id",
+            {"day": day},
+        )
+        return [
+            DraftDelivery(
+                change_set_id=r["change_set_id"],
+                document_id=r["document_id"],
+                version_id=r["to_version_id"],
+                subscriber_id=r["subscriber_id"],
+                channel=r["channel"],
+                sent_at=must_ts(r["sent_at"]),
+                deadline=dt.date.fromisoformat(r["deadline"]),
+            )
+            for r in rows
+        ]
 
     def list_outbox(
         self,

@@ -1,4 +1,8 @@
-"""Store mixin: subscribers and their subscriptions (and the notification secret)."""
+"""Store mixin: subscribers, their subscriptions and channels (and the notification secret).
+
+A subscriber's channels are "email" (their own address) and names of `[[channel]]` tables
+(a 钉钉 / 企业微信 / 飞书 group, an Apprise URL); the config owns what a name points to.
+"""
 
 from __future__ import annotations
 
@@ -42,11 +46,15 @@ class PeopleMixin(StoreBase):
     """Subscribers and subscriptions."""
 
     def add_subscriber(
-        self, subscriber: Subscriber, subscriptions: Sequence[Subscription], *, now: dt.datetime
+        self,
+        subscriber: Subscriber,
+        subscriptions: Sequence[Subscription],
+        *,
+        now: dt.datetime,
+        channels: Sequence[str] = ("email",),
     ) -> int:
-        """Create a subscriber with their subscriptions in one transaction; returns the id.
-
-        ConflictError when the email (case-insensitive) is already subscribed.
+        """Create a subscriber with their subscriptions and channels in one transaction;
+        returns the id. ConflictError when the email (case-insensitive) is already subscribed.
         """
         with self.atomic():
             if self.scalar("SELECT id FROM subscribers WHERE email = ?", (subscriber.email,)):
@@ -64,7 +72,44 @@ class PeopleMixin(StoreBase):
             )
             for subscription in subscriptions:
                 self._add_subscription(sub_id, subscription)
+            for channel in dict.fromkeys(channels):
+                self.add_channel(sub_id, channel)
         return sub_id
+
+    def add_channel(self, subscriber_id: int, channel: str) -> bool:
+        """Give a subscriber a channel ("email" or a `[[channel]]` name); False if they had it."""
+        cursor = self.conn.execute(
+            "INSERT OR IGNORE INTO subscriber_channels (subscriber_id, channel) VALUES (?, ?)",
+            (subscriber_id, channel),
+        )
+        return cursor.rowcount == 1
+
+    def remove_channel(self, subscriber_id: int, channel: str) -> bool:
+        """Take a channel away (its queued messages are cancelled when they come due)."""
+        cursor = self.conn.execute(
+            "DELETE FROM subscriber_channels WHERE subscriber_id = ? AND channel = ?",
+            (subscriber_id, channel),
+        )
+        return cursor.rowcount == 1
+
+    def channels_of(self, subscriber_id: int) -> list[str]:
+        """A subscriber's channels, email first, then by name."""
+        rows = self.rows(
+            "SELECT channel FROM subscriber_channels WHERE subscriber_id = ?"
+            " ORDER BY channel != 'email', channel",
+            (subscriber_id,),
+        )
+        return [r["channel"] for r in rows]
+
+    def all_channels(self) -> dict[int, list[str]]:
+        """Every subscriber's channels (routing input), email first."""
+        out: dict[int, list[str]] = {}
+        for row in self.rows(
+            "SELECT subscriber_id, channel FROM subscriber_channels"
+            " ORDER BY subscriber_id, channel != 'email', channel"
+        ):
+            out.setdefault(row["subscriber_id"], []).append(row["channel"])
+        return out
 
     def _add_subscription(self, subscriber_id: int, sub: Subscription) -> int:
         return self.insert(

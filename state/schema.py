@@ -7,4 +7,11 @@
 from __future__ import annotations
 
 MIGRATION_SET = "policywatch"
-MIGRATIONS = ("m001_initial", "m002_url_states")
+MIGRATIONS = (
+    "m001_initial",
+    "m002_url_states",
+    "m114_source_baseline",
+    "m114_ui_sources",
+    "m114_version_notice",
+    "m115_channels",
+)

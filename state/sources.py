@@ -8,7 +8,7 @@ from typing import Any
 
 from parsers.records import AttemptOutcome, FetchAttempt, SourceRecord
 from state.base import StoreBase, compress, decompress, from_ts, must_ts, ts, utcnow
-from state.errors import NotFoundError
+from state.errors import ConflictError, NotFoundError
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +52,12 @@ def _source(row: dict[str, Any]) -> SourceRecord:
         auto_approve=bool(row["auto_approve"]),
         flagged=bool(row["flagged"]),
         created_at=must_ts(row["created_at"]),
+        origin=row.get("origin") or "config",
+        settings=row.get("settings_json"),
+        baseline_at=from_ts(row.get("baseline_at")),
+        baseline_count=row.get("baseline_count") or 0,
+        baseline_new=row.get("baseline_new") or 0,
+        baseline_done_at=from_ts(row.get("baseline_done_at")),
     )
 
 
@@ -79,14 +85,22 @@ class SourcesMixin(StoreBase):
         `auto_approve` from the config turns the flag on, else the review UI's toggle stands."""
         return self.sync_sources([(name, kind, url, auto_approve)])[name]
 
-    def sync_sources(self, sources: list[tuple[str, str, str, bool]]) -> dict[str, SourceRecord]:
-        """`sync_source` for many `(name, kind, url, auto_approve)` in one transaction."""
+    def sync_sources(
+        self, sources: list[tuple[str, str, str, bool]], *, origin: str = "config"
+    ) -> dict[str, SourceRecord]:
+        """`sync_source` for many `(name, kind, url, auto_approve)` in one transaction.
+
+        A config source whose name a UI-defined source already had takes that row over (the
+        file is the source of truth for what it defines); UI sources pass `origin="ui"`.
+        """
         with self.atomic():
             known = {r["name"]: r for r in self.rows("SELECT * FROM sources")}
             created = ts(utcnow())
             for name, kind, url, auto_approve in sources:
                 row = known.get(name)
                 values: dict[str, Any] = {"kind": kind, "url": url}
+                if origin == "config" and (row is None or row.get("origin") != "config"):
+                    values.update(origin="config", settings_json=None)
                 if auto_approve or row is None:  # the config forces it on; else the UI decides
                     values["auto_approve"] = int(auto_approve)
                 if row is None:
@@ -114,6 +128,53 @@ class SourcesMixin(StoreBase):
     def list_sources(self) -> list[SourceRecord]:
         """Every source, by name."""
         return [_source(r) for r in self.rows("SELECT * FROM sources ORDER BY name")]
+
+    def add_ui_source(
+        self, *, name: str, kind: str, url: str, settings: str, now: dt.datetime
+    ) -> SourceRecord:
+        """A source added in the review UI (`settings`: its `[[source]]` table as JSON)."""
+        with self.atomic():
+            if self.scalar("SELECT id FROM sources WHERE name = ?", (name,)) is not None:
+                raise ConflictError(f"a source named {name!r} exists")
+            source_id = self.insert(
+                "sources",
+                {
+                    "name": name,
+                    "kind": kind,
+                    "url": url,
+                    "origin": "ui",
+                    "settings_json": settings,
+                    "created_at": ts(now),
+                },
+            )
+        return self.get_source_by_id(source_id)
+
+    def update_ui_source(self, source_id: int, *, kind: str, url: str, settings: str) -> None:
+        """Change a UI-defined source (ConflictError for one the config file defines)."""
+        with self.atomic():
+            source = self.get_source_by_id(source_id)
+            if source.origin != "ui":
+                raise ConflictError(f"source {source.name!r} is defined in the config file")
+            self.update("sources", source_id, {"kind": kind, "url": url, "settings_json": settings})
+
+    def ui_sources(self) -> list[SourceRecord]:
+        """Sources defined in the review UI, by name."""
+        rows = self.rows("SELECT * FROM sources WHERE origin = 'ui' ORDER BY name")
+        return [_source(r) for r in rows]
+
+    def record_baseline(
+        self, source_id: int, *, baselines: int, recent: int, at: dt.datetime, done: bool
+    ) -> None:
+        """Count what a first-sight check recorded as history (`baselines`) and let through as
+        recent; `done`: the check succeeded, so the source's first sight is over."""
+        self.conn.execute(
+            "UPDATE sources SET baseline_count = baseline_count + ?,"
+            " baseline_new = baseline_new + ?,"
+            " baseline_at = coalesce(baseline_at, ?),"
+            " baseline_done_at = CASE WHEN ? THEN coalesce(baseline_done_at, ?)"
+            " ELSE baseline_done_at END WHERE id = ?",
+            (baselines, recent, ts(at), int(done), ts(at), source_id),
+        )
 
     def set_source_flag(self, source_id: int, *, flagged: bool) -> None:
         """Flag (or clear) a source for staff attention."""

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import COMMANDS, cli
+from state.schema import MIGRATIONS
 
 
 def _all_commands() -> list[tuple[str, ...]]:
@@ -72,10 +73,39 @@ def test_db_migrate_without_config_creates_default_db(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["db", "migrate"])
-    assert (
-        result.exit_code == 0
-        and "Applied 2 migration(s): m001_initial, m002_url_states" in result.output
-    )
+    applied = f"Applied {len(MIGRATIONS)} migration(s): {', '.join(MIGRATIONS)}"
+    assert result.exit_code == 0 and applied in result.output
     assert (tmp_path / "policywatch.db").exists()
     result = CliRunner().invoke(cli, ["db", "check"])
     assert result.exit_code == 2  # no config file: a usage error, not a traceback
+
+
+def test_sources_list_and_check_know_the_sources_added_in_the_ui(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+    import json
+
+    from monitor.catalog import settings_json
+    from state.store import open_store
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", "--preset", "gxj-sz"]).exit_code == 0
+    table = {"name": "ui-page", "kind": "page", "url": "http://127.0.0.1:9/x", "enabled": False}
+    with open_store(tmp_path / "policywatch.db") as store:
+        store.add_ui_source(
+            name="ui-page",
+            kind="page",
+            url=table["url"],  # type: ignore[arg-type]
+            settings=settings_json(table),
+            now=dt.datetime.now(dt.UTC),
+        )
+    rows = json.loads(runner.invoke(cli, ["sources", "list", "--json"]).output)
+    origins = {r["name"]: (r["origin"], r["enabled"]) for r in rows}
+    assert origins["gxj-postmeta"] == ("config", True)
+    # loopback is not in the preset's allow_hosts: listed with the reason, never checked
+    assert origins["ui-page"] == ("ui", False)
+    assert "allow_hosts" in next(r["problem"] for r in rows if r["name"] == "ui-page")
+    result = runner.invoke(cli, ["check", "--source", "ui-page"])
+    assert result.exit_code == 2 and "no source named 'ui-page'" in result.output

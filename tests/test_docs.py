@@ -40,7 +40,7 @@ def test_every_command_is_in_the_readme(path: str) -> None:
 
 
 def _section(table: str) -> str:
-    header = "\n" + (f"`[[{table}]]`" if table == "source" else f"`[{table}]`")
+    header = "\n" + (f"`[[{table}]]`" if table in ("source", "channel") else f"`[{table}]`")
     start = README.index(header)
     end = README.find("\n`[", start + len(header))
     return README[start : end if end != -1 else None]

@@ -22,10 +22,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from monitor.check.items import ItemChecker, Traffic
+import parsers
+from monitor.catalog import effective_sources, sync_records
+from monitor.check.items import ItemChecker, Traffic, unreadable
 from monitor.check.outcome import ItemOutcome
 from monitor.check.reader import WORKER_MIN_SOURCES, Reader
-from monitor.check.versions import Approver, VersionWriter
+from monitor.check.versions import Approver, Baseline, VersionWriter
 from monitor.clock import Clock, as_clock
 from monitor.config import Config, SourceConfig
 from monitor.errors import MonitorError
@@ -100,13 +102,26 @@ class CycleReport:
         return sum(r.requests for r in self.reports)
 
 
-def _selected(config: Config, sources: Sequence[str | SourceConfig] | None) -> list[SourceConfig]:
+def _selected(
+    config: Config, store: Store, sources: Sequence[str | SourceConfig] | None
+) -> list[SourceConfig]:
+    """The sources to check: given ones, named ones (the file's or the review UI's), or every
+    enabled one."""
+    if sources is not None and all(isinstance(s, SourceConfig) for s in sources):
+        return [s for s in sources if isinstance(s, SourceConfig)]
+    known = effective_sources(config, store)
     if sources is None:
-        return [s for s in config.sources if s.enabled]
-    by_name = {s.name: s for s in config.sources}
-    return [
-        s if isinstance(s, SourceConfig) else by_name.get(s) or config.source(s) for s in sources
-    ]
+        return [s for s in known if s.enabled]
+    by_name = {s.name: s for s in known}
+    selected = []
+    for wanted in sources:
+        if isinstance(wanted, SourceConfig):
+            selected.append(wanted)
+        elif wanted in by_name:
+            selected.append(by_name[wanted])
+        else:
+            selected.append(config.source(wanted))  # ConfigError naming the known ones
+    return selected
 
 
 async def run_check(
@@ -119,8 +134,8 @@ async def run_check(
 ) -> CycleReport:
     """One cycle over the given (names or configs) or all enabled sources; never raises for one."""
     started = time.perf_counter()
-    selected = _selected(config, sources)
-    records = store.sync_sources([(s.name, s.kind, s.url, s.auto_approve) for s in selected])
+    selected = _selected(config, store, sources)
+    records = sync_records(store, config, selected)
     log = AttemptLog(store)
     try:
         with _fewer_collections():
@@ -168,7 +183,7 @@ async def _cycle(
 ) -> list[SourceReport]:
     """Check the selected sources over one shared fetcher and reader."""
     async with (
-        Reader(worker=len(selected) >= WORKER_MIN_SOURCES) as reader,
+        Reader(worker=len(selected) >= WORKER_MIN_SOURCES, budget=config.parse.budget) as reader,
         Fetcher(config.fetch) as fetcher,
     ):
 
@@ -232,11 +247,13 @@ async def check_source(
     """Check one source; catches everything, records one attempt, flags after N failures."""
     started_at, started = clock(), time.perf_counter()
     traffic = Traffic(fetcher)
+    first_sight = record.first_sight
     writer = VersionWriter(
         store=store,
         source_id=record.id,
         clock=clock,
         approve=_approver(store, record, config, clock),
+        baseline=Baseline.at(started_at, source.baseline_recent) if first_sight else None,
     )
     checker = ItemChecker(source, traffic=traffic, store=store, reader=reader, writer=writer)
     try:
@@ -244,11 +261,26 @@ async def check_source(
     except (MonitorError, OSError) as exc:
         logger.warning("source %s failed: %s", source.name, exc)
         outcome = ItemOutcome(errors=(str(exc),))
+    except parsers.ParseError as exc:  # a watched page that cannot be read: named, no crash
+        logger.warning("source %s failed: %s: %s", source.name, type(exc).__name__, exc)
+        outcome = ItemOutcome(errors=(unreadable(source.url, exc),))
     except Exception as exc:  # the per-source boundary: one bad source never sinks the cycle
         logger.exception("source %s crashed", source.name)
         outcome = ItemOutcome(errors=(f"{type(exc).__name__}: {exc}",))
     verdict = attempt_outcome(outcome, traffic)
-    log.add(_attempt(record.id, source, outcome, traffic, verdict, started_at, clock()))
+    attempt = _attempt(record.id, source, outcome, traffic, verdict, started_at, clock())
+    if first_sight:  # the attempt and the baseline's tally in one transaction
+        with store.atomic():
+            log.add(attempt)
+            store.record_baseline(
+                record.id,
+                baselines=outcome.baselines,
+                recent=outcome.new_documents,
+                at=started_at,
+                done=verdict is not AttemptOutcome.FAILED,
+            )
+    else:
+        log.add(attempt)
     _flag(store, record, verdict, config)
     return SourceReport(
         name=source.name,

@@ -5,8 +5,11 @@ Per URL the store remembers validators, the content hash and the clause tree las
 (`state.sources.UrlState`), read once per item. An item is parsed only when its body changed;
 a version is stored only when its clause tree differs from what that URL showed before *and*
 from the document's latest version; version and change set are written in one transaction.
-Consultation notices are not documents: their DOCX/PDF attachment is, with the notice's
-comment deadline. Every step returns its `ItemOutcome`; the source's is their sum.
+Consultation notices are not documents: their attachment is (DOCX, PDF, .doc, .wps, .rtf,
+.ofd), with the notice's comment deadline. A file policywatch cannot read (a spreadsheet or
+binary under a document's name, a ZIP bomb, LibreOffice missing) fails the attempt with the
+parser's error named, and is read again at the next check. Every step returns its
+`ItemOutcome`; the source's is their sum.
 """
 
 from __future__ import annotations
@@ -26,13 +29,16 @@ from monitor.check.versions import VersionWriter, remember
 from monitor.errors import EmptyPageError, FetchError, HTTPStatusError, MonitorError
 from monitor.fetch.client import Fetcher, FetchResult
 from monitor.sources import Item, Page, SourceConfig, source_for
+from parsers.feedback import find_feedback
 from parsers.model import Attachment, DocumentFields, Extracted, Status
 from state.sources import UrlState
 from state.store import Store
 
 logger = logging.getLogger(__name__)
 
-_DOC_FILE = re.compile(r"\.(pdf|docx?|wps)$", re.IGNORECASE)
+# Attachments that may hold the document: what `parsers` reads (the format itself is found
+# by content, so a spreadsheet named .doc is refused by name of what it is).
+_DOC_FILE = re.compile(r"\.(pdf|docx?|wps|rtf|ofd)$", re.IGNORECASE)
 _NOT_THE_DRAFT = ("起草说明", "政策解读", "采纳情况", "反馈表", "意见表")  # companion files
 _CONSULTATION = re.compile(r"征求.{0,80}意见")
 
@@ -122,10 +128,14 @@ class ItemChecker:
             if item.watched or exc.status not in (404, 410):
                 raise
             return ItemOutcome(gone=1, notes=(f"gone: {exc.url}",))
-        except (MonitorError, parsers.ParseError) as exc:
+        except MonitorError as exc:
             if item.watched:
                 raise
             return ItemOutcome(errors=(f"{item.url}: {exc}",))
+        except parsers.ParseError as exc:
+            if item.watched:
+                raise
+            return ItemOutcome(errors=(unreadable(item.url, exc),))
 
     async def _item(self, item: Item) -> ItemOutcome:
         state = self.store.url_state(item.url)
@@ -149,7 +159,12 @@ class ItemChecker:
                 dataclasses.replace(state, etag=result.etag, last_modified=result.last_modified)
             )
         if state.verdict == "notice" and state.body is not None:
-            extracted = extract(state.body, state.content_type, result.final_url)
+            extracted = extract(
+                state.body,
+                state.content_type,
+                result.final_url,
+                body_selector=self.source.body_selector,
+            )
             return await self._notice(item, extracted)
         return NOTHING
 
@@ -162,7 +177,11 @@ class ItemChecker:
         if previous is not None:  # a tree of an older parser is parsed again first
             previous = reparse.current(self.store, previous)
         reading = await self.reader.read(
-            result.content, result.content_type, result.final_url, previous
+            result.content,
+            result.content_type,
+            result.final_url,
+            previous,
+            body_selector=self.source.body_selector,
         )
         extracted = reading.extracted
         if not extracted.text.strip():
@@ -191,10 +210,10 @@ class ItemChecker:
         )
         outcome = stored.outcome()
         if not item.watched:
-            outcome += await self._companions(extracted)
+            outcome += await self._companions(item.url, extracted)
         return outcome
 
-    async def _companions(self, article: Extracted) -> ItemOutcome:
+    async def _companions(self, page_url: str, article: Extracted) -> ItemOutcome:
         """An article's own DOCX/PDF attachments are parsed too: the same policy in another
         file adds no version (lineage finds it, the diff is empty), another policy becomes its
         own document, and a file that is no policy at all is only noted."""
@@ -204,13 +223,16 @@ class ItemChecker:
         outcome = NOTHING
         for attachment in _document_files(article.attachments):
             try:
-                outcome += await self._attachment(attachment, article, fields)
+                outcome += await self._attachment(attachment, article, fields, page_url)
             except (parsers.ParseError, FetchError) as exc:
-                outcome += ItemOutcome(notes=(f"attachment not read: {attachment.url}: {exc}",))
+                outcome += ItemOutcome(
+                    notes=(f"attachment not read: {unreadable(attachment.url, exc)}",)
+                )
         return outcome
 
     async def _notice(self, item: Item, notice: Extracted) -> ItemOutcome:
-        """A notice: its draft/final lives in the DOCX/PDF attachment(s)."""
+        """A notice: its draft/final lives in the attachment(s); one that cannot be read fails
+        the attempt (naming the file and why), the others are still read."""
         if not self.source.attachments:
             return ItemOutcome(notes=(f"notice skipped, attachments are off: {item.url}",))
         fields = parsers.document_fields(notice.text, notice.title)
@@ -219,11 +241,14 @@ class ItemChecker:
             raise parsers.SuspiciousParseError(f"{item.url}: notice without a document attachment")
         outcome = NOTHING
         for attachment in files:
-            outcome += await self._attachment(attachment, notice, fields)
+            try:
+                outcome += await self._attachment(attachment, notice, fields, item.url)
+            except parsers.ParseError as exc:
+                outcome += ItemOutcome(errors=(unreadable(attachment.url, exc),))
         return outcome
 
     async def _attachment(
-        self, attachment: Attachment, notice: Extracted, fields: DocumentFields
+        self, attachment: Attachment, notice: Extracted, fields: DocumentFields, page_url: str
     ) -> ItemOutcome:
         state = self.store.url_state(attachment.url)
         result = await self.traffic.get(attachment.url, state)
@@ -233,19 +258,37 @@ class ItemChecker:
         tree = _parsed(reading)
         doc = tree.document
         consultation = bool(notice.title and _CONSULTATION.search(notice.title))
+        status = Status.DRAFT if consultation else doc.status
         tree = tree.with_document(
             dataclasses.replace(
                 doc,
                 title=doc.title or PurePosixPath(attachment.name).stem or notice.title,
-                status=Status.DRAFT if consultation else doc.status,
+                status=status,
                 comment_deadline=fields.comment_deadline or doc.comment_deadline,
                 published=notice.published or doc.published,
+                issuer=doc.issuer or notice.issuer or fields.issuer,
+                # how to comment is the notice's to say (the draft's own text rarely does)
+                feedback=(find_feedback(notice.text) or doc.feedback)
+                if status is Status.DRAFT
+                else doc.feedback,
             )
         )
         stored = self.writer.store_version(
-            attachment.url, result, reading.extracted.text, tree, state=state, watched=False
+            attachment.url,
+            result,
+            reading.extracted.text,
+            tree,
+            state=state,
+            watched=False,
+            notice_url=page_url,
         )
         return stored.outcome()
+
+
+def unreadable(url: str, exc: Exception) -> str:
+    """What a failed attempt says of a file it could not read: `url: UnsupportedFormatError:
+    .doc (detected: Excel workbook (.xlsx))`."""
+    return f"{url}: {type(exc).__name__}: {exc}"
 
 
 def _parsed(reading: Reading) -> Tree:
@@ -258,7 +301,7 @@ def _parsed(reading: Reading) -> Tree:
 
 
 def _document_files(attachments: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
-    """DOCX/PDF attachments that may hold the document (companion files skipped)."""
+    """Attachments that may hold the document (`_DOC_FILE`; companion files skipped)."""
     files = [
         a
         for a in attachments

@@ -11,6 +11,7 @@ door to the worker: a sandboxed or per-format worker belongs behind it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from concurrent.futures import ProcessPoolExecutor
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 import parsers
 from monitor.check.lineage import clause_count, tree_hash
 from parsers.model import DocumentDiff, Extracted, PolicyDocument, document_from_json
+from parsers.tools import DEFAULT_BUDGET, Budget
 from state.documents import LatestTree
 
 logger = logging.getLogger(__name__)
@@ -59,10 +61,18 @@ class Reading:
     diff_base: int | None = None  # the version id the diff was computed against
 
 
-def extract(content: bytes, content_type: str, url: str) -> Extracted:
-    """Extract a rendition; the media type from the header, else from the URL and bytes."""
+def extract(
+    content: bytes,
+    content_type: str,
+    url: str,
+    *,
+    body_selector: str | None = None,
+    budget: Budget = DEFAULT_BUDGET,
+) -> Extracted:
+    """Extract a rendition; the media type from the header, else from the URL and bytes.
+    `body_selector` names an HTML page's body (the source's), `budget` bounds local programs."""
     media_type = content_type or parsers.media_type_for(Path(urlsplit(url).path), content)
-    return parsers.extract(content, media_type, url=url)
+    return parsers.extract(content, media_type, url=url, body_selector=body_selector, budget=budget)
 
 
 def diff_trees(old: PolicyDocument, new: PolicyDocument) -> DocumentDiff:
@@ -73,11 +83,17 @@ def diff_trees(old: PolicyDocument, new: PolicyDocument) -> DocumentDiff:
 
 
 def read(
-    content: bytes, content_type: str, url: str, previous: LatestTree | None = None
+    content: bytes,
+    content_type: str,
+    url: str,
+    previous: LatestTree | None = None,
+    *,
+    body_selector: str | None = None,
+    budget: Budget = DEFAULT_BUDGET,
 ) -> Reading:
     """Extract, then parse unless there is no text or it is a notice (ParseErrors propagate);
     with `previous`, also diff a changed tree against it."""
-    extracted = extract(content, content_type, url)
+    extracted = extract(content, content_type, url, body_selector=body_selector, budget=budget)
     if not extracted.text.strip() or extracted.is_notice:
         return Reading(extracted=extracted)
     try:
@@ -102,11 +118,13 @@ def _warm_up() -> None:
 
 
 class Reader:
-    """Reads pages inline, or in one worker process when `worker` is set (`async with`)."""
+    """Reads pages inline, or in one worker process when `worker` is set (`async with`),
+    local programs under `budget` (`[parse]`)."""
 
-    def __init__(self, *, worker: bool = False) -> None:
+    def __init__(self, *, worker: bool = False, budget: Budget = DEFAULT_BUDGET) -> None:
         self._pool: ProcessPoolExecutor | None = None
         self._worker = worker
+        self.budget = budget
 
     async def __aenter__(self) -> Reader:
         if self._worker:
@@ -132,16 +150,29 @@ class Reader:
             self._pool = None
 
     async def read(
-        self, content: bytes, content_type: str, url: str, previous: LatestTree | None = None
+        self,
+        content: bytes,
+        content_type: str,
+        url: str,
+        previous: LatestTree | None = None,
+        *,
+        body_selector: str | None = None,
     ) -> Reading:
         """`read()` in the worker when there is one, else inline."""
+        call = functools.partial(
+            read,
+            content,
+            content_type,
+            url,
+            previous,
+            body_selector=body_selector,
+            budget=self.budget,
+        )
         if self._pool is not None:
             loop = asyncio.get_running_loop()
             try:
-                return await loop.run_in_executor(
-                    self._pool, read, content, content_type, url, previous
-                )
+                return await loop.run_in_executor(self._pool, call)
             except BrokenProcessPool:  # e.g. a script without `if __name__ == "__main__"`
                 logger.warning("the parse worker died: reading inline from now on")
                 self._pool = None
-        return read(content, content_type, url, previous)
+        return call()

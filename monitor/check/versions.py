@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import parsers
 from monitor.check import reparse
@@ -21,6 +22,7 @@ from monitor.check.reader import Reading, Tree, diff_trees
 from monitor.clock import Clock
 from monitor.errors import CollapseError
 from monitor.fetch.client import FetchResult
+from monitor.local_time import SHANGHAI
 from monitor.sources import Item
 from parsers.model import DocumentChange, DocumentDiff, PolicyDocument, Status
 from parsers.records import ChangeSetKind, Fetched, RenditionRecord, StatusEvent
@@ -34,6 +36,34 @@ FLIP_FLOP_WINDOW = 5  # versions looked back at for "content returned to an olde
 _PAST_DRAFT = (Status.FINAL, Status.EXPIRED, Status.ABOLISHED)
 
 Approver = Callable[[int], object]  # approves a change set inside the transaction storing it
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Baseline:
+    """A source's first sight: what it finds already published is history, not news.
+
+    A document is news all the same when it was published on or after `since` (the source's
+    `baseline_recent` window, Beijing dates) or is a draft still open for comment on `today`.
+    A document without a publication date is history.
+    """
+
+    since: dt.date
+    today: dt.date
+
+    @classmethod
+    def at(cls, now: dt.datetime, window: dt.timedelta) -> Baseline:
+        """The baseline of a first check made at `now` with a `window` of recent days."""
+        local = now.astimezone(SHANGHAI)
+        return cls(since=(local - window).date(), today=local.date())
+
+    def is_news(self, doc: PolicyDocument) -> bool:
+        """Recent enough (or still open for comment) to be reviewed and sent as today."""
+        open_for_comment = (
+            doc.status is Status.DRAFT
+            and doc.comment_deadline is not None
+            and doc.comment_deadline >= self.today
+        )
+        return open_for_comment or (doc.published is not None and doc.published >= self.since)
 
 
 def remember(
@@ -67,12 +97,19 @@ class VersionWriter:
     between deciding and writing, so other coroutines always see a consistent store)."""
 
     def __init__(
-        self, *, store: Store, source_id: int, clock: Clock, approve: Approver | None
+        self,
+        *,
+        store: Store,
+        source_id: int,
+        clock: Clock,
+        approve: Approver | None,
+        baseline: Baseline | None = None,
     ) -> None:
         self.store = store
         self.source_id = source_id
         self.clock = clock
         self.approve = approve  # auto-approval, run inside the transaction storing a change set
+        self.baseline = baseline  # the source's first sight: old documents are history
 
     def store_version(
         self,
@@ -84,8 +121,10 @@ class VersionWriter:
         state: UrlState | None,
         watched: bool,
         reading: Reading | None = None,
+        notice_url: str | None = None,
     ) -> Stored:
-        """Decide and write; `state` is what this URL served last (read once per item)."""
+        """Decide and write; `state` is what this URL served last (read once per item);
+        `notice_url`: the page that links this file (a consultation notice, an article)."""
         if state is not None and state.tree_hash == tree.digest:
             remember(self.store, url, result, verdict="document", tree=tree)
             return Stored(verdict=Verdict.UNCHANGED)
@@ -109,10 +148,12 @@ class VersionWriter:
             if document_id is None and not watched:  # a watched page is its own document
                 document_id = self._lineage(tree.document)
             if document_id is None:
-                stored = self._new_document(url, fetched, text, tree, watched=watched)
+                stored = self._new_document(
+                    url, fetched, text, tree, watched=watched, notice_url=notice_url
+                )
             else:
                 stored = self._new_version(
-                    document_id, rendition, url, fetched, text, tree, reading
+                    document_id, rendition, url, fetched, text, tree, reading, notice_url
                 )
             remember(self.store, url, result, verdict="document", tree=tree)
         return stored
@@ -132,7 +173,14 @@ class VersionWriter:
         return None
 
     def _new_document(
-        self, url: str, fetched: Fetched, text: str, tree: Tree, *, watched: bool
+        self,
+        url: str,
+        fetched: Fetched,
+        text: str,
+        tree: Tree,
+        *,
+        watched: bool,
+        notice_url: str | None,
     ) -> Stored:
         now = fetched.fetched_at
         doc = tree.document
@@ -143,10 +191,10 @@ class VersionWriter:
         rendition_id = self.store.add_rendition(
             document_id=document_id, key=rendition_key(url), url=url, source_id=self.source_id
         )
-        version_id = self._add_version(document_id, rendition_id, fetched, text, tree)
+        version_id = self._add_version(document_id, rendition_id, fetched, text, tree, notice_url)
         self._lifecycle(document_id, None, doc, now)
-        if watched:  # the first sight of a watched page is a baseline, not a change
-            return Stored(verdict=Verdict.BASELINE)
+        if watched or self._history(document_id, doc, now):
+            return Stored(verdict=Verdict.BASELINE)  # the first sight of a page or a source
         # A new document's change set carries no clause changes: the whole text is the news.
         cs = self.store.add_change_set(
             document_id=document_id,
@@ -160,6 +208,15 @@ class VersionWriter:
         self._created(cs)
         return Stored(verdict=Verdict.NEW_DOCUMENT, change_set_id=cs)
 
+    def _history(self, document_id: int, doc: PolicyDocument, at: dt.datetime) -> bool:
+        """On a source's first check, a document published before its window is history: it is
+        stored, marked with a `baseline` event, and no change set is made."""
+        if self.baseline is None or self.baseline.is_news(doc):
+            return False
+        event = StatusEvent(document_id=document_id, event="baseline", at=at, detail=None)
+        self.store.add_status_event(event)
+        return True
+
     def _new_version(
         self,
         document_id: int,
@@ -169,6 +226,7 @@ class VersionWriter:
         text: str,
         tree: Tree,
         reading: Reading | None,
+        notice_url: str | None,
     ) -> Stored:
         rendition_id = (
             rendition.id
@@ -190,7 +248,7 @@ class VersionWriter:
             # Another rendition of the same content, or formatting only: nothing new.
             self.store.touch_rendition(rendition_id, checked_at=fetched.fetched_at, url=url)
             return Stored(verdict=Verdict.UNCHANGED)
-        version_id = self._add_version(document_id, rendition_id, fetched, text, tree)
+        version_id = self._add_version(document_id, rendition_id, fetched, text, tree, notice_url)
         note = self._flip_flop(document_id, tree.digest, version_id, fetched.fetched_at)
         cs = self.store.add_change_set(
             document_id=document_id,
@@ -225,7 +283,13 @@ class VersionWriter:
         return diff_trees(base, tree.document)
 
     def _add_version(
-        self, document_id: int, rendition_id: int, fetched: Fetched, text: str, tree: Tree
+        self,
+        document_id: int,
+        rendition_id: int,
+        fetched: Fetched,
+        text: str,
+        tree: Tree,
+        notice_url: str | None,
     ) -> int:
         return self.store.add_version(
             document_id=document_id,
@@ -235,6 +299,7 @@ class VersionWriter:
             document=tree.document,
             tree_hash=tree.digest,
             parser_version=parsers.PARSER_VERSION,
+            notice_url=notice_url,
         )
 
     def _flip_flop(
@@ -292,6 +357,8 @@ class VersionWriter:
                 return Stored(verdict=Verdict.UNCHANGED)
             before = self.store.get_document(rendition.document_id).status
             self.store.set_document_status(rendition.document_id, status, now=now)
+            if self.baseline is not None:  # first sight: an old policy's status is history
+                return Stored(verdict=Verdict.UNCHANGED)
             change = DocumentChange(
                 field="status",
                 old=before.value,

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "users": "monitor.cli.web:users",
     "subscribers": "monitor.cli.subscribers:subscribers",
     "send": "monitor.cli.subscribers:send",
+    "channels": "monitor.cli.subscribers:channels",
     "unsubscribe": "monitor.cli.subscribers:unsubscribe",
     "check": "monitor.cli.check:check",
     "replay": "monitor.cli.replay:replay",

@@ -71,8 +71,11 @@ def show_change(app: AppContext, change_set_id: int, as_json: bool) -> None:
 @changes.command()
 @click.argument("change_set_id", type=int)
 @click.option("--by", "actor", help="Reviewer name (default: the OS user).")
+@click.option(
+    "--no-notify", is_flag=True, help="Approve as history only: queue no email (a stale draft)."
+)
 @click.pass_obj
-def approve(app: AppContext, change_set_id: int, actor: str | None) -> None:
+def approve(app: AppContext, change_set_id: int, actor: str | None, no_notify: bool) -> None:
     """Approve a pending change set and queue its emails."""
     from monitor.review.actions import approve_change_set
     from state.errors import StoreError
@@ -85,6 +88,7 @@ def approve(app: AppContext, change_set_id: int, actor: str | None) -> None:
                 actor=actor or getpass.getuser(),
                 now=utcnow(),
                 config=app.config,
+                notify=not no_notify,
             )
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
@@ -111,7 +115,8 @@ def reject(app: AppContext, change_set_id: int, reason: str, actor: str | None) 
     click.echo(f"Rejected change set {change_set_id}")
 
 
-EXPORT_FORMATS = ("json", "csv", "html", "docx")  # the keys of monitor.review.export.FORMATS
+# the keys of monitor.review.formats.FORMATS
+EXPORT_FORMATS = ("json", "csv", "html", "docx", "table-docx")
 
 
 @changes.command("export")
@@ -122,8 +127,10 @@ EXPORT_FORMATS = ("json", "csv", "html", "docx")  # the keys of monitor.review.e
     type=click.Choice(EXPORT_FORMATS),
     default="json",
     show_default=True,
-    help="json (the `show --json` shape), csv (Excel-ready), html or docx (redlines).",
+    help="json (the `show --json` shape), csv (Excel-ready), html or docx (redlines),"
+    " table-docx (新旧条文对照表: 修改前 | 修改后 | 说明).",
 )
+@click.option("--full", is_flag=True, help="table-docx: every clause, the unchanged ones plain.")
 @click.option(
     "--output",
     "-o",
@@ -131,19 +138,25 @@ EXPORT_FORMATS = ("json", "csv", "html", "docx")  # the keys of monitor.review.e
     help="Write to this file instead of standard output.",
 )
 @click.pass_obj
-def export(app: AppContext, change_set_id: int, fmt: str, output: str | None) -> None:
-    """Export change set ID for a client: JSON, CSV, an HTML or a DOCX redline."""
+def export(app: AppContext, change_set_id: int, fmt: str, output: str | None, full: bool) -> None:
+    """Export change set ID for a client: JSON, CSV, an HTML or a DOCX redline, or the
+    新旧条文对照表 (table-docx)."""
     from pathlib import Path
 
-    from monitor.review.export import FORMATS, load_export
+    from monitor.review.export import load_export
+    from monitor.review.formats import FORMATS
+    from monitor.review.table import export_table_docx
     from state.errors import NotFoundError
+
+    if full and fmt != "table-docx":
+        raise click.UsageError("--full goes with --format table-docx")
 
     with app.store() as store:
         try:
             source = load_export(store, change_set_id)
         except NotFoundError as exc:
             raise click.ClickException(str(exc)) from None
-    data = FORMATS[fmt](source)
+    data = export_table_docx(source, full=True) if full else FORMATS[fmt](source)
     if output is None:
         click.echo(data, nl=False)  # bytes go to the binary stream untouched
         return

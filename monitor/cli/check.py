@@ -18,18 +18,21 @@ if TYPE_CHECKING:
 @click.option("--source", "names", multiple=True, help="Check only this source (repeatable).")
 @click.pass_obj
 def check(app: AppContext, names: tuple[str, ...]) -> None:
-    """Run one full check cycle over every enabled source (whatever its schedule).
+    """Run one full check cycle over every enabled source (whatever its schedule): the config
+    file's and those added in the review UI.
 
     Exits 1 when any source failed.
     """
+    from monitor.catalog import effective_sources, find_source
     from monitor.check.cycle import run_check
 
     config = app.config
-    for name in names:
-        config.source(name)  # ConfigError (exit 2) for an unknown name
-    selected = names or tuple(s.name for s in config.sources if s.enabled)
-    with app.store() as store, _progress(len(selected)) as advance:
-        report = asyncio.run(run_check(config, store, sources=selected, on_progress=advance))
+    with app.store() as store:
+        for name in names:
+            find_source(config, store, name)  # ConfigError (exit 2) for an unknown name
+        selected = names or tuple(s.name for s in effective_sources(config, store) if s.enabled)
+        with _progress(len(selected)) as advance:
+            report = asyncio.run(run_check(config, store, sources=selected, on_progress=advance))
     _summary(report)
     if report.failed:
         sys.exit(1)

@@ -94,8 +94,21 @@ def _as_json(report: DaemonStatus) -> dict[str, Any]:
             "due": report.outbox.due,
             "claimed": report.outbox.claimed,
             "failed": report.outbox.failed,
+            "held": report.outbox.held,
             "oldest_due_at": _iso(report.outbox.oldest_due_at),
+            "held_by": [
+                {
+                    "channel": g.channel,
+                    "reason": g.reason,
+                    "error": g.error,
+                    "count": g.count,
+                    "since": _iso(g.since),
+                    "next_try": _iso(g.next_try),
+                }
+                for g in report.outbox.held_groups
+            ],
         },
+        "problems": list(report.problems),
     }
 
 
@@ -122,7 +135,17 @@ def _print_table(report: DaemonStatus) -> None:
         table.add_row(s.name, s.schedule, _when(s.last_success), fails, error, due)
     console.print(table)
     box = report.outbox
-    console.print(
+    # plain lines (not rich): an error message is never wrapped or read as markup
+    click.echo(
         f"Outbox: {box.pending} pending ({box.due} due, oldest {_when(box.oldest_due_at)}),"
-        f" {box.claimed} claimed, {box.failed} failed"
+        f" {box.claimed} claimed, {box.failed} failed, {box.held} held"
     )
+    for group in box.held_groups:
+        click.echo(
+            f"  HELD {group.count} message(s) on {group.channel} ({group.reason}) since"
+            f" {_when(group.since)}, next try {_when(group.next_try)}: {group.error}"
+        )
+    if box.held:
+        click.echo("  Fix the cause, then `policywatch send --retry-held`.")
+    for problem in report.problems:
+        click.echo(f"Warning: {problem}")

@@ -1,8 +1,13 @@
 """`policywatch demo`: the whole story on the bundled replica of gxj.sz.gov.cn, narrated.
 
 Writes a config into a folder, serves the three recorded snapshots on loopback one after the
-other, checks them, auto-approves what it finds (a demo has no staff), writes the emails as
-.eml files, and prints what happened at each step.
+other and checks each with its own day as "now" (10:30 Beijing time): the snapshots are from
+2022, and the baseline window (`[[source]] baseline_recent`), the comment deadline and its
+reminder are judged as they were that day, so the draft is news and the 2020 policy already on
+a list is history, as a real first day would have it. The demo approves the draft's change set
+and sends its emails, sends the comment-deadline reminders three days before the deadline,
+leaves the draft -> final change set (17 clause changes) pending for the newcomer to review in
+the UI, approves the later correction, and prints where everything is.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,13 +29,16 @@ from rich.table import Table
 from monitor.check.cycle import CycleReport, run_check
 from monitor.config import Config, load_config
 from monitor.fetch.replay import ReplayServer, bundled_site, serve_in_thread
+from monitor.local_time import SHANGHAI
 from monitor.review.actions import approve_change_set
-from monitor.review.sending import send_due
+from monitor.review.reminders import reminder_time
+from monitor.review.sending import SendReport, send_due
 from monitor.web.auth import hash_password
 from parsers.records import (
     Cadence,
     ChangeSetKind,
     ChangeSetRecord,
+    ChangeSetState,
     Role,
     Subscriber,
     Subscription,
@@ -48,7 +55,7 @@ SUBSCRIBERS = (
     ("李总", "li@example.com", "示例智能科技有限公司", (), Cadence.IMMEDIATE),
     ("王主任", "wang@example.com", "示例咨询有限公司", (), Cadence.DAILY),
 )
-DEMO_ACTOR = "demo (auto-approve)"
+DEMO_ACTOR = "policywatch demo"
 DEMO_KEYWORD = "专精特新"  # also finds a second real policy on the replica (the 2020 遴选办法)
 
 CONFIG_TEMPLATE = """\
@@ -121,12 +128,16 @@ class DemoResult:
     elapsed: float
 
 
-def run_demo(
-    folder: Path, *, console: Console, clock: Callable[[], dt.datetime] | None = None
-) -> DemoResult:
+def snapshot_now(snapshot: str, *, minutes: int = 0) -> dt.datetime:
+    """10:30 Beijing time on a snapshot's day (plus `minutes`): the demo's "now" for it."""
+    day = dt.date.fromisoformat(snapshot)
+    local = dt.datetime.combine(day, dt.time(10, 30), tzinfo=SHANGHAI)
+    return (local + dt.timedelta(minutes=minutes)).astimezone(dt.UTC)
+
+
+def run_demo(folder: Path, *, console: Console) -> DemoResult:
     """Run the narrated demo in `folder` (created if needed); returns where things are."""
     started = time.perf_counter()
-    now = clock or (lambda: dt.datetime.now(dt.UTC))
     folder.mkdir(parents=True, exist_ok=True)
     site = bundled_site()
     with serve_in_thread(site / SNAPSHOTS[0][0]) as server:
@@ -137,9 +148,9 @@ def run_demo(
         )
         config = load_config(config_path)
         with open_store(config.database.path) as store:
-            _intro(console, folder, server, store, now())
-            change_sets = _story(console, config, store, server, site, now)
-            emails = _send(console, config, store, now())
+            _intro(console, folder, server, store, snapshot_now(SNAPSHOTS[0][0]))
+            story = _Story(console=console, config=config, store=store)
+            change_sets = story.tell(server, site)
             _epilogue(console, config, store, change_sets)
     elapsed = time.perf_counter() - started
     console.print(f"\nDemo finished in {elapsed:.1f} s.")
@@ -149,7 +160,7 @@ def run_demo(
         database=config.database.path,
         outbox=config.outbox.dir,
         change_sets=tuple(change_sets),
-        emails=emails,
+        emails=story.emails,
         elapsed=elapsed,
     )
 
@@ -160,6 +171,12 @@ def _intro(
     console.rule("[bold]policywatch demo[/bold]: 深圳市工业和信息化局, replayed on loopback")
     console.print(f"Folder:       {folder}")
     console.print(f"Replica site: {server.url} (three snapshots bundled with policywatch)")
+    console.print(
+        "Clock:        each snapshot is checked with its own day as now (10:30 Beijing time):"
+        " the snapshots are from 2022, and what is news on a first check (published within"
+        " `baseline_recent`, 14 days), the comment deadline and its reminder are judged as"
+        " on that day."
+    )
     for name, email, company, topics, cadence in SUBSCRIBERS:
         if store.find_subscriber(email) is None:
             store.add_subscriber(
@@ -171,36 +188,106 @@ def _intro(
         console.print(f"Subscriber:   {name} <{email}>, {wants}, {cadence.value}")
 
 
-def _story(
-    console: Console,
-    config: Config,
-    store: Store,
-    server: ReplayServer,
-    site: Path,
-    now: Callable[[], dt.datetime],
-) -> list[int]:
-    found: list[int] = []
-    for step, (snapshot, what) in enumerate(SNAPSHOTS, 1):
-        server.switch(site / snapshot)
-        console.rule(f"Step {step}: {snapshot}, {what}")
-        found += _check(console, config, store, now)
-    console.rule("Step 4: the same snapshot once more")
-    found += _check(console, config, store, now)
-    return found
+@dataclass(kw_only=True)
+class _Story:
+    """The demo's steps over one store, with the emails they wrote."""
+
+    console: Console
+    config: Config
+    store: Store
+    emails: int = 0
+
+    def tell(self, server: ReplayServer, site: Path) -> list[int]:
+        """Every step; returns the ids of the change sets found."""
+        found: list[int] = []
+        for step, (snapshot, what) in enumerate(SNAPSHOTS, 1):
+            server.switch(site / snapshot)
+            self.console.rule(f"Step {step}: {snapshot}, {what}")
+            found += self.check(snapshot_now(snapshot), review=step == 2)
+            if step == 1:
+                self.remind(found)
+        self.console.rule("Step 4: the same snapshot once more")
+        found += self.check(snapshot_now(SNAPSHOTS[-1][0], minutes=30), review=False)
+        self.digests(snapshot_now(SNAPSHOTS[-1][0]))
+        return found
+
+    def check(self, now: dt.datetime, *, review: bool) -> list[int]:
+        """One cycle at `now`; narrate what it found; approve it (or leave it for review)."""
+        before = {cs.id for cs in self.store.list_change_sets()}
+        report = asyncio.run(run_check(self.config, self.store, now=now))
+        _report_line(self.console, report)
+        self.baselines(report)
+        new = sorted(cs.id for cs in self.store.list_change_sets() if cs.id not in before)
+        for cs_id in new:
+            cs = self.store.get_change_set(cs_id)
+            _narrate(self.console, self.store, cs)
+            if review and cs.kind is ChangeSetKind.CHANGED:
+                self.console.print(
+                    f"  Change set #{cs.id} is left [bold]pending[/bold]: review it in the UI"
+                    " (see the end of the demo)."
+                )
+            else:
+                self.approve(cs, now)
+        if not new:
+            self.console.print(
+                "  No new document and no change: nothing to review, nothing to send."
+            )
+        if new:
+            self.send(now + dt.timedelta(minutes=1))
+        return new
+
+    def baselines(self, report: CycleReport) -> None:
+        """The first check's baseline of each source, one line per source."""
+        for source in report.reports:
+            if source.baselines:
+                self.console.print(
+                    f"  Baseline of {source.name}: {source.baselines} published document(s)"
+                    " recorded as history (stored, not queued for review or clients)."
+                )
+
+    def approve(self, cs: ChangeSetRecord, now: dt.datetime) -> None:
+        """Approve a change set as the demo's reviewer (a real deployment waits for staff)."""
+        queued = approve_change_set(
+            self.store, cs.id, actor=DEMO_ACTOR, now=now, config=self.config
+        )
+        self.console.print(
+            f"  Change set #{cs.id} approved by the demo (a real deployment waits for a"
+            f" reviewer): {queued} email(s) queued."
+        )
+
+    def remind(self, found: list[int]) -> None:
+        """Send the comment-deadline reminders of the draft, on the day they are due."""
+        drafts = [self.store.get_change_set(i) for i in found]
+        versions = [cs.to_version_id for cs in drafts if cs.kind is ChangeSetKind.NEW_DOCUMENT]
+        deadlines = sorted(
+            d
+            for d in (self.store.get_version(v).document.comment_deadline for v in versions if v)
+            if d is not None
+        )
+        if not deadlines:
+            return
+        due = reminder_time(deadlines[0], self.config)
+        local = due.astimezone(SHANGHAI)
+        self.console.rule(f"Reminders: {local:%Y-%m-%d %H:%M}, three days before the deadline")
+        self.send(due)
+
+    def send(self, now: dt.datetime) -> None:
+        """Deliver what is due at `now` (emails become .eml files in the outbox folder)."""
+        report = send_due(self.config, self.store, now=now)
+        self.emails += report.emails
+        _sent_lines(self.console, report)
+
+    def digests(self, now: dt.datetime) -> None:
+        """Digest subscribers are due at the next digest time; a demo does not wait for it."""
+        self.console.rule("Sending the daily digest")
+        self.send(now + dt.timedelta(days=1))
 
 
-def _check(
-    console: Console, config: Config, store: Store, now: Callable[[], dt.datetime]
-) -> list[int]:
-    before = {cs.id for cs in store.list_change_sets()}
-    report = asyncio.run(run_check(config, store, now=now))
-    _report_line(console, report)
-    new = sorted(cs.id for cs in store.list_change_sets() if cs.id not in before)
-    for cs_id in new:
-        _narrate(console, config, store, store.get_change_set(cs_id), now())
-    if not new:
-        console.print("  No new document and no change: nothing to review, nothing to send.")
-    return new
+def _sent_lines(console: Console, report: SendReport) -> None:
+    for item in report.items:
+        console.print(f"  {item.outcome:<6} to {item.to}: {item.subject}")
+    if report.emails:
+        console.print(f"  {report.emails} email(s) written to the outbox folder.")
 
 
 def _report_line(console: Console, report: CycleReport) -> None:
@@ -211,19 +298,20 @@ def _report_line(console: Console, report: CycleReport) -> None:
     )
 
 
-def _narrate(
-    console: Console, config: Config, store: Store, cs: ChangeSetRecord, now: dt.datetime
-) -> None:
+def _narrate(console: Console, store: Store, cs: ChangeSetRecord) -> None:
     version = store.get_version(cs.to_version_id) if cs.to_version_id else None
     document = version.document if version else None
     if cs.kind is ChangeSetKind.NEW_DOCUMENT:
         console.print(f"  New document: 《{cs.document_title}》")
         if document is not None and version is not None:
             deadline = document.comment_deadline or "none"
+            ways = ", ".join(f"{f.kind} {f.value}" for f in document.feedback) or "none given"
             console.print(
-                f"    status {document.status.value}, {len(document.walk())} clauses, "
-                f"comment deadline {deadline}, from {version.url}"
+                f"    status {document.status.value}, {len(document.walk())} clauses in"
+                f" {len(document.clauses)} sections, comment deadline {deadline},"
+                f" from {version.url}"
             )
+            console.print(f"    how to comment (from the notice): {ways}")
     else:
         console.print(
             f"  New version of 《{cs.document_title}》: {len(cs.changes)} clause change(s), "
@@ -234,27 +322,6 @@ def _narrate(
         if len(cs.changes) <= 3:
             for stored in cs.changes:
                 console.print(f"    {stored.summary}")
-    queued = approve_change_set(store, cs.id, actor=DEMO_ACTOR, now=now, config=config)
-    console.print(
-        f"  Change set #{cs.id} auto-approved (the demo skips staff review; "
-        f"a real deployment waits for a reviewer): {queued} email(s) queued."
-    )
-
-
-def _send(console: Console, config: Config, store: Store, now: dt.datetime) -> int:
-    console.rule("Sending")
-    immediate = send_due(config, store, now=now)
-    # Digest subscribers are due at the next digest time; a demo does not wait for it.
-    later = now + dt.timedelta(days=1, minutes=1)
-    digests = send_due(config, store, now=later)
-    for item in (*immediate.items, *digests.items):
-        console.print(f"  {item.outcome:<6} to {item.to}: {item.subject}")
-    emails = immediate.emails + digests.emails
-    console.print(
-        f"  {emails} email(s) written to {config.outbox.dir}/ "
-        f"({digests.emails} of them daily digests, sent ahead of their 09:00 slot)."
-    )
-    return emails
 
 
 def _epilogue(console: Console, config: Config, store: Store, change_sets: list[int]) -> None:
@@ -267,12 +334,22 @@ def _epilogue(console: Console, config: Config, store: Store, change_sets: list[
         console.print(_changes_table(final))
     password = _demo_user(store)
     cfg = config.path
+    pending = [cs for cs in changed if cs.state is ChangeSetState.PENDING]
     console.rule("Where things are")
     console.print(f"Database:  {config.database.path}")
     console.print(f"Emails:    {config.outbox.dir}/*.eml")
     console.print(f"Config:    {cfg}")
     console.print(f"Review UI: {_program()} --config {cfg} serve")
     console.print(f"           then open http://127.0.0.1:8000/ and log in as demo / {password}")
+    for cs in pending:
+        console.print(
+            f"Pending:   change set #{cs.id} ({len(cs.changes)} clause changes) waits for review:"
+            f" http://127.0.0.1:8000/change-sets/{cs.id}"
+        )
+        console.print(
+            "           press ? for the shortcuts: u suppresses the pure renumberings with one"
+            " reason, a approves (after confirming how many subscribers it goes to)."
+        )
 
 
 def _program() -> str:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor.cli.renditions import load_document
+from monitor.cli.context import AppContext
+from monitor.cli.renditions import budget_of, load_document, warn_ocr
 
 if TYPE_CHECKING:
     from parsers.model import DocumentDiff, PolicyDocument
@@ -24,11 +25,15 @@ if TYPE_CHECKING:
     type=click.Path(dir_okay=False, writable=True),
     help="Write a side-by-side redline page to this file.",
 )
-def diff(old: str, new: str, as_json: bool, html_file: str | None) -> None:
+@click.pass_obj
+def diff(app: AppContext, old: str, new: str, as_json: bool, html_file: str | None) -> None:
     """Compare two versions (paths or http(s) URLs) clause by clause."""
     from parsers.diff import diff_documents
 
-    old_doc, new_doc = load_document(old), load_document(new)
+    budget = budget_of(app)
+    old_doc, new_doc = load_document(old, budget=budget), load_document(new, budget=budget)
+    for source, doc in ((old, old_doc), (new, new_doc)):
+        warn_ocr(source, doc, err=as_json)
     result = diff_documents(old_doc, new_doc)
     if html_file:
         from parsers.render_html import render_diff_html

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from monitor.cli.renditions import load_document
+from monitor.cli.context import AppContext
+from monitor.cli.renditions import budget_of, load_document, warn_ocr
 
 if TYPE_CHECKING:
     from rich.tree import Tree
@@ -18,9 +19,13 @@ if TYPE_CHECKING:
 @click.command()
 @click.argument("source")
 @click.option("--json", "as_json", is_flag=True, help="Print the document and its clauses as JSON.")
-def parse(source: str, as_json: bool) -> None:
-    """Parse a file (.txt .html .json .docx .pdf) or an http(s) URL into its clause tree."""
-    doc = load_document(source)
+@click.pass_obj
+def parse(app: AppContext, source: str, as_json: bool) -> None:
+    """Parse a file (HTML, JSON, text, DOCX, DOC, WPS, RTF, PDF, OFD) or URL into clauses.
+
+    Text read by OCR (scanned pages) is said to be so: it may hold misreadings."""
+    doc = load_document(source, budget=budget_of(app))
+    warn_ocr(source, doc, err=as_json)
     if as_json:
         from parsers.model import document_to_json
 

@@ -7,22 +7,30 @@ from pathlib import Path
 import click
 
 from monitor.cli.context import AppContext
+from monitor.cli.presets import DESCRIPTIONS, PRESETS
 
 
 @click.command()
 @click.option(
     "--preset",
-    type=click.Choice(["example", "gxj-sz"]),
+    type=click.Choice(list(PRESETS)),
     default="example",
     show_default=True,
-    help="Which example config to write (gxj-sz: the Shenzhen bureau's real sources).",
+    help="Which config to write: a commented example, or the real sources of a Shenzhen"
+    " bureau (sz-all: all of them); --list-presets says which is which.",
 )
+@click.option("--list-presets", is_flag=True, help="List the presets and what each watches.")
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
 @click.pass_obj
-def init(app: AppContext, preset: str, force: bool) -> None:
-    """Write a commented example config and create the database."""
-    from monitor.cli.presets import PRESETS
+def init(app: AppContext, preset: str, list_presets: bool, force: bool) -> None:
+    """Write a commented config (an example, or a bureau's sources) and create the database.
 
+    The Shenzhen presets say, in the file, what is still to be confirmed against the live site.
+    """
+    if list_presets:
+        for name, what in DESCRIPTIONS.items():
+            click.echo(f"{name:<12} {what}")
+        return
     path = Path(app.config_path)
     if path.exists() and not force:
         raise click.UsageError(f"{path} exists (use --force to overwrite)")
@@ -88,21 +96,27 @@ def sources() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def list_sources(app: AppContext, as_json: bool) -> None:
-    """List the sources of the config file."""
+    """List the sources: the config file's, then those added in the review UI."""
     import json
 
+    from monitor.catalog import catalog
     from monitor.config import format_duration
 
     config = app.config
-    rows: list[dict[str, str | list[str]]] = [
+    with app.store() as store:
+        entries = catalog(config, store)
+    rows: list[dict[str, str | bool | list[str] | None]] = [
         {
-            "name": s.name,
-            "kind": s.kind,
-            "url": s.url,
-            "every": s.cron or format_duration(s.every),
-            "keywords": list(s.keywords),
+            "name": e.name,
+            "origin": e.origin,
+            "kind": e.source.kind if e.source else (e.record.kind if e.record else ""),
+            "url": e.source.url if e.source else (e.record.url if e.record else ""),
+            "every": (e.source.cron or format_duration(e.source.every)) if e.source else None,
+            "keywords": list(e.source.keywords) if e.source else [],
+            "enabled": bool(e.source and e.source.enabled),
+            "problem": e.problem,
         }
-        for s in config.sources
+        for e in entries
     ]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -110,10 +124,18 @@ def list_sources(app: AppContext, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("name", "kind", "every", "url", "keywords")
+    table = Table("name", "origin", "kind", "every", "url", "keywords", "note")
     for r in rows:
+        keywords = r["keywords"]
+        note = r["problem"] or ("" if r["enabled"] else "disabled")
         table.add_row(
-            str(r["name"]), str(r["kind"]), str(r["every"]), str(r["url"]), ", ".join(r["keywords"])
+            str(r["name"]),
+            str(r["origin"]),
+            str(r["kind"]),
+            str(r["every"] or "-"),
+            str(r["url"]),
+            ", ".join(keywords) if isinstance(keywords, list) else "",
+            str(note),
         )
     Console().print(table)
 

@@ -17,10 +17,11 @@ MIN_PASSWORD = 8
 @click.pass_obj
 def serve(app: AppContext, host: str | None, port: int | None) -> None:
     """Serve the staff review UI (login required) and print the Atom feed URL."""
+    from monitor.check.background import BackgroundChecks
     from monitor.web.server import build_app, build_server
 
     config = app.config
-    web_app = build_app(config)
+    web_app = build_app(config, checks=BackgroundChecks(config))
     server = build_server(web_app, config, host=host, port=port)
     web = web_app.state.web
     base = config.notifications.base_url.rstrip("/")

@@ -6,9 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from monitor.config import Config, format_duration
+from monitor.catalog import effective_sources
+from monitor.config import Config, SourceConfig, format_duration
 from monitor.daemon.lock import STALE_BEATS, holder_alive
 from monitor.daemon.schedule import next_due
+from monitor.review.channels import delivery_problems
 from state.daemon import DaemonLock, OutboxBacklog
 from state.errors import NotFoundError
 
@@ -40,11 +42,18 @@ class DaemonStatus:
     heartbeat_age: dt.timedelta | None
     sources: tuple[SourceStatus, ...]
     outbox: OutboxBacklog
+    problems: tuple[str, ...] = ()  # delivery settings the environment lacks
 
     @property
     def healthy(self) -> bool:
-        """The daemon runs and no source failed `failure_threshold` times in a row."""
-        return self.running and not any(s.failing for s in self.sources)
+        """The daemon runs, no source failed `failure_threshold` times in a row, no message
+        is held by a failure on our side and no channel lacks its password or secret."""
+        return (
+            self.running
+            and not any(s.failing for s in self.sources)
+            and not self.outbox.held
+            and not self.problems
+        )
 
 
 def daemon_running(lock: DaemonLock | None, config: Config, now: dt.datetime) -> bool:
@@ -64,13 +73,14 @@ def collect_status(config: Config, store: Store, *, now: dt.datetime) -> DaemonS
         running=daemon_running(lock, config, now),
         lock=lock,
         heartbeat_age=now - lock.heartbeat_at if lock else None,
-        sources=tuple(_source_status(config, store, s.name) for s in config.sources),
+        sources=tuple(_source_status(config, store, s) for s in effective_sources(config, store)),
         outbox=store.outbox_backlog(now=now),
+        problems=tuple(delivery_problems(config)),
     )
 
 
-def _source_status(config: Config, store: Store, name: str) -> SourceStatus:
-    source = config.source(name)
+def _source_status(config: Config, store: Store, source: SourceConfig) -> SourceStatus:
+    name = source.name
     schedule = f"cron {source.cron}" if source.cron else f"every {format_duration(source.every)}"
     try:
         health = store.source_health(store.get_source(name))

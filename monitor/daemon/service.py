@@ -1,8 +1,11 @@
 """`policywatch run`: the scheduled service (APScheduler 3.x `AsyncIOScheduler`) in the foreground.
 
-Jobs: one check per enabled source (its `every` with jitter, or its `cron` in Asia/Shanghai),
-sending due outbox rows every `send_every`, the digest at `digest_time`, the heartbeat of the
-daemon lock, and a daily retention pass. The first run of each check is derived from the
+Jobs: one check per enabled source (its `every` with jitter, or its `cron` in Asia/Shanghai;
+the config file's sources and those added in the review UI, which a `sources` job picks up as
+staff add, change or disable them), sending due outbox rows every `send_every` (comment-deadline
+reminders are queued first), the digest at `digest_time`, the heartbeat of the daemon lock, and
+a daily retention pass. Every job reads the time from the daemon's `clock` (tests pass a fake
+one). The first run of each check is derived from the
 database (last attempt + interval; never checked: at once), so a restart neither skips nor
 bunches checks. SIGTERM/SIGINT stop scheduling, let in-flight jobs finish (or cancel them, which
 rolls their transaction back), close the store and release the lock, all within `STOP_TIMEOUT`.
@@ -21,12 +24,14 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from monitor.catalog import effective_sources, sync_records
 from monitor.check.cycle import run_check
-from monitor.clock import utcnow
+from monitor.clock import Clock, utcnow
 from monitor.config import Config, SourceConfig
 from monitor.daemon.lock import acquire_lock
 from monitor.daemon.schedule import next_due, source_trigger
 from monitor.local_time import SHANGHAI
+from monitor.review.channels import delivery_problems
 from monitor.review.sending import SendReport, send_due
 from state.daemon import DaemonLock
 from state.store import Store, open_store
@@ -40,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 STOP_TIMEOUT = 8.0  # seconds in-flight jobs get after SIGTERM before they are cancelled
 HOUSEKEEPING_EVERY = dt.timedelta(days=1)
+SOURCES_EVERY = dt.timedelta(seconds=15)  # how soon a source added in the UI is scheduled
 
 
 # -- the service ----------------------------------------------------------------------------
@@ -48,15 +54,19 @@ HOUSEKEEPING_EVERY = dt.timedelta(days=1)
 class Daemon:
     """The scheduler, its jobs and the shutdown sequence, over one open store."""
 
-    def __init__(self, config: Config, store: Store, lock: DaemonLock) -> None:
+    def __init__(
+        self, config: Config, store: Store, lock: DaemonLock, *, clock: Clock = utcnow
+    ) -> None:
         self.config = config
         self.store = store
         self.lock = lock
+        self.clock = clock
         self.exit_code = 0
         self._stop = asyncio.Event()
         self._inflight: set[asyncio.Task[Any]] = set()
-        self._sources = tuple(s for s in config.sources if s.enabled)
+        self._sources = {s.name: s for s in effective_sources(config, store) if s.enabled}
         self._extra: list[tuple[asyncio.Task[Any], Callable[[], None]]] = []
+        self._scheduler: AsyncIOScheduler | None = None
 
     def request_stop(self, reason: str = "requested", exit_code: int = 0) -> None:
         """Stop scheduling and shut down (idempotent; a second signal cancels in-flight jobs)."""
@@ -129,18 +139,17 @@ class Daemon:
             },
         )
         now = utcnow()
-        for source in self._sources:
+        for source in self._sources.values():
             self._add_check(scheduler, source, now)
         self._add_service_jobs(scheduler, now)
+        self._scheduler = scheduler
         return scheduler
 
     def _add_check(
         self, scheduler: AsyncIOScheduler, source: SourceConfig, now: dt.datetime
     ) -> None:
         """The check job of one source: first run at last attempt + interval, or now."""
-        record = self.store.sync_source(
-            name=source.name, kind=source.kind, url=source.url, auto_approve=source.auto_approve
-        )
+        record = sync_records(self.store, self.config, [source])[source.name]
         due = max(next_due(source, self.store.last_attempt_at(record.id)) or now, now)
         scheduler.add_job(
             self._tracked(self._check, source),
@@ -170,6 +179,25 @@ class Daemon:
         scheduler.add_job(
             self._tracked(self._housekeeping), daily, id="housekeeping", next_run_time=soon
         )
+        every_sources = IntervalTrigger(seconds=SOURCES_EVERY.total_seconds())
+        scheduler.add_job(self._tracked(self._refresh_sources), every_sources, id="sources")
+
+    async def _refresh_sources(self) -> None:
+        """Schedule the sources staff added or changed in the review UI, unschedule the ones
+        they disabled (the config file's change only with a restart, as before)."""
+        scheduler = self._scheduler
+        if scheduler is None:
+            return
+        wanted = {s.name: s for s in effective_sources(self.config, self.store) if s.enabled}
+        for name, source in self._sources.items():
+            if wanted.get(name) != source:
+                scheduler.remove_job(f"check:{name}")
+                logger.info("source %s unscheduled (disabled, removed or changed)", name)
+        now = utcnow()
+        for name, source in wanted.items():
+            if self._sources.get(name) != source:
+                self._add_check(scheduler, source, now)
+        self._sources = wanted
 
     def _tracked(
         self, job: Callable[..., Awaitable[None]], *args: Any
@@ -196,8 +224,8 @@ class Daemon:
 
     async def _check(self, source: SourceConfig) -> None:
         """Check one source; the pipeline records its attempt and flags it after N failures."""
-        started = utcnow()
-        cycle = await run_check(self.config, self.store, sources=(source,), now=None)
+        started = self.clock()
+        cycle = await run_check(self.config, self.store, sources=(source,), now=self.clock)
         for report in cycle.reports:
             logger.info(
                 "checked %s: %s",
@@ -218,7 +246,7 @@ class Daemon:
 
     async def _send(self) -> None:
         """Deliver the outbox rows that are due (immediate ones and digests), off the loop."""
-        report = await in_daemon_thread(_send_due, self.config)
+        report = await in_daemon_thread(_send_due, self.config, self.clock)
         logger.debug("send report %r", report)
 
     async def _heartbeat(self) -> None:
@@ -238,10 +266,10 @@ class Daemon:
         )
 
 
-def _send_due(config: Config) -> SendReport:
+def _send_due(config: Config, clock: Clock) -> SendReport:
     """One send run on its own connection (SMTP blocks; the loop keeps checking meanwhile)."""
     with open_store(config.database.path, migrate=False) as store:
-        return send_due(config, store, now=utcnow())
+        return send_due(config, store, now=clock())
 
 
 async def in_daemon_thread(func: Callable[..., Any], *args: Any) -> Any:
@@ -291,9 +319,10 @@ async def serve_daemon(config: Config, store: Store, lock: DaemonLock, *, serve:
 def _ui_server(config: Config) -> UIServer:
     """The review UI's server inside the daemon (its signals and logging are the daemon's)."""
     # Loaded only for `run --serve`: a daemon without the UI does not carry Starlette.
+    from monitor.check.background import BackgroundChecks
     from monitor.web.server import build_app, build_server
 
-    return build_server(build_app(config), config, embedded=True)
+    return build_server(build_app(config, checks=BackgroundChecks(config)), config, embedded=True)
 
 
 async def _serve_ui(server: UIServer, daemon: Daemon) -> None:
@@ -309,6 +338,8 @@ async def _serve_ui(server: UIServer, daemon: Daemon) -> None:
 
 def run_daemon(config: Config, *, serve: bool = False) -> int:
     """`policywatch run`: take the lock, run until SIGTERM/SIGINT, release; returns exit code."""
+    for problem in delivery_problems(config):
+        logger.warning("%s: messages for it will be held until it is set", problem)
     with open_store(config.database.path) as store:
         lock = acquire_lock(store, config)
         try:

@@ -13,26 +13,62 @@ import logging
 from monitor.config import Config
 from monitor.local_time import SHANGHAI
 from monitor.review.compose import load_context, sender_address
+from notifications.explain import Audience, audience
 from notifications.message import make_message_id, sender_domain
 from notifications.routing import route
-from parsers.records import Cadence, ChangeSetState, OutboxItem, ReviewAction
+from parsers.model import ChangeKind
+from parsers.records import (
+    Cadence,
+    ChangeSetRecord,
+    ChangeSetState,
+    OutboxItem,
+    ReviewAction,
+    StoredChange,
+)
 from state.store import Store
 
 logger = logging.getLogger(__name__)
 
 
 def approve_change_set(
-    store: Store, change_set_id: int, *, actor: str, now: dt.datetime, config: Config
+    store: Store,
+    change_set_id: int,
+    *,
+    actor: str,
+    now: dt.datetime,
+    config: Config,
+    notify: bool = True,
 ) -> int:
-    """Approve a pending change set and queue its emails in ONE transaction; rows queued."""
+    """Approve a pending change set and queue its emails in ONE transaction; rows queued.
+
+    `notify=False` approves it as history only (a stale draft staff chose not to announce).
+    """
     with store.atomic():
         store.set_change_set_state(change_set_id, ChangeSetState.APPROVED, actor=actor, at=now)
+        action = "approve" if notify else "approve_quiet"
         store.add_review(
-            ReviewAction(change_set_id=change_set_id, action="approve", actor=actor, at=now)
+            ReviewAction(change_set_id=change_set_id, action=action, actor=actor, at=now)
         )
-        queued = queue_notifications(store, change_set_id, now=now, config=config)
+        queued = queue_notifications(store, change_set_id, now=now, config=config) if notify else 0
     logger.info("change set %d approved by %s: %d email(s) queued", change_set_id, actor, queued)
     return queued
+
+
+def pure_renumberings(record: ChangeSetRecord) -> tuple[StoredChange, ...]:
+    """Visible changes that only renumber a clause (same words, same section): what a reviewer
+    suppresses in one action with one reason."""
+    return tuple(
+        s
+        for s in record.visible_changes
+        if s.change.kinds == (ChangeKind.RENUMBERED,) and s.change.old_text == s.change.new_text
+    )
+
+
+def change_set_audience(store: Store, change_set_id: int, *, now: dt.datetime) -> Audience:
+    """Who approving the change set `now` would notify, and why (the review UI's recipients;
+    the same routing `queue_notifications` uses)."""
+    ctx = load_context(store, store.get_change_set(change_set_id), now=now)
+    return audience(ctx, store.active_subscriptions())
 
 
 def reject_change_set(
@@ -54,21 +90,26 @@ def reject_change_set(
 def queue_notifications(
     store: Store, change_set_id: int, *, now: dt.datetime, config: Config
 ) -> int:
-    """Queue one outbox row per matching subscriber (call inside the approving transaction)."""
-    ctx = load_context(store, store.get_change_set(change_set_id))
+    """Queue one outbox row per matching subscriber and channel of theirs (call inside the
+    approving transaction); unique per change set × subscriber × channel."""
+    ctx = load_context(store, store.get_change_set(change_set_id), now=now)
     domain = sender_domain(sender_address(config))
+    channels = store.all_channels()
     queued = 0
     for found in route(ctx, store.active_subscriptions()):
         sub_id = found.subscriber.id or 0
-        item = OutboxItem(
-            change_set_id=change_set_id,
-            subscriber_id=sub_id,
-            cadence=found.cadence,
-            message_id=make_message_id(domain, key=f"{change_set_id}.{sub_id}"),
-            due_at=due_at(found.cadence, now, config),
-            created_at=now,
-        )
-        queued += store.queue_outbox(item) is not None
+        for channel in channels.get(sub_id, ()):
+            key = f"{change_set_id}.{sub_id}" + ("" if channel == "email" else ".chat")
+            item = OutboxItem(
+                change_set_id=change_set_id,
+                subscriber_id=sub_id,
+                channel=channel,
+                cadence=found.cadence,
+                message_id=make_message_id(domain, key=key),
+                due_at=due_at(found.cadence, now, config),
+                created_at=now,
+            )
+            queued += store.queue_outbox(item) is not None
     return queued
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.local_time import SHANGHAI
 from parsers.model import (
+    OCR_CAUTION,
     AmountChange,
     ClauseRef,
     DocumentDiff,
@@ -179,18 +180,18 @@ def export_docx(source: ExportSource) -> bytes:
 
     cs = client_view(source.change_set)
     doc = Document()
-    _set_style_fonts(doc)
+    set_style_fonts(doc)
     doc.core_properties.title = deliverable_title(cs)
-    _cjk_runs(doc.add_heading(deliverable_title(cs), level=0))
-    for line in _intro_lines(source):
-        _cjk_runs(doc.add_paragraph(line))
+    cjk_runs(doc.add_heading(deliverable_title(cs), level=0))
+    for line in intro_lines(source):
+        cjk_runs(doc.add_paragraph(line))
     if cs.diff.document_changes:
-        _cjk_runs(doc.add_heading("文件信息变化", level=1))
+        cjk_runs(doc.add_heading("文件信息变化", level=1))
         for doc_change in cs.diff.document_changes:
-            _cjk_runs(doc.add_paragraph(doc_change.summary, style="List Bullet"))
-    _cjk_runs(doc.add_heading("条款变化", level=1))
+            cjk_runs(doc.add_paragraph(doc_change.summary, style="List Bullet"))
+    cjk_runs(doc.add_heading("条款变化", level=1))
     if not cs.changes:
-        _cjk_runs(doc.add_paragraph("条款无变化。"))
+        cjk_runs(doc.add_paragraph("条款无变化。"))
     for number, stored in enumerate(cs.changes, 1):
         _add_change(doc, number, stored)
     buffer = io.BytesIO()
@@ -198,31 +199,34 @@ def export_docx(source: ExportSource) -> bytes:
     return buffer.getvalue()
 
 
-def _intro_lines(source: ExportSource) -> list[str]:
+def intro_lines(source: ExportSource, *, old: str = "原版本", new: str = "新版本") -> list[str]:
+    """The lines under a Word deliverable's title: when, the two versions' pages, the legend."""
     cs = source.change_set
     local = cs.detected_at.astimezone(SHANGHAI)
     lines = [f"检测时间：{local:%Y-%m-%d %H:%M}（北京时间）"]
     if source.old is not None:
-        lines.append(f"原版本：{source.old.url}")
+        lines.append(f"{old}：{source.old.url}")
     if source.new is not None:
-        lines.append(f"新版本：{source.new.url}")
+        lines.append(f"{new}：{source.new.url}")
+    if any(v is not None and v.document.ocr for v in (source.old, source.new)):
+        lines.append(f"注意：{OCR_CAUTION}。")
     lines.append("说明：删除内容以红色删除线标示，新增内容以绿色下划线标示。")
     return lines
 
 
 def _add_change(doc: Any, number: int, stored: StoredChange) -> None:
     change = stored.change
-    _cjk_runs(doc.add_heading(f"{number}. {stored.summary}", level=2))
+    cjk_runs(doc.add_heading(f"{number}. {stored.summary}", level=2))
     kinds = "、".join(k.label_zh for k in change.kinds)
     where = "；".join(
         f"{side}：{ref_text(ref)}"
         for side, ref in (("原条款", change.old), ("新条款", change.new))
         if ref is not None
     )
-    _cjk_runs(doc.add_paragraph(f"类型：{kinds}；{where}"))
+    cjk_runs(doc.add_paragraph(f"类型：{kinds}；{where}"))
     paragraph = doc.add_paragraph()
     for op, text in _redline_ops(stored):
-        _format_run(paragraph.add_run(text), op)
+        format_run(paragraph.add_run(text), op)
 
 
 def _redline_ops(stored: StoredChange) -> tuple[tuple[int, str], ...]:
@@ -237,10 +241,11 @@ def _redline_ops(stored: StoredChange) -> tuple[tuple[int, str], ...]:
     return ((0, change.new_text),)
 
 
-def _format_run(run: Any, op: int) -> None:
+def format_run(run: Any, op: int) -> None:
+    """A run in the Chinese font; struck in red (op < 0) or underlined in green (op > 0)."""
     from docx.shared import RGBColor
 
-    _cjk_font(run)
+    cjk_font(run)
     if op < 0:
         run.font.strike = True
         run.font.color.rgb = RGBColor(*_DELETED_RGB)
@@ -249,12 +254,13 @@ def _format_run(run: Any, op: int) -> None:
         run.font.color.rgb = RGBColor(*_INSERTED_RGB)
 
 
-def _cjk_runs(paragraph: Any) -> None:
+def cjk_runs(paragraph: Any) -> None:
+    """Every run of a paragraph in the Chinese font."""
     for run in paragraph.runs:
-        _cjk_font(run)
+        cjk_font(run)
 
 
-def _cjk_font(run: Any) -> None:
+def cjk_font(run: Any) -> None:
     """Word picks the East Asian font from `w:rFonts/@w:eastAsia`, not from `font.name`."""
     run.font.name = LATIN_FONT
     _east_asian(run._element.get_or_add_rPr())
@@ -270,7 +276,8 @@ def _east_asian(rpr: Any) -> None:
         fonts.attrib.pop(qn(theme), None)
 
 
-def _set_style_fonts(doc: Any) -> None:
+def set_style_fonts(doc: Any) -> None:
+    """The styles policywatch uses, in Times New Roman and 宋体."""
     for name in ("Normal", "Title", "Heading 1", "Heading 2", "List Bullet"):
         style = doc.styles[name]
         style.font.name = LATIN_FONT

@@ -67,6 +67,13 @@ def health_json(health: SourceHealth) -> dict[str, Any]:
         "last_error": health.last_error,
         "last_error_at": _ts(health.last_error_at),
         "consecutive_failures": health.consecutive_failures,
+        "origin": s.origin,
+        "baseline": {
+            "at": _ts(s.baseline_at),
+            "documents": s.baseline_count,
+            "recent": s.baseline_new,
+            "done": s.baseline_done_at is not None,
+        },
     }
 
 

@@ -27,9 +27,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from monitor.clock import utcnow
 from monitor.config import Config
-from monitor.web import api, feed, pages, people, unsubscribe
+from monitor.web import api, feed, pages, people, queue, review, sources, unsubscribe
 from monitor.web.auth import CSRFMiddleware, LoginMiddleware
-from monitor.web.context import WebContext, page_context, render, web_secret
+from monitor.web.context import CheckRunner, WebContext, page_context, render, web_secret
 from monitor.web.templating import make_environment
 from state.errors import ConflictError, NotFoundError
 from state.store import Store
@@ -81,7 +81,7 @@ async def _conflict(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    titles = {403: "无权限", 404: "未找到", 405: "不允许的请求方法"}
+    titles = {400: "请求无效", 403: "无权限", 404: "未找到", 405: "不允许的请求方法"}
     return _error_page(request, exc.status_code, titles.get(exc.status_code, "错误"), "")
 
 
@@ -95,8 +95,10 @@ def create_app(
     *,
     clock: Callable[[], dt.datetime] = utcnow,
     secret: str | None = None,
+    checks: CheckRunner | None = None,
 ) -> Starlette:
-    """The review UI over the store that `store_factory` opens (one store per request)."""
+    """The review UI over the store that `store_factory` opens (one store per request);
+    `checks` runs "check now" (None: the button is not offered)."""
     secret = secret or web_secret(config, store_factory)
     templates = Jinja2Templates(env=make_environment(), context_processors=[page_context])
     middleware = [
@@ -114,6 +116,9 @@ def create_app(
     ]
     routes = [
         *pages.routes,
+        *queue.routes,
+        *review.routes,
+        *sources.routes,
         *people.routes,
         *api.routes,
         *feed.routes,
@@ -135,5 +140,6 @@ def create_app(
         templates=templates,
         secret=secret,
         clock=clock,
+        checks=checks,
     )
     return app

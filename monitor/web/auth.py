@@ -4,7 +4,7 @@ Two pure-ASGI middlewares guard the whole app by default (a new route is protect
 is listed as public):
 
 - `LoginMiddleware`: without a session naming an active user, every path but the public ones
-  (login, static files, `/unsubscribe/`, `/feed/`) is redirected to `/login?next=...`.
+  (login, static files, `/unsubscribe/`, `/feed/`, `/report/`) is redirected to `/login?next=...`.
 - `CSRFMiddleware`: every POST must carry the session's CSRF token (form field `csrf` or header
   `X-CSRF-Token`), else 403. Only the RFC 8058 one-click unsubscribe POST is exempt: its
   signed token is the authority and mail clients send it without a session.
@@ -38,7 +38,7 @@ CSRF_HEADER = "x-csrf-token"
 MAX_FORM_BYTES = 1024 * 1024
 # Paths served without a login (prefixes end with "/").
 PUBLIC_PATHS = ("/login",)
-PUBLIC_PREFIXES = ("/static/", "/unsubscribe/", "/feed/")
+PUBLIC_PREFIXES = ("/static/", "/unsubscribe/", "/feed/", "/report/")
 # POSTs exempt from CSRF: the one-click unsubscribe (RFC 8058) carries its own signed token.
 CSRF_EXEMPT_PREFIXES = ("/unsubscribe/",)
 

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,6 +23,17 @@ from state.store import Store
 _FEED_MESSAGE = b"policywatch-feed-v1"
 
 
+class CheckRunner(Protocol):
+    """Runs "check now" for the review UI (handed in by `serve` / `run --serve`, which may
+    import the check pipeline; the UI itself does not)."""
+
+    def start(self, name: str) -> bool:
+        """Start checking the source `name` in the background; False if already running."""
+
+    def running(self, name: str) -> bool:
+        """True while a check of `name` started here is running."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WebContext:
     """What every endpoint needs, kept on `app.state.web`."""
@@ -32,6 +43,7 @@ class WebContext:
     templates: Jinja2Templates
     secret: str
     clock: Callable[[], dt.datetime]
+    checks: CheckRunner | None = None  # None: no "check now" (tests, a UI without the pipeline)
 
     @property
     def feed_token(self) -> str:

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from monitor.web.context import ctx, request_store
-from parsers.records import ChangeSetRecord, ChangeSetState
+from parsers.records import ChangeSetKind, ChangeSetRecord, ChangeSetState
 from state.store import Store
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -51,7 +51,8 @@ def atom_feed(store: Store, *, base_url: str, self_url: str, now: dt.datetime) -
     _sub(feed, "id", f"{base_url}/feed")
     _sub(feed, "title", "policywatch：已批准的政策变更")
     _sub(feed, "link", href=self_url, rel="self")
-    sets = store.list_change_sets(state=ChangeSetState.APPROVED, limit=FEED_SIZE)
+    approved = store.list_change_sets(state=ChangeSetState.APPROVED, limit=FEED_SIZE)
+    sets = [cs for cs in approved if cs.kind is not ChangeSetKind.REMINDER]  # not a change
     newest = max((cs.reviewed_at or cs.detected_at for cs in sets), default=now)
     _sub(feed, "updated", newest.astimezone(dt.UTC).isoformat())
     _sub(_sub(feed, "author"), "name", "policywatch")

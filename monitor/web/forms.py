@@ -3,6 +3,7 @@ redirect back, the admin check and the audit trail entry every change leaves."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,6 +25,37 @@ def form_text(form: FormData, name: str) -> str:
     """A text field, stripped and cut to MAX_TEXT characters (empty when absent)."""
     value = form.get(name)
     return value.strip()[:MAX_TEXT] if isinstance(value, str) else ""
+
+
+def form_ids(form: FormData, name: str) -> list[int]:
+    """Every value of a repeated id field (`ids=3&ids=7`); 400 when one is not an id."""
+    ids = []
+    for value in form.getlist(name):
+        if not isinstance(value, str) or not value.isdigit() or len(value) > 12:
+            raise HTTPException(400, f"bad {name}")
+        ids.append(int(value))
+    return ids
+
+
+def query_int(request: Request, name: str) -> int | None:
+    """An optional integer query parameter (`?source=3`); 400 when it is not one."""
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 12:
+        raise HTTPException(400, f"bad {name}")
+    return int(raw)
+
+
+def query_date(request: Request, name: str) -> dt.date | None:
+    """An optional `YYYY-MM-DD` query parameter; 400 when it is not a date."""
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise HTTPException(400, f"bad {name}") from None
 
 
 def path_int(request: Request, name: str) -> int:

@@ -38,20 +38,71 @@ def _subscription(form: FormData) -> Subscription:
 
 
 def subscribers(request: Request) -> Response:
-    """Every subscriber with their subscriptions, and (for admins) the add form."""
+    """Every subscriber with their subscriptions and channels, and (for admins) the add form."""
     with request_store(request) as store:
         people = [(p, store.subscriptions_of(p.id or 0)) for p in store.list_subscribers()]
-    return render(request, "subscribers.html.j2", people=people)
+        channels = store.all_channels()
+    return render(request, "subscribers.html.j2", people=people, channels=channels)
+
+
+def _channel_choices(request: Request) -> list[tuple[str, str]]:
+    """(name, label) of every channel a subscriber may have: email and each [[channel]]."""
+    config = ctx(request).config
+    return [
+        ("email", "邮件"),
+        *((c.name, f"{c.name}（{_KINDS[c.kind]}）") for c in config.channels),
+    ]
+
+
+_KINDS = {"wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书", "apprise": "Apprise"}
 
 
 def subscriber(request: Request) -> Response:
-    """One subscriber: edit form, subscriptions, and their outbox rows."""
+    """One subscriber: edit form, subscriptions, channels, and their outbox rows."""
     sub_id = path_int(request, "sub_id")
     with request_store(request) as store:
         person = store.get_subscriber(sub_id)
         subs = store.subscriptions_of(sub_id)
+        mine = store.channels_of(sub_id)
         items = [i for i in store.list_outbox(limit=200) if i.subscriber_id == sub_id]
-    return render(request, "subscriber.html.j2", person=person, subs=subs, items=items)
+    choices = _channel_choices(request)
+    labels = dict(choices)
+    return render(
+        request,
+        "subscriber.html.j2",
+        person=person,
+        subs=subs,
+        items=items,
+        mine=[(name, labels.get(name, f"{name}（配置中已不存在）")) for name in mine],
+        addable=[(name, label) for name, label in choices if name not in mine],
+    )
+
+
+def _add_channel(request: Request, form: FormData) -> Response:
+    require_admin(request)
+    sub_id = path_int(request, "sub_id")
+    name = form_text(form, "channel")
+    if name not in dict(_channel_choices(request)):
+        flash(request, "未知的接收渠道", "error")
+        return back(f"/subscribers/{sub_id}")
+    with request_store(request) as store, store.atomic():
+        store.get_subscriber(sub_id)
+        store.add_channel(sub_id, name)
+        record_action(request, store, None, "channel_add", detail=f"#{sub_id} {name}")
+    flash(request, f"已添加接收渠道 {name}")
+    return back(f"/subscribers/{sub_id}")
+
+
+def _remove_channel(request: Request, form: FormData) -> Response:
+    require_admin(request)
+    sub_id = path_int(request, "sub_id")
+    name = form_text(form, "channel")
+    with request_store(request) as store, store.atomic():
+        removed = store.remove_channel(sub_id, name)
+        if removed:
+            record_action(request, store, None, "channel_remove", detail=f"#{sub_id} {name}")
+    flash(request, f"已移除接收渠道 {name}" if removed else "该订阅者没有这个渠道")
+    return back(f"/subscribers/{sub_id}")
 
 
 def _identity(form: FormData) -> tuple[str, str, str | None] | str:
@@ -151,6 +202,8 @@ routes: list[BaseRoute] = [
     Route("/subscribers/{sub_id:int}", posted(_edit), methods=["POST"]),
     Route("/subscribers/{sub_id:int}/active", posted(_active), methods=["POST"]),
     Route("/subscribers/{sub_id:int}/subscriptions", posted(_add_subscription), methods=["POST"]),
+    Route("/subscribers/{sub_id:int}/channels", posted(_add_channel), methods=["POST"]),
+    Route("/subscribers/{sub_id:int}/channels/remove", posted(_remove_channel), methods=["POST"]),
     Route(
         "/subscriptions/{subscription_id:int}/delete",
         posted(_delete_subscription),

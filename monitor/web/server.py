@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 
 from monitor.config import Config
 from monitor.web.app import create_app
+from monitor.web.context import CheckRunner
 from state.store import Store, open_store
 
 
@@ -22,11 +23,11 @@ def store_factory(path: Path) -> Store:
     return open_store(path, migrate=False)
 
 
-def build_app(config: Config) -> Starlette:
-    """The UI over the configured database (migrated first)."""
+def build_app(config: Config, *, checks: CheckRunner | None = None) -> Starlette:
+    """The UI over the configured database (migrated first); `checks` runs "check now"."""
     path = config.database.path
     open_store(path).close()
-    return create_app(config, lambda: store_factory(path))
+    return create_app(config, lambda: store_factory(path), checks=checks)
 
 
 class UIServer(uvicorn.Server):

@@ -11,8 +11,10 @@ from pathlib import Path
 import jinja2
 
 from monitor.local_time import SHANGHAI
-from parsers.model import AmountChange, ChangeKind, ClauseChange, ClauseRef, Status
+from notifications.card import STATUS_LABELS as _CARD_STATUS_LABELS
+from parsers.model import OCR_CAUTION, AmountChange, ChangeKind, ClauseChange, ClauseRef, Status
 from parsers.records import (
+    AttemptOutcome,
     Cadence,
     ChangeSetKind,
     ChangeSetRecord,
@@ -30,19 +32,23 @@ SET_KIND_LABELS = {
     ChangeSetKind.NEW_DOCUMENT: "新文件",
     ChangeSetKind.CHANGED: "新版本",
     ChangeSetKind.STATUS: "状态变化",
+    ChangeSetKind.REMINDER: "截止提醒",
 }
 STATE_LABELS = {
     ChangeSetState.PENDING: "待审核",
     ChangeSetState.APPROVED: "已批准",
     ChangeSetState.REJECTED: "已驳回",
 }
-STATUS_LABELS = {
-    Status.DRAFT: "征求意见稿",
-    Status.FINAL: "正式稿",
-    Status.UNKNOWN: "未知",
-    Status.EXPIRED: "已失效",
-    Status.ABOLISHED: "已废止",
+STATUS_LABELS: dict[Status, str] = {**_CARD_STATUS_LABELS, Status.UNKNOWN: "未知"}
+OUTCOME_LABELS = {
+    AttemptOutcome.NOT_MODIFIED: "未修改（304）",
+    AttemptOutcome.UNCHANGED: "无变化",
+    AttemptOutcome.BASELINE: "基线",
+    AttemptOutcome.NEW_DOCUMENT: "新文件",
+    AttemptOutcome.CHANGED: "有变化",
+    AttemptOutcome.FAILED: "失败",
 }
+ORIGIN_LABELS = {"config": "配置文件", "ui": "界面添加"}
 OUTBOX_LABELS = {
     OutboxState.PENDING: "待发送",
     OutboxState.CLAIMED: "发送中",
@@ -66,6 +72,16 @@ ACTION_LABELS = {
     "subscriber_activate": "启用订阅者",
     "subscription_add": "新增订阅",
     "subscription_delete": "删除订阅",
+    "channel_add": "添加接收渠道",
+    "channel_remove": "移除接收渠道",
+    "approve_quiet": "批准（不通知）",
+    "withdraw": "撤回邮件",
+    "remind": "截止提醒",
+    "source_add": "新增来源",
+    "source_edit": "修改来源",
+    "source_enable": "启用来源",
+    "source_disable": "停用来源",
+    "source_check": "立即检查",
 }
 
 
@@ -130,6 +146,32 @@ def kind_counts(record: ChangeSetRecord) -> list[tuple[str, int]]:
     return [(KIND_LABELS[k], counts[k]) for k in ChangeKind if counts[k]]
 
 
+def text_unchanged(change: ClauseChange) -> bool:
+    """A renumbered or moved clause whose words did not change: shown once, not twice."""
+    kinds = set(change.kinds)
+    return (
+        bool(kinds)
+        and kinds <= {ChangeKind.RENUMBERED, ChangeKind.MOVED}
+        and change.old_text == change.new_text
+    )
+
+
+_ZH_UNITS = (("天", 86400), ("小时", 3600), ("分钟", 60))
+
+
+def zh_duration(delta: dt.timedelta) -> str:
+    """A duration as staff read it: `30 分钟`, `14 天`, `1 小时 30 分钟`."""
+    seconds = int(delta.total_seconds())
+    parts = []
+    for unit, size in _ZH_UNITS:
+        if seconds >= size:
+            parts.append(f"{seconds // size} {unit}")
+            seconds %= size
+    if seconds or not parts:
+        parts.append(f"{seconds} 秒")
+    return " ".join(parts)
+
+
 def labels(values: Iterable[ChangeKind]) -> str:
     """`修改、重新编号`."""
     return "、".join(KIND_LABELS[v] for v in values)
@@ -149,17 +191,22 @@ def make_environment() -> jinja2.Environment:
         clause_label=clause_label,
         amount_text=amount_text,
         kind_labels=labels,
+        zh_duration=zh_duration,
     )
     env.globals.update(
         old_segments=old_segments,
         new_segments=new_segments,
         kind_counts=kind_counts,
+        text_unchanged=text_unchanged,
         SET_KIND_LABELS=SET_KIND_LABELS,
+        OUTCOME_LABELS=OUTCOME_LABELS,
+        ORIGIN_LABELS=ORIGIN_LABELS,
         STATE_LABELS=STATE_LABELS,
         STATUS_LABELS=STATUS_LABELS,
         OUTBOX_LABELS=OUTBOX_LABELS,
         CADENCE_LABELS=CADENCE_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         ACTION_LABELS=ACTION_LABELS,
+        OCR_CAUTION=OCR_CAUTION,
     )
     return env

@@ -15,6 +15,7 @@ from monitor.config import Config, FetchConfig, SourceConfig
 from monitor.fetch.replay import serve_in_thread
 from parsers.records import ChangeSetKind
 from state.store import Store
+from tests.conftest import snapshot_time
 
 ARTICLE = "xxgk/xxgkml/zcfgjzcjd/gygh/content/post_10358920.html"
 TEXTS = Path(__file__).resolve().parents[1] / "fixtures" / "texts"
@@ -68,7 +69,7 @@ def _check(snapshot: Path, store: Store, *, attachments: bool) -> list[str]:
             fetch=FetchConfig(allow_hosts=("127.0.0.1",), timeout=3.0, retries=1, backoff=0.01),
             sources=(source,),
         )
-        report = asyncio.run(run_check(config, store))
+        report = asyncio.run(run_check(config, store, now=snapshot_time("2022-12-30")))
         assert not report.failed, report.reports
         return server.requests
     finally:

@@ -16,6 +16,7 @@ from monitor.config import Config, FetchConfig, OutboxConfig, SourceConfig
 from monitor.fetch.replay import ReplayServer, serve_in_thread
 from parsers.records import ChangeSetKind, ChangeSetState, Subscriber, Subscription
 from state.store import Store
+from tests.conftest import snapshot_time
 
 NOW = dt.datetime(2023, 3, 1, 2, 0, tzinfo=dt.UTC)
 
@@ -67,11 +68,12 @@ def test_a_failing_approval_rolls_the_version_back_and_the_next_check_retries(
         raise RuntimeError("routing bug")
 
     monkeypatch.setattr(monitor.review.actions, "approve_change_set", broken)
-    report = asyncio.run(run_check(config, store, now=NOW))
+    then = snapshot_time("2022-06-20")  # the draft is news that day (not a baseline)
+    report = asyncio.run(run_check(config, store, now=then))
     assert report.failed  # the item failed, loudly ...
     assert store.list_change_sets() == [] and store.list_documents() == []  # ... and left nothing
     monkeypatch.undo()
-    report = asyncio.run(run_check(config, store, now=NOW))
+    report = asyncio.run(run_check(config, store, now=then))
     assert not report.failed
     [cs] = store.list_change_sets()
     assert cs.state is ChangeSetState.APPROVED

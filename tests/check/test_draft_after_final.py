@@ -12,6 +12,7 @@ from monitor.fetch.replay import ReplayServer
 from parsers.model import Status
 from parsers.records import ChangeSetKind
 from state.store import Store
+from tests.conftest import snapshot_time
 
 
 def test_first_check_after_the_final_keeps_the_final_as_latest(
@@ -29,7 +30,7 @@ def test_first_check_after_the_final_keeps_the_final_as_latest(
     )
     replay.switch(site / "2022-12-30")
     for _ in range(2):
-        report = asyncio.run(run_check(config, store))
+        report = asyncio.run(run_check(config, store, now=snapshot_time("2022-12-30")))
         assert not report.failed
     [doc] = store.list_documents()
     assert doc.status is Status.FINAL

@@ -16,6 +16,7 @@ from monitor.fetch.replay import ReplayServer
 from parsers.model import ClauseRef, Status
 from parsers.records import ChangeSetKind
 from state.store import Store
+from tests.conftest import snapshot_time
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 KEYWORDS = ("专精特新",)
@@ -69,7 +70,7 @@ def zjtx_run(replay: ReplayServer, site: Path, store: Store) -> list[CycleReport
     reports = []
     for name in ("2022-06-20", "2022-12-30", "2023-03-01", "2023-03-01"):
         replay.switch(site / name)
-        reports.append(check(config, store))
+        reports.append(check(config, store, now=snapshot_time(name)))
     return reports
 
 

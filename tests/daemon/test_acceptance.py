@@ -64,7 +64,8 @@ def test_run_follows_three_snapshots_like_check_and_stops_on_sigterm(
     assert '"stopped"' in daemon.drain()
     produced = db_dump(tmp_path / "daemon" / "policywatch.db")
     expected = db_dump(tmp_path / "reference" / "policywatch.db")
-    assert len(expected["versions"]) >= 3 and len(expected["change_sets"]) >= 3
+    # the first sight is a baseline (years after the snapshots): draft -> final, correction
+    assert len(expected["versions"]) >= 3 and len(expected["change_sets"]) >= 2
     assert produced == expected
 
 

@@ -2,8 +2,9 @@
 
 After a final clean run every expected version is stored exactly once (the database ends like
 `check` over the same snapshots), every expected email reached the SMTP server (counted by
-Message-ID: each expected one at least once, no other), and SQLite's integrity check passed
-after every kill. The seed is printed; set
+Message-ID: each expected one at least once, no other), every expected chat message reached its
+钉钉 group (a loopback robot checking the 加签 signature; counted by group and change set), and
+SQLite's integrity check passed after every kill. The seed is printed; set
 POLICYWATCH_KILL_SEED to replay a failing sequence.
 
 It is the suite's longest test and carries the `slow` marker: `pytest -m "not slow"` leaves it
@@ -16,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import re
 import socket
 import sqlite3
 import threading
@@ -36,9 +38,14 @@ from state.store import open_store
 from tests.conftest import SITE, SNAPSHOTS
 from tests.daemon.conftest import DaemonProcess, db_dump, replay_config
 from tests.daemon.test_acceptance import check_once, wait_all_checked_since
+from tests.notifications.chat_servers import SECRET, Platforms, platforms
+
+__all__ = ["platforms"]  # the fixture, imported for pytest
 
 RUNS = max(int(os.environ.get("POLICYWATCH_KILL_RUNS", "30")), len(SNAPSHOTS))
 SUBSCRIBERS = 20
+GROUPS = 3  # client companies reading a 钉钉 group (and email) each
+REPORT = re.compile(r"/report/r(\d+)\.")
 
 
 @dataclass
@@ -82,10 +89,22 @@ def integrity(db: Path) -> str:
         conn.close()
 
 
-def outbox(db: Path) -> list[tuple[str, str]]:
+def outbox(db: Path) -> list[tuple[str, str, str]]:
     conn = sqlite3.connect(db)
     try:
-        return [(r[0], r[1]) for r in conn.execute("SELECT message_id, state FROM outbox")]
+        rows = conn.execute("SELECT message_id, channel, state FROM outbox")
+        return [(r[0], r[1], r[2]) for r in rows]
+    finally:
+        conn.close()
+
+
+def chat_rows(db: Path) -> list[tuple[str, str, str, int]]:
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute(
+            "SELECT message_id, channel, state, change_set_id FROM outbox WHERE channel != 'email'"
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
     finally:
         conn.close()
 
@@ -96,9 +115,20 @@ def add_subscribers(db: Path) -> None:
         now = dt.datetime.now(dt.UTC)
         for i in range(SUBSCRIBERS):
             who = Subscriber(name=f"客户{i}", email=f"client{i}@example.test")
-            store.add_subscriber(who, [Subscription()], now=now)
+            channels = ["email", f"group{i}"] if i < GROUPS else ["email"]
+            store.add_subscriber(who, [Subscription()], now=now, channels=channels)
     finally:
         store.close()
+
+
+def chat_tables(platforms: Platforms) -> str:
+    """One [[channel]] per group: a 钉钉 robot each, on the loopback platform."""
+    return "".join(
+        f'\n[[channel]]\nname = "group{i}"\nkind = "dingtalk"\n'
+        f'url = "{platforms.url("dingtalk", token=f"group{i}")}"\n'
+        'secret_env = "PW_KILL_DINGTALK_SECRET"\n'
+        for i in range(GROUPS)
+    )
 
 
 def kill_at_random(
@@ -126,14 +156,18 @@ def test_kill_9_thirty_times_loses_nothing_and_stores_nothing_twice(
     replay: ReplayServer,
     smtp: tuple[int, Inbox],
     spawn: Callable[..., DaemonProcess],
+    platforms: Platforms,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     port, inbox = smtp
+    monkeypatch.setenv("PW_KILL_DINGTALK_SECRET", SECRET)  # the daemons inherit it
     seed = int(os.environ.get("POLICYWATCH_KILL_SEED", random.randrange(2**32)))
     print(f"kill test seed: {seed}")
     rng = random.Random(seed)
     mail = (
         f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nstarttls = false\n'
         'sender = "alerts@policywatch.test"\n\n[notifications]\nclaim_lease = "1s"\n'
+        + chat_tables(platforms)
     )
     config = replay_config(tmp_path / "daemon", replay.url, auto_approve=True, extra=mail)
     reference = replay_config(tmp_path / "reference", replay.url, auto_approve=True)
@@ -158,24 +192,30 @@ def test_kill_9_thirty_times_loses_nothing_and_stores_nothing_twice(
     wait_all_checked_since(final, dt.datetime.now(dt.UTC))
     rows = outbox(db)
     deadline = time.monotonic() + 30
-    while any(state != "sent" for _id, state in rows) and time.monotonic() < deadline:
+    while any(state != "sent" for _id, _ch, state in rows) and time.monotonic() < deadline:
         time.sleep(0.05)  # the claim lease (1 s) must pass before rows claimed by a kill resend
         rows = outbox(db)
     assert final.stop() == 0
     assert integrity(db) == "ok"
     produced, expected = db_dump(db), db_dump(tmp_path / "reference" / "policywatch.db")
     assert produced == expected  # every version once, no change set without its version
-    assert len(expected["change_sets"]) >= 3
-    assert all(state == "sent" for _id, state in rows), Counter(s for _i, s in rows)
-    assert len(rows) == len(expected["change_sets"]) * SUBSCRIBERS
+    assert len(expected["change_sets"]) >= 2  # the first sight is a baseline: final, correction
+    assert all(state == "sent" for _id, _ch, state in rows), Counter(s for _i, _c, s in rows)
+    assert len(rows) == len(expected["change_sets"]) * (SUBSCRIBERS + GROUPS)
     received = Counter(inbox.ids)
-    assert set(received) == {message_id for message_id, _state in rows}  # none lost, none extra
+    emails = {message_id for message_id, channel, _state in rows if channel == "email"}
+    assert set(received) == emails  # none lost, none extra
+    posted = Counter((p.token, int(REPORT.findall(p.text)[0])) for p in platforms.of("dingtalk"))
+    chats = {(channel, cs) for _id, channel, _state, cs in chat_rows(db)}
+    assert set(posted) == chats  # every group got every change set, no other
+    assert all(p.signed for p in platforms.of("dingtalk"))
     # SMTP has no two-phase commit: a kill after the server's 250 and before the row's confirm
     # commits sends that row again after the claim lease, with the SAME Message-ID (receivers
     # deduplicate on it). Each kill can cause at most one such repeat.
-    repeats = sum(n - 1 for n in received.values())
+    repeats = sum(n - 1 for n in received.values()) + sum(n - 1 for n in posted.values())
     print(
-        f"kill moments: {dict(moments)}; emails: {len(rows)};"
-        f" repeated deliveries (same Message-ID): {repeats}"
+        f"kill moments: {dict(moments)}; messages: {len(rows)} ({len(chats)} chat);"
+        f" repeated deliveries (email: same Message-ID; chat: same group and change set):"
+        f" {repeats}"
     )
     assert repeats <= RUNS

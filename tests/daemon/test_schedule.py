@@ -109,6 +109,7 @@ def test_first_runs_come_from_the_last_attempts(store: Store) -> None:
         "digest",
         "heartbeat",
         "housekeeping",
+        "sources",
     }  # no job for the disabled source
     assert abs(runs["check:hourly"] - (now + dt.timedelta(minutes=40))) < dt.timedelta(seconds=1)
     for due_now in ("check:fresh", "check:late", "send"):
@@ -116,3 +117,46 @@ def test_first_runs_come_from_the_last_attempts(store: Store) -> None:
     digest = runs["digest"].astimezone(dt.timezone(dt.timedelta(hours=8)))
     assert (digest.hour, digest.minute) == (9, 30)
     assert {s.name for s in store.list_sources()} >= {"fresh", "daily"}  # synced from the config
+
+
+def test_sources_added_in_the_ui_are_scheduled_and_unscheduled_while_running(
+    store: Store,
+) -> None:
+    from monitor.catalog import settings_json
+    from monitor.daemon.health import collect_status
+
+    table = {"name": "ui", "kind": "page", "url": "http://127.0.0.1:9/ui", "every": "2h"}
+    cfg = config()
+    daemon = Daemon(cfg, store, new_lock(utcnow()))
+
+    async def jobs_after(change: object) -> set[str]:
+        scheduler = daemon.build_scheduler()
+        scheduler.start(paused=True)
+        try:
+            if callable(change):
+                change()
+            await daemon._refresh_sources()
+            return {job.id for job in scheduler.get_jobs() if job.id.startswith("check:")}
+        finally:
+            scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)
+
+    before = asyncio.run(jobs_after(None))
+    assert "check:ui" not in before
+
+    def add() -> None:
+        store.add_ui_source(
+            name="ui", kind="page", url=table["url"], settings=settings_json(table), now=utcnow()
+        )
+
+    assert "check:ui" in asyncio.run(jobs_after(add))
+    source = store.get_source("ui")
+
+    def disable() -> None:
+        off = {**table, "enabled": False}
+        store.update_ui_source(
+            source.id, kind="page", url=table["url"], settings=settings_json(off)
+        )
+
+    assert "check:ui" not in asyncio.run(jobs_after(disable))
+    assert "ui" in {s.name for s in collect_status(cfg, store, now=utcnow()).sources}

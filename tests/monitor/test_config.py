@@ -12,6 +12,7 @@ from monitor.cli import cli, main
 from monitor.cli.presets import PRESETS
 from monitor.config import Weekday, config_keys, load_config, parse_duration
 from monitor.errors import ConfigError
+from parsers.tools import DEFAULT_BUDGET, Budget
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -138,6 +139,14 @@ REJECTED = [
     pytest.param(SOURCE + "url = 'http://10.1.2.3/a.html'\n", "source[1].url", "[fetch] allow_hosts", id="url-address-not-allowed"),
     pytest.param("[notifications]\nbase_url = '127.0.0.1:8000'\n", "notifications.base_url", "http://", id="base_url-no-scheme"),
     pytest.param(SOURCE.replace("'page'", "'rss'") + "url='http://a.gov.cn/'\n", "source[1].kind", "known: gkmlpt, html-list, page, postmeta", id="kind"),
+    pytest.param(GOV + "body_selector = 'td['\n", "source[1].body_selector", "'td[' is not a valid CSS selector", id="body_selector-invalid"),
+    pytest.param(GOV + "body_selector = 'p::text'\n", "source[1].body_selector", "not a valid CSS selector", id="body_selector-pseudo-element"),
+    pytest.param(GOV + "body_selector = ' '\n", "source[1].body_selector", "empty CSS selector", id="body_selector-empty"),
+    pytest.param(GOV + "selectors = ['div.list li', 'ul >']\n", "source[1].selectors", "'ul >' is not a valid CSS selector", id="selectors-invalid"),
+    pytest.param("[parse]\nconvert_timeout = 120\n", "parse.convert_timeout", 'write "120m"', id="convert_timeout-without-unit"),
+    pytest.param("[parse]\nmemory_limit = '2GB'\n", "parse.memory_limit", '"2GiB"', id="memory_limit-unit"),
+    pytest.param("[parse]\nmemory_limit = '64MiB'\n", "parse.memory_limit", "at least 256MiB", id="memory_limit-too-small"),
+    pytest.param("[parse]\nocr_max_pages = -1\n", "parse.ocr_max_pages", "non-negative", id="ocr_max_pages-negative"),
 ]  # fmt: skip
 
 
@@ -182,3 +191,56 @@ def test_typed_values_load_as_types(tmp_path: Path) -> None:
     assert config.web.port == 65535
     assert config.source("a").cron == "0 9 * * 1-5"
     assert config.source("replay").every == dt.timedelta(seconds=1)
+
+
+def test_parse_budget_keys_become_the_parsers_budget(tmp_path: Path) -> None:
+    config = load_config(
+        _write(
+            tmp_path,
+            "[parse]\nconvert_timeout = '45s'\nocr_timeout = '10m'\nocr_max_pages = 5\n"
+            "memory_limit = '512MiB'\n" + GOV + "body_selector = 'td.main:contains(\"正文\")'\n",
+        )
+    )
+    assert config.parse.budget == Budget(
+        seconds=45.0, memory_bytes=512 * 1024**2, ocr_pages=5, document_seconds=600.0
+    )
+    assert config.source("a").body_selector == 'td.main:contains("正文")'  # lxml's extension
+    assert load_config(_write(tmp_path, "")).parse.budget == DEFAULT_BUDGET
+
+
+CHANNEL = "[[channel]]\nname = 'acme'\n"
+CHANNEL_REJECTED = [
+    pytest.param(CHANNEL + "kind = 'slack'\nurl = 'https://x'\n", "channel[1].kind", "known: apprise, dingtalk, feishu, wecom", id="kind"),
+    pytest.param(CHANNEL + "kind = 'dingtalk'\nurl = 'https://oapi.dingtalk.com/robot/send'\n", "channel[1].url", "access_token", id="dingtalk-token"),
+    pytest.param(CHANNEL + "kind = 'wecom'\nurl = 'http://qyapi.weixin.qq.com/x?key=1'\n", "channel[1].url", "https", id="wecom-http"),
+    pytest.param(CHANNEL + "kind = 'feishu'\n", "channel[1].url", "url_env", id="no-url"),
+    pytest.param("[[channel]]\nname = 'email'\nkind = 'apprise'\nurl = 'ntfy://t'\n", "channel[1].name", "reserved", id="reserved-name"),
+    pytest.param(CHANNEL + "kind = 'apprise'\nurl = 'ntfy://t'\n" + CHANNEL + "kind = 'apprise'\nurl = 'ntfy://u'\n", "channel[2].name", "duplicate", id="duplicate"),
+    pytest.param("[smtp]\nhost = 'mail'\nsender = 'policywatch <noreply@example.com'\n", "smtp.sender", "Name <address>", id="sender-unclosed"),
+    pytest.param("[notifications]\nreply_to = '顾问 <not-an-address>'\n", "notifications.reply_to", "not an email address", id="reply-to"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "key", "says"), CHANNEL_REJECTED)
+def test_channel_and_sender_errors_name_the_key(
+    tmp_path: Path, text: str, key: str, says: str
+) -> None:
+    with pytest.raises(ConfigError) as found:
+        load_config(_write(tmp_path, text))
+    assert key in str(found.value) and says in str(found.value)
+
+
+def test_a_channel_and_a_named_sender_load(tmp_path: Path) -> None:
+    config = load_config(
+        _write(
+            tmp_path,
+            "[smtp]\nhost = 'mail'\nsender = '政策监测 <noreply@example.com>'\n"
+            "[notifications]\norganisation = '华南政策咨询'\nattach_table = true\n"
+            "[[channel]]\nname = 'acme'\nkind = 'dingtalk'\nurl_env = 'ACME_URL'\n"
+            "secret_env = 'ACME_SECRET'\n",
+        )
+    )
+    assert config.smtp is not None and config.smtp.sender == "政策监测 <noreply@example.com>"
+    channel = config.channel("acme")
+    assert channel is not None and channel.kind == "dingtalk" and channel.max_parts == 3
+    assert config.notifications.attach_table

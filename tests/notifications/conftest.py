@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from monitor.config import Config, OutboxConfig, SMTPConfig
 from parsers import parse_path
@@ -61,11 +62,32 @@ class Received:
 
 @dataclass
 class Handler:
-    """Keeps accepted messages; can answer DATA with queued codes or refuse recipients."""
+    """Keeps accepted messages; can answer DATA with queued codes, refuse recipients, refuse
+    the sender, drop the connection, refuse a login."""
 
     messages: list[Received] = field(default_factory=list)
     data_answers: list[str] = field(default_factory=list)  # e.g. ["451 4.3.0 try later"]
     refuse: dict[str, str] = field(default_factory=dict)  # address -> "550 ..." at RCPT
+    refuse_mail: str | None = None  # e.g. "553 5.7.1 sender not allowed" at MAIL FROM
+    drop: int = 0  # drop the connection at the next `drop` DATA commands
+    password: str | None = None  # AUTH PLAIN/LOGIN accepted only with this password
+    logins: list[bool] = field(default_factory=list)
+
+    def authenticator(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        ok = self.password is not None and auth_data.password.decode() == self.password
+        self.logins.append(ok)
+        return AuthResult(success=ok, handled=False)
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if self.refuse_mail:
+            return self.refuse_mail
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -76,6 +98,10 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.drop:
+            self.drop -= 1
+            server.transport.close()  # the line goes dead mid-transaction
+            return "421 closing"
         if self.data_answers:
             return self.data_answers.pop(0)
         self.messages.append(
@@ -93,7 +119,10 @@ class SMTPServer:
     controller: Controller | None = None
 
     def start(self) -> None:
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        auth: dict[str, Any] = {}
+        if self.handler.password is not None:
+            auth = {"authenticator": self.handler.authenticator, "auth_require_tls": False}
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **auth)
         self.controller.start()
 
     def stop(self) -> None:

@@ -56,12 +56,12 @@ def test_acceptance_three_subscribers_each_message_once(
     assert result.exit_code == 0 and "3 email(s) queued" in result.output, result.output
     assert store.get_change_set(cs).reviewed_by == "审核员"
     result = run(config_file, "send", "--dry-run")
-    assert "would send 2 email(s)" in result.output and smtp_server.messages == []
+    assert "would send 2 message(s)" in result.output and smtp_server.messages == []
     result = run(config_file, "send")
-    assert result.exit_code == 0 and "sent 2 email(s)" in result.output, result.output
+    assert result.exit_code == 0 and "sent 2 message(s)" in result.output, result.output
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["a@client.cn", "b@client.cn"]
     result = run(config_file, "send")
-    assert "sent 0 email(s)" in result.output and len(smtp_server.messages) == 2
+    assert "sent 0 message(s)" in result.output and len(smtp_server.messages) == 2
     counts = store.outbox_counts()
     assert (counts[OutboxState.SENT], counts[OutboxState.PENDING]) == (2, 1)  # digest at 09:00
 
@@ -80,6 +80,15 @@ def test_reject_needs_a_reason_and_sends_nothing(config_file: Path, store: Store
     result = run(config_file, "changes", "approve", str(cs))
     assert result.exit_code == 1 and "rejected" in result.output
     assert store.list_outbox() == []
+
+
+def test_approve_without_notifying_queues_nothing(config_file: Path, store: Store) -> None:
+    run(config_file, "subscribers", "add", "李四", "b@client.cn")
+    cs = draft_to_final(store)
+    result = run(config_file, "changes", "approve", str(cs), "--no-notify")
+    assert result.exit_code == 0 and "0 email(s) queued" in result.output
+    assert store.get_change_set(cs).state is ChangeSetState.APPROVED
+    assert store.list_outbox() == [] and store.reviews(cs)[0].action == "approve_quiet"
 
 
 def test_subscribers_add_list_remove(config_file: Path, store: Store) -> None:

@@ -81,10 +81,23 @@ def test_message_content_headers_and_parts(
         in html
     )
     assert "<style" not in html and "<ins" not in html and "<del" not in html
+    # Grouped by effect: money first, then new, removed, conditions..., renumberings last and
+    # collapsed into one line.
+    order = ["资金与比例", "新增措施", "删除措施", "条件与责任变化", "文字调整", "序号调整"]
+    at = [text.index(f"、{title}（") for title in order]
+    assert at == sorted(at)
+    assert "原（二十四）至（三十一）序号顺延为（二十五）至（三十二）" in text
+    assert "序号由（二十四）调整为（二十五）" not in text
+    assert text.count("序号由") == 1  # only the moved （二十四） keeps its own renumbering
     finance = by_rcpt["finance@client.cn"].msg
     assert "状态由“征求意见稿”调整为“正式稿”" in finance["Subject"]
-    # The topic subscriber gets no clause outside their section.
-    assert "激发创新活力" not in body_text(finance, "plain")
+    finance_text = body_text(finance, "plain")
+    # The topic subscriber reads first whether their topic changed (it did not), then the
+    # rest in one line each: no redline of a clause outside their section.
+    head, _, rest = finance_text.partition("本次其他变化")
+    assert "【与您关注的「企业融资」相关】\n本次变化不涉及「企业融资」相关条款。" in head
+    assert "激发创新活力" not in head and "（九）激发创新活力：最高由30万元提高至50万元" in rest
+    assert "[-30万元-]" not in finance_text
 
 
 def test_451_then_250_is_retried_with_backoff(
@@ -95,9 +108,10 @@ def test_451_then_250_is_retried_with_backoff(
     actions.approve_change_set(store, cs, actor="a", now=NOW, config=config)
     smtp_server.handler.data_answers.append("451 4.3.0 Try again later")
     first = sending.send_due(config, store, now=NOW)
-    assert (first.emails, first.retried) == (0, 1)
+    assert (first.emails, first.held, first.ok) == (0, 1, False)
     (row,) = store.list_outbox()
     assert row.state is OutboxState.PENDING and row.last_error == "451 4.3.0 Try again later"
+    assert row.hold_reason == "server"  # DATA refused: not the recipient's fault
     assert row.due_at == NOW + config.notifications.retry_backoff
     assert sending.send_due(config, store, now=NOW + dt.timedelta(seconds=30)).due == 0
     second = sending.send_due(config, store, now=row.due_at)
@@ -133,7 +147,8 @@ def test_server_down_for_a_run_then_up_delivers_each_once(
     actions.approve_change_set(store, cs, actor="a", now=NOW, config=config)
     smtp_server.stop()
     down = sending.send_due(config, store, now=NOW)
-    assert (down.emails, down.retried) == (0, 3) and down.errors
+    assert (down.emails, down.held) == (0, 3) and down.errors
+    assert {r.hold_reason for r in store.list_outbox()} == {"connection"}
     smtp_server.start()
     later = NOW + dt.timedelta(minutes=5)
     up = sending.send_due(config, store, now=later)
@@ -185,3 +200,34 @@ def test_dry_run_changes_nothing(store: Store, config: Config, smtp_server: SMTP
     assert report.dry_run and report.emails == 1 and report.items[0].to == "李四 <all@client.cn>"
     assert smtp_server.messages == []
     assert store.outbox_counts()[OutboxState.PENDING] == 1
+
+
+def test_attach_table_and_branding(store: Store, config: Config, smtp_server: SMTPServer) -> None:
+    import io
+
+    from docx import Document
+
+    notes = dataclasses.replace(
+        config.notifications,
+        attach_table=True,
+        organisation="华南政策咨询",
+        footer="如有疑问，请联系您的顾问。",
+        reply_to="顾问 <adviser@consult.cn>",
+    )
+    config = dataclasses.replace(config, notifications=notes)
+    subscribe(store, "李四", "all@client.cn")
+    actions.approve_change_set(store, draft_to_final(store), actor="a", now=NOW, config=config)
+    assert sending.send_due(config, store, now=NOW).emails == 1
+    msg = smtp_server.messages[0].msg
+    assert msg.get_content_type() == "multipart/mixed"
+    assert msg["From"].addresses[0].display_name == "华南政策咨询 政策监测"
+    assert msg["Reply-To"].addresses[0].addr_spec == "adviser@consult.cn"
+    text = body_text(msg, "plain")
+    assert (
+        "华南政策咨询监测到您关注的政策有以下变化" in text and "如有疑问，请联系您的顾问。" in text
+    )
+    (attachment,) = msg.iter_attachments()
+    assert attachment.get_filename() == f"{TITLE}-新旧条文对照表.docx"
+    (table,) = Document(io.BytesIO(attachment.get_content())).tables
+    assert [c.text for c in table.rows[0].cells] == ["修改前", "修改后", "说明"]
+    assert len(table.rows) == 18  # the header and the 17 changes

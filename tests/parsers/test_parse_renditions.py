@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import parsers
-from parsers.extraction import DOCX as DOCX_TYPE
+from parsers.formats import DOCX as DOCX_TYPE
 from parsers.model import Attachment, Status
 
 SITE = "site/2022-12-30"

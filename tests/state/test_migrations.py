@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from state.schema import MIGRATIONS
 from state.store import Store, open_store
 
 
@@ -91,9 +92,58 @@ def test_m002_moves_url_states_out_of_kv(db_path: Path) -> None:
             "INSERT INTO kv (key, value) VALUES (?, ?)",
             ("url:http://gxj.sz.gov.cn/list.html", json.dumps(old)),
         )
-        assert store.migrate() == ["m002_url_states"]
+        assert store.migrate() == list(MIGRATIONS[1:])
         state = store.url_state("http://gxj.sz.gov.cn/list.html")
         assert state is not None and state.etag == '"e"' and state.body == b"<ul>list</ul>"
         assert store.scalar("SELECT count(*) FROM kv WHERE key LIKE 'url:%'") == 0
+    finally:
+        store.close()
+
+
+def test_m114_sources_already_checked_are_past_their_first_sight(db_path: Path) -> None:
+    from state.migrations import migrations
+
+    store = open_store(db_path, migrate=False)
+    try:
+        migrations.apply(store.db, stop_before="m114_source_baseline")
+        for name in ("checked", "failing", "new"):
+            store.conn.execute(
+                "INSERT INTO sources (name, kind, url, created_at)"
+                " VALUES (?, 'page', 'u', '2022-01-01T00:00:00+00:00')",
+                (name,),
+            )
+        ids = {r["name"]: r["id"] for r in store.rows("SELECT id, name FROM sources")}
+        for name, outcome, at in (
+            ("checked", "failed", "2022-01-01T00:00:00+00:00"),
+            ("checked", "unchanged", "2022-01-02T00:00:00+00:00"),
+            ("failing", "failed", "2022-01-03T00:00:00+00:00"),
+        ):
+            store.conn.execute(
+                "INSERT INTO fetch_attempts (source_id, url, started_at, finished_at, outcome)"
+                " VALUES (?, 'u', ?, ?, ?)",
+                (ids[name], at, at, outcome),
+            )
+        store.migrate()
+        first = {s.name: s.first_sight for s in store.list_sources()}
+        assert first == {"checked": False, "failing": True, "new": True}
+        assert all(s.origin == "config" for s in store.list_sources())
+    finally:
+        store.close()
+
+
+def test_m115_gives_every_subscriber_email_and_keeps_the_outbox(db_path: Path) -> None:
+    from state.migrations import migrations
+
+    store = open_store(db_path, migrate=False)
+    try:
+        migrations.apply(store.db, stop_before="m115_channels")
+        store.conn.execute(
+            "INSERT INTO subscribers (name, email, created_at) VALUES ('甲', 'a@client.cn', 'x')"
+        )
+        assert store.migrate() == ["m115_channels"]
+        assert store.channels_of(1) == ["email"]
+        columns = {c.name for c in store.db.table("outbox").columns}
+        assert {"parts_sent", "hold_reason"} <= columns
+        assert "UNIQUE (change_set_id, subscriber_id, channel)" in store.db.table("outbox").schema
     finally:
         store.close()

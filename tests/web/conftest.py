@@ -220,3 +220,13 @@ def admin(client: TestClient) -> tuple[TestClient, str]:
 def reviewer(client: TestClient) -> tuple[TestClient, str]:
     """The client logged in as bob (reviewer), and his CSRF token."""
     return client, login(client, "bob")
+
+
+def approve(client: TestClient, token: str, cs_id: int) -> TestClient:
+    """Approve a change set as the UI does: the server asks to confirm the recipient count,
+    the count it states is sent back. Returns the client (its last response followed)."""
+    asked = client.post(f"/change-sets/{cs_id}/approve", data={"csrf": token})
+    found = re.search(r'name="confirm" value="(\d+)"', asked.text)
+    assert found, asked.text
+    client.post(f"/change-sets/{cs_id}/approve", data={"csrf": token, "confirm": found.group(1)})
+    return client

@@ -7,76 +7,40 @@ Saves `review-queue.png` and `change-set.png` under `tests/artifacts/screenshots
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import uvicorn
 
 from monitor.config import Config
 from monitor.web.app import create_app
 from parsers.records import ChangeSetState, OutboxState
 from state.store import Store, open_store
-from tests.browser import CHROMIUM, LAUNCH_ARGS, SCREENSHOTS, needs_chromium
+from tests.browser import SCREENSHOTS, chromium, login, needs_chromium, new_page, serve
 from tests.web.conftest import NOW, PASSWORDS, Seeded
 
 if TYPE_CHECKING:
-    from playwright.sync_api import FloatRect, Page
+    from playwright.sync_api import Browser, FloatRect, Page
 
 
 pytestmark = needs_chromium
 
 
-class _Server(uvicorn.Server):
-    """uvicorn that tells the test thread when it is listening."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
-        self.ready.set()
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One Chromium for the module's tests (each gets its own context)."""
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
-def live_url(seeded: Seeded, db_path: Path, web_config: Config) -> Iterator[str]:
-    """The app served by uvicorn on 127.0.0.1 (a free port) in a thread."""
+def page(browser: Browser, seeded: Seeded, db_path: Path, web_config: Config) -> Iterator[Page]:
+    """A Chromium page on the app served over the seeded database."""
     app = create_app(web_config, lambda: open_store(db_path, migrate=False), clock=lambda: NOW)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve([sock])), daemon=True)
-    thread.start()
-    assert server.ready.wait(10), "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-
-
-@pytest.fixture
-def page(live_url: str) -> Iterator[Page]:
-    """A fresh Chromium page (zh-CN, 1280 px wide) whose relative URLs go to the live app."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        context = browser.new_context(
-            locale="zh-CN", viewport={"width": 1280, "height": 900}, base_url=live_url
-        )
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+    with serve(app) as url, new_page(browser, url) as page:
+        yield page
 
 
 def _clip(height: int) -> FloatRect:
@@ -84,12 +48,7 @@ def _clip(height: int) -> FloatRect:
 
 
 def _login(page: Page, name: str, start: str) -> None:
-    page.goto(start)
-    assert "/login?next=" in page.url  # no session: sent to the login page
-    page.get_by_label("用户名").fill(name)
-    page.get_by_label("密码").fill(PASSWORDS[name])
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"**{start}")
+    login(page, name, PASSWORDS[name], start)
 
 
 def test_review_draft_to_final_in_chromium(page: Page, store: Store, seeded: Seeded) -> None:
@@ -107,13 +66,34 @@ def test_review_draft_to_final_in_chromium(page: Page, store: Store, seeded: See
     struck = card.locator(".old del").evaluate("e => getComputedStyle(e).textDecorationLine")
     assert struck == "line-through"
 
+    # Keyboard: j / k move between cards, e edits the current summary, ? lists the shortcuts.
+    cards = page.locator("article.card")
+    page.keyboard.press("j")
+    expect(cards.nth(0)).to_have_class(re.compile(r"\bcurrent\b"))
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    expect(cards.nth(0)).to_have_class(re.compile(r"\bcurrent\b"))
+    expect(cards.nth(1)).not_to_have_class(re.compile(r"\bcurrent\b"))
+    page.keyboard.press("e")
+    assert page.evaluate("document.activeElement.name") == "summary"
+    page.keyboard.press("Escape")
+    page.keyboard.press("?")
+    expect(page.locator("dialog#shortcuts")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("dialog#shortcuts")).to_be_hidden()
+
     card.get_by_label("摘要").fill("（九）大赛获奖项目奖励上限由30万元提高至50万元")
     card.get_by_role("button", name="保存摘要").click()
     expect(page.locator(".flash")).to_have_text("摘要已更新")
     expect(page.locator('article[data-clause="九"] .summary')).to_contain_text("大赛获奖项目")
+    page.evaluate("window.scrollTo(0, 0)")  # the saved card's anchor scrolled the page
     page.screenshot(path=str(SCREENSHOTS / "change-set.png"), full_page=True, clip=_clip(1250))
 
     page.get_by_role("button", name="批准并通知订阅者").click()
+    dialog = page.locator("dialog#confirm-approve")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".confirm-count")).to_contain_text("将向 2 位订阅者发送")
+    dialog.get_by_role("button", name="确认批准").click()
     expect(page.locator(".flash")).to_contain_text("已批准")
     rows = page.locator("table.outbox-table tbody tr")
     expect(rows.first).to_contain_text("待发送")
@@ -143,4 +123,5 @@ def test_script_payload_in_a_clause_runs_nothing(page: Page, seeded: Seeded) -> 
     assert page.locator("main script").count() == 0
     assert page.locator(".new b").count() == 0
     assert page.title() != "PWNED" and not dialogs
-    assert page.evaluate("document.scripts.length") == 0
+    scripts = page.evaluate("Array.from(document.scripts).map(s => s.src || s.text)")
+    assert scripts == [page.url.split("/change-sets")[0] + "/static/review.js"]
