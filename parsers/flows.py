@@ -13,7 +13,8 @@ characters of which at least `KEPT` of the character 4-grams occur in the other 
   another old clause, and held by neither O's new clause nor that other old clause.
 
 Then a member that shares clearly more text with N (merge), or a part that shares clearly more
-text with O (split), than the pair the alignment chose becomes the pair, so that `old`/`new` of the change name the main line of descent.
+text with O (split), than the pair the alignment chose becomes the pair, so that `old`/`new` of the change name the main line of descent;
+the pair it displaces flows into the paired unit that shares most of its text.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ _COMMON = 24  # 4-grams on more clauses than this carry no evidence
 _DISTINCT = 0.2  # the unit holding a passage must hold it this much more than any other
 _LONG_UNIT = 3000  # canonical characters: longer clauses take no part in splits and merges
 _PROMOTE = 1.5  # a member must share this much more text than the pair to become the pair
+_CANDIDATES = 8  # units a displaced pair is compared with
 _SENTENCE = re.compile(r"[。；！？\n]")
 
 
@@ -132,7 +134,7 @@ class FlowFinder:
                 target = self._best(node, "old", self._paired_old(group), self._own_new)
                 if target is not None:
                     result.split_off[node.index] = target
-        _promote(result)
+        _promote(result, self.candidates)
 
     def partial_flows(self, group: str) -> None:
         """Record in `partial` the passages of a paired old unit kept in a new unit that is
@@ -213,8 +215,11 @@ def _evidence(node: Node) -> frozenset[str]:
     return grams(without_formulas(node.whole))
 
 
-def _promote(result: Alignment) -> None:
-    """Make the member giving most of the text the pair of a merge or split."""
+def _promote(result: Alignment, candidates: Callable[[Node, str, int], list[int]]) -> None:
+    """Make the member giving most of the text the pair of a merge or split; the pair it
+    displaces goes where its own text went most (old 第四十四条 of the 会计法, paired with
+    new 第四十二条 until old 第四十五条 took that place, is fused with old 第四十三条 into new
+    第四十一条)."""
     members: dict[int, list[int]] = defaultdict(list)
     for o_index, n_index in result.merged.items():
         members[n_index].append(o_index)
@@ -228,7 +233,7 @@ def _promote(result: Alignment) -> None:
             result.unlink(primary)
             del result.merged[best]
             result.link(best, n_index, score)
-            result.merged[primary] = n_index
+            result.merged[primary] = _home(result, candidates, result.old[primary], "new", n_index)
     parts: dict[int, list[int]] = defaultdict(list)
     for n_index, o_index in result.split_off.items():
         parts[o_index].append(n_index)
@@ -242,4 +247,29 @@ def _promote(result: Alignment) -> None:
             result.unlink(o_index)
             del result.split_off[best]
             result.link(o_index, best, score)
-            result.split_off[primary] = o_index
+            result.split_off[primary] = _home(
+                result, candidates, result.new[primary], "old", o_index
+            )
+
+
+def _home(
+    result: Alignment,
+    candidates: Callable[[Node, str, int], list[int]],
+    node: Node,
+    side: str,
+    given: int,
+) -> int:
+    """The paired unit of `side` that a displaced pair `node` flows into: `given`
+    (the unit it was paired with) unless another paired unit of its kind shares `_PROMOTE`
+    times more of its text (formulas left out)."""
+    units, pairs = (result.new, result.back) if side == "new" else (result.old, result.pairs)
+    source = _evidence(node)
+    best, most = given, _PROMOTE * len(source & _evidence(units[given]))
+    for t in candidates(node, side, _CANDIDATES):
+        other = units[t]
+        if t == given or t not in pairs or other.group != node.group or other.container:
+            continue
+        shared = len(source & _evidence(other))
+        if shared > most:
+            best, most = t, shared
+    return best
