@@ -86,9 +86,10 @@ def group_of(clause: Clause) -> str:
     return _GROUPS.get(clause.kind, clause.kind)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)  # not frozen: thousands per diff, built cheaply
 class Node:
-    """One clause of a flattened tree with its parent and comparison keys."""
+    """One clause of a flattened tree with its parent and comparison keys (never changed
+    once built)."""
 
     index: int
     clause: Clause

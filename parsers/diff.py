@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from parsers.align import Alignment, Node, canonical, display_text
+from parsers.edits import NO_COHESION, Cohesion
 from parsers.model import (
     Amount,
     AmountChange,
@@ -105,6 +106,18 @@ class _Fields:
 
 
 _NO_FIELDS = _Fields(amounts=(), units_added=(), units_removed=(), dates_changed=())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Flows:
+    """The clauses a change's text went to or came from (see `ClauseChange`)."""
+
+    parts: tuple[ClauseRef, ...] = ()
+    passages_to: tuple[ClauseRef, ...] = ()
+    passages_from: tuple[ClauseRef, ...] = ()
+
+
+_NO_FLOWS = _Flows()
 _NO_TEXT = Comparison(ops=(), spans=())
 
 
@@ -114,6 +127,7 @@ class _Context:
 
     def __init__(self, alignment: Alignment) -> None:
         self.alignment = alignment
+        self._cohesion: Cohesion | None = None
         self.budget = Budget()
         self.renumbering = _renumbering(alignment)
         self.merged_into: dict[int, list[int]] = {}  # new -> the old clauses merged into it
@@ -122,8 +136,12 @@ class _Context:
         self.split_into: dict[int, set[int]] = {}  # old -> the new clauses split off it
         for n_index, o_index in alignment.split_off.items():
             self.split_into.setdefault(o_index, set()).add(n_index)
-        for o_index, news in alignment.partial.items():
-            self.split_into.setdefault(o_index, set()).update(news)
+        # passages into the successor of another clause: old -> news, and new -> olds
+        self.passages_to = {o: sorted(news) for o, news in alignment.partial.items()}
+        self.passages_from: dict[int, list[int]] = {}
+        for o_index, news in sorted(alignment.partial.items()):
+            for n_index in news:
+                self.passages_from.setdefault(n_index, []).append(o_index)
 
     def paired(self, o: Node, n: Node) -> ClauseChange | None:
         """The change of a paired clause, or None when it did not change."""
@@ -142,13 +160,38 @@ class _Context:
         if _renumbered(old, new):
             kinds.append(ChangeKind.RENUMBERED)
         flow, parts = self.parts(o, n)
+        passages_to = tuple(
+            ref(self.alignment.new[i].clause) for i in self.passages_to.get(o.index, ())
+        )
+        passages_from = tuple(
+            ref(self.alignment.old[i].clause) for i in self.passages_from.get(n.index, ())
+        )
         if flow is not None:
             kinds.append(flow)
+        if passages_to and ChangeKind.SPLIT not in kinds:
+            kinds.append(ChangeKind.SPLIT)  # its text went to several new clauses
+        if passages_from and ChangeKind.MERGED not in kinds:
+            kinds.append(ChangeKind.MERGED)  # ...or came from several old ones
         if not kinds:
             return None
         if ChangeKind.MODIFIED not in kinds:
             text, fields = _NO_TEXT, _NO_FIELDS
-        return self.change(tuple(kinds), o, n, text, fields, parts)
+        flows = _Flows(parts=parts, passages_to=passages_to, passages_from=passages_from)
+        return self.change(tuple(kinds), o, n, text, fields, flows)
+
+    def cohesion(self) -> Cohesion:
+        """Which characters go together in the clauses that changed (built on first use;
+        the unchanged ones are not quoted, and a document is mostly unchanged ones)."""
+        if self._cohesion is None:
+            alignment = self.alignment
+            texts = [
+                text
+                for o, n in alignment.pairs.items()
+                if alignment.old[o].content != alignment.new[n].content
+                for text in (alignment.old[o].content, alignment.new[n].content)
+            ]
+            self._cohesion = Cohesion(t for t in texts if t)
+        return self._cohesion
 
     def parts(self, o: Node, n: Node) -> tuple[ChangeKind | None, tuple[ClauseRef, ...]]:
         """A merge (the other old clauses that went into `n`) or a split (the other new
@@ -169,9 +212,10 @@ class _Context:
         n: Node | None,
         text: Comparison = _NO_TEXT,
         fields: _Fields = _NO_FIELDS,
-        parts: tuple[ClauseRef, ...] = (),
+        flows: _Flows | None = None,
     ) -> ClauseChange:
         """A change record with its summary and edits."""
+        flows = flows or _NO_FLOWS
         old_text = display_text(o.clause) if o else ""
         new_text = display_text(n.clause) if n else ""
         facts = ChangeFacts(
@@ -185,11 +229,14 @@ class _Context:
             units_removed=fields.units_removed,
             dates_changed=fields.dates_changed,
             redline=text.ops,
-            parts=parts,
+            parts=flows.parts,
+            passages_to=flows.passages_to,
+            passages_from=flows.passages_from,
             old_text=old_text,
             new_text=new_text,
             spans=text.spans,
             renumbering=self.renumbering,
+            cohesion=self.cohesion() if ChangeKind.MODIFIED in kinds else NO_COHESION,
         )
         summary, edits = describe_change(facts)
         return ClauseChange(
@@ -205,8 +252,10 @@ class _Context:
             old_text=old_text,
             new_text=new_text,
             section=bool(o and o.has_children or n and n.has_children),
-            parts=parts,
+            parts=flows.parts,
             edits=edits,
+            passages_to=flows.passages_to,
+            passages_from=flows.passages_from,
         )
 
 

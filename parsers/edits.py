@@ -9,6 +9,10 @@ is a contiguous passage of the old text and `new` a contiguous passage of the ne
   once in the old text) is widened over the unchanged text around it, on both sides alike,
   until it is unique (`“帐”` -> `“会计帐簿”`); an insertion is placed `after` the shortest
   unique passage before it; a deletion too short or ambiguous to place says what it follows;
+- a quotation starts and ends where words do, as far as the unchanged text around it allows:
+  between two characters that seldom go together in the document (`Cohesion`: how often a
+  character pair occurs against how often its rarer character does), not inside a word that
+  the document uses throughout (`在“借款之日起”后`, not `在“款之日起”后`);
 - the same substitution made several times is one edit with its `count`;
 - each edit has a `role`: `wording`, `figure` (one figure for another: 30万元 -> 50万元),
   `date`, `units` (inside the responsible-units note) or `xref` (a reference to an article of
@@ -19,14 +23,17 @@ is a contiguous passage of the old text and `new` a contiguous passage of the ne
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from parsers.align import bigrams
 from parsers.model import Edit, EditOp
 from parsers.numerals import cn_to_int
 from parsers.redline import Span, is_figure
 
 _NUMERAL = frozenset("零〇一二两三四五六七八九十百千万亿0123456789.")
+_NUMERAL_RE = re.compile("[" + re.escape("".join(sorted(_NUMERAL))) + "]")
 _UNITS = frozenset("条款项章节编年月日元%‰万亿人次个家倍天")  # what follows a numeral
 _REF = re.compile(r"第([零〇一二两三四五六七八九十百千\d]+)条")
 # What a reference to another law ends with (《…》第五条, 公司法第二十一条, 民法典第一百条).
@@ -42,6 +49,35 @@ _GAP = 2  # unchanged characters between two edits that still make them one
 _SEPARATORS = frozenset("，,。.；;：:、！!？? \u3000\n")
 
 
+_WORD_REACH = 4  # characters a quotation may be widened by to start or end at a word edge
+_LOOSE = 0.25  # cohesion below which two characters are taken to be in different words
+_TIGHT = 0.6  # ...and above which a replacement's edge is taken to cut a word
+
+
+class Cohesion:
+    """How much two neighbouring characters go together in a document: the number of its
+    clauses where the pair occurs, over the number where its rarer character occurs (1: the
+    characters are one word there, `申请`; near 0: a chance meeting of two words, `请经`).
+    A dictionary-free segmentation from the document itself."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.pairs: Counter[str] = Counter()
+        self.chars: Counter[str] = Counter()
+        for text in texts:
+            self.pairs.update(bigrams(text))
+            self.chars.update(set(text))
+
+    def __call__(self, text: str, at: int) -> float:
+        """Cohesion across the gap before `text[at]` (0 at an edge or a separator)."""
+        if at <= 0 or at >= len(text) or _quiet(text[at - 1]) or _quiet(text[at]):
+            return 0.0
+        rarer = min(self.chars[text[at - 1]], self.chars[text[at]])
+        return self.pairs[text[at - 1 : at + 1]] / rarer if rarer else 0.0
+
+
+NO_COHESION = Cohesion(())  # no document: every gap is a word edge
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QuotedEdit:
     """An `Edit` with what it is about (`wording`, `figure`, `date`, `units`, `xref`) and
@@ -55,9 +91,14 @@ class QuotedEdit:
 
 
 def quote_edits(
-    old: str, new: str, spans: tuple[Span, ...], renumbering: Mapping[int, int]
+    old: str,
+    new: str,
+    spans: tuple[Span, ...],
+    renumbering: Mapping[int, int],
+    cohesion: Cohesion = NO_COHESION,
 ) -> tuple[QuotedEdit, ...]:
-    """The edits from `old` to `new`, in order, identical substitutions counted once."""
+    """The edits from `old` to `new`, in order, identical substitutions counted once
+    (`cohesion`: the document's, for quotations that start and end at word edges)."""
     bare: list[tuple[str, tuple[int, int], tuple[int, int]]] = []
     for span in _joined(old, new, spans):
         a = _trim(old, span.old_start, span.old_end)
@@ -79,7 +120,7 @@ def quote_edits(
                 done.add(key)
                 out.append(_repeated(old, new, role, a, c, counts[key]))
             continue
-        out.append(_quote(old, new, role, a, c))
+        out.append(_quote(old, new, role, a, c, cohesion))
     return tuple(out)
 
 
@@ -120,7 +161,9 @@ def _repeated(
     return QuotedEdit(edit=edit, role=role)
 
 
-def _quote(old: str, new: str, role: str, a: tuple[int, int], c: tuple[int, int]) -> QuotedEdit:
+def _quote(
+    old: str, new: str, role: str, a: tuple[int, int], c: tuple[int, int], cohesion: Cohesion
+) -> QuotedEdit:
     (a0, a1), (c0, c1) = a, c
     if a0 < a1 and c0 < c1:
         paragraph = _whole_paragraph(old, a0, a1)
@@ -128,15 +171,17 @@ def _quote(old: str, new: str, role: str, a: tuple[int, int], c: tuple[int, int]
             paragraph = 0
             if role == "wording":
                 (a0, a1), (c0, c1) = _unique(old, new, (a0, a1), (c0, c1))
-        edit = Edit(op=EditOp.REPLACE, old=old[a0:a1], new=new[c0:c1], after=_before(old, a0))
+                (a0, a1), (c0, c1) = _word_edges(old, new, (a0, a1), (c0, c1), cohesion)
+        after = _before(old, a0, cohesion)
+        edit = Edit(op=EditOp.REPLACE, old=old[a0:a1], new=new[c0:c1], after=after)
         whole = bool(paragraph) and "\n" not in old and "\n" not in new
         return QuotedEdit(edit=edit, role=role, paragraph=paragraph, whole_text=whole)
     if c0 < c1:  # an insertion at old position a0
-        after = _placing(old, a0)
+        after = _placing(old, a0, cohesion)
         edit = Edit(op=EditOp.INSERT, old="", new=new[c0:c1], after=after)
         paragraph = _whole_paragraph(new, c0, c1)
         return QuotedEdit(edit=edit, role=role, paragraph=paragraph, start=not after)
-    after = "" if _placed(old, a0, a1) else _placing(old, a0)
+    after = "" if _placed(old, a0, a1) else _placing(old, a0, cohesion)
     edit = Edit(op=EditOp.DELETE, old=old[a0:a1], new="", after=after)
     return QuotedEdit(edit=edit, role=role, paragraph=_whole_paragraph(old, a0, a1))
 
@@ -159,8 +204,7 @@ def _widen_numerals(
     """Widen both passages over the unchanged numeral characters (and a reference's 第 and
     条) around them, so that a figure or a reference is quoted whole."""
     (a0, a1), (c0, c1) = a, c
-    touches = any(ch in _NUMERAL for ch in old[a0:a1] + new[c0:c1])
-    if not touches:
+    if not (_NUMERAL_RE.search(old, a0, a1) or _NUMERAL_RE.search(new, c0, c1)):
         return (a0, a1), (c0, c1)
     while a0 > 0 and c0 > 0 and old[a0 - 1] == new[c0 - 1] and old[a0 - 1] in _NUMERAL:
         a0, c0 = a0 - 1, c0 - 1
@@ -239,16 +283,57 @@ def _unique(
     return (a0, a1), (c0, c1)
 
 
-def _before(old: str, at: int) -> str:
-    """Up to `_AFTER` characters of the old text just before `at` (within its paragraph)."""
-    start = max(0, at - _AFTER)
-    line = old.rfind("\n", 0, at)
-    return old[max(start, line + 1) : at]
+def _word_edges(
+    old: str, new: str, a: tuple[int, int], c: tuple[int, int], cohesion: Cohesion
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Widen a replacement that starts or ends inside a word (cohesion across its edge of
+    `_TIGHT` or more) over the unchanged text on both sides alike, by `_WORD_REACH` at most,
+    to the loosest gap within reach (`负责拨` -> `负责拨付`). A replacement's own edges are
+    where the texts differ, so only a gap inside a word the document always writes so moves."""
+    (a0, a1), (c0, c1) = a, c
+    reach = 0
+    while (
+        reach < _WORD_REACH
+        and a0 - reach > 0
+        and c0 - reach > 0
+        and old[a0 - reach - 1] == new[c0 - reach - 1] != "\n"
+    ):
+        reach += 1
+    back = _loosest(old, [a0 - k for k in range(reach + 1)], cohesion)
+    reach = 0
+    while (
+        reach < _WORD_REACH
+        and a1 + reach < len(old)
+        and c1 + reach < len(new)
+        and old[a1 + reach] == new[c1 + reach] != "\n"
+    ):
+        reach += 1
+    ahead = _loosest(old, [a1 + k for k in range(reach + 1)], cohesion)
+    return (back, ahead), (c0 - (a0 - back), c1 + (ahead - a1))
 
 
-def _placing(old: str, at: int) -> str:
+def _loosest(text: str, gaps: list[int], cohesion: Cohesion, tight: float | None = None) -> int:
+    """The first of `gaps` (the edge as it is, then the ones within reach) unless the text
+    holds together across it (`tight`, default `_TIGHT`): then the loosest one within reach."""
+    first = gaps[0]
+    here = cohesion(text, first)
+    if here < (_TIGHT if tight is None else tight):
+        return first
+    best = min(gaps, key=lambda k: (cohesion(text, k), abs(k - first)))
+    return best if cohesion(text, best) < here else first
+
+
+def _before(old: str, at: int, cohesion: Cohesion) -> str:
+    """About `_AFTER` characters of the old text just before `at` (within its paragraph),
+    from a word edge when one is near."""
+    line = old.rfind("\n", 0, at) + 1
+    return old[_word_start(old, line, max(line, at - _AFTER), cohesion) : at]
+
+
+def _placing(old: str, at: int, cohesion: Cohesion) -> str:
     """The shortest passage of at least `_AFTER` characters ending at `at` that is found once
-    in the old text (within its paragraph); empty at the start of a paragraph."""
+    in the old text (within its paragraph), from its phrase's start or a word edge; empty at
+    the start of a paragraph."""
     line = old.rfind("\n", 0, at) + 1
     for length in range(_AFTER, _AFTER + _MAX_CONTEXT + 1):
         start = max(line, at - length)
@@ -256,8 +341,18 @@ def _placing(old: str, at: int) -> str:
             start -= 1  # never from the middle of a figure
         piece = old[start:at]
         if old.count(piece) == 1 or start == line:
-            return old[_phrase_start(old, line, start) : at]
+            phrase = _phrase_start(old, line, start)
+            if phrase == start:
+                phrase = _word_start(old, line, start, cohesion)
+            return old[phrase:at]
     return old[max(line, at - _AFTER - _MAX_CONTEXT) : at]
+
+
+def _word_start(old: str, line: int, start: int, cohesion: Cohesion) -> int:
+    """`start` moved back (by `_WORD_REACH` at most, not before `line`) to the loosest gap
+    within reach when it is inside a word (`款之日起` -> `自借款之日起`)."""
+    gaps = list(range(start, max(line, start - _WORD_REACH) - 1, -1))
+    return _loosest(old, gaps, cohesion, _LOOSE)
 
 
 def _phrase_start(old: str, line: int, start: int) -> int:

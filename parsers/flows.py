@@ -13,17 +13,20 @@ characters of which at least `KEPT` of the character 4-grams occur in the other 
   another old clause, and held by neither O's new clause nor that other old clause.
 
 Then a member that shares clearly more text with N (merge), or a part that shares clearly more
-text with O (split), than the pair the alignment chose becomes the pair, so that `old`/`new` of the change name the main line of descent.
+text with O (split), than the pair the alignment chose becomes the pair, so that `old`/`new` of the change name the main line of descent;
+the pair it displaces flows into the paired unit that shares most of its text.
 """
 
 from __future__ import annotations
 
 import functools
+import heapq
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from parsers.align import Alignment, Node, canonical
+from parsers.roles import without_formulas
 
 KEPT = 0.5  # share of a passage's 4-grams found in the clause it went to
 MARGIN = 0.4  # ...more than in the clause that already explains it
@@ -32,6 +35,7 @@ _COMMON = 24  # 4-grams on more clauses than this carry no evidence
 _DISTINCT = 0.2  # the unit holding a passage must hold it this much more than any other
 _LONG_UNIT = 3000  # canonical characters: longer clauses take no part in splits and merges
 _PROMOTE = 1.5  # a member must share this much more text than the pair to become the pair
+_CANDIDATES = 8  # units a displaced pair is compared with
 _SENTENCE = re.compile(r"[。；！？\n]")
 
 
@@ -77,6 +81,17 @@ class FlowFinder:
             self._indexes[side] = index
         return index
 
+    def candidates(self, node: Node, side: str, count: int) -> list[int]:
+        """The `count` units of `side` sharing the most uncommon 4-grams with `node`."""
+        hits: Counter[int] = Counter()
+        index = self._index(side)
+        for g in grams(node.whole):
+            posting = index.get(g)
+            if posting and len(posting) <= _COMMON:
+                hits.update(posting)
+        ranked = heapq.nsmallest(count, hits.items(), key=lambda h: (-h[1], h[0]))
+        return [t for t, _ in ranked]
+
     def _kept_as_is(self, node: Node, side: str) -> bool:
         result = self.result
         pair = (result.pairs if side == "old" else result.back).get(node.index)
@@ -111,15 +126,15 @@ class FlowFinder:
         result = self.result
         for node in result.old:
             if _unit(node, group) and result.is_free_old(node.index) and _searched(node):
-                target = self._best(node, "new", lambda t: t in result.back, self._own_old)
+                target = self._best(node, "new", self._paired_new(group), self._own_old)
                 if target is not None:
                     result.merged[node.index] = target
         for node in result.new:
             if _unit(node, group) and result.is_free_new(node.index) and _searched(node):
-                target = self._best(node, "old", lambda t: t in result.pairs, self._own_new)
+                target = self._best(node, "old", self._paired_old(group), self._own_new)
                 if target is not None:
                     result.split_off[node.index] = target
-        _promote(result)
+        _promote(result, self.candidates)
 
     def partial_flows(self, group: str) -> None:
         """Record in `partial` the passages of a paired old unit kept in a new unit that is
@@ -146,6 +161,16 @@ class FlowFinder:
                         found.add(t)
             if found:
                 result.partial[o.index] = sorted(found)
+
+    def _paired_new(self, group: str) -> Callable[[int], bool]:
+        """A paired new unit of `group` (a clause gives text only to clauses of its kind)."""
+        result = self.result
+        return lambda t: t in result.back and result.new[t].group == group
+
+    def _paired_old(self, group: str) -> Callable[[int], bool]:
+        """A paired old unit of `group`."""
+        result = self.result
+        return lambda t: t in result.pairs and result.old[t].group == group
 
     def _own_old(self, new_index: int) -> Node:
         return self.result.old[self.result.back[new_index]]
@@ -177,36 +202,74 @@ def _unit(node: Node, group: str) -> bool:
 
 
 def _paired_other(result: Alignment, mine: int, target: int) -> bool:
-    return target in result.back and target != mine
+    return (
+        target in result.back
+        and target != mine
+        and result.new[target].group == result.new[mine].group
+    )
 
 
-def _promote(result: Alignment) -> None:
-    """Make the member giving most of the text the pair of a merge or split."""
+def _evidence(node: Node) -> frozenset[str]:
+    """The 4-grams of a unit's text without the formulas of legal Chinese (which say nothing
+    about which clause another descends from)."""
+    return grams(without_formulas(node.whole))
+
+
+def _promote(result: Alignment, candidates: Callable[[Node, str, int], list[int]]) -> None:
+    """Make the member giving most of the text the pair of a merge or split; the pair it
+    displaces goes where its own text went most (old 第四十四条 of the 会计法, paired with
+    new 第四十二条 until old 第四十五条 took that place, is fused with old 第四十三条 into new
+    第四十一条)."""
     members: dict[int, list[int]] = defaultdict(list)
     for o_index, n_index in result.merged.items():
         members[n_index].append(o_index)
     for n_index, olds in members.items():
-        target = grams(result.new[n_index].whole)
+        target = _evidence(result.new[n_index])
         primary = result.back[n_index]
-        shared = {o: len(grams(result.old[o].whole) & target) for o in [primary, *olds]}
+        shared = {o: len(_evidence(result.old[o]) & target) for o in [primary, *olds]}
         best = max(olds, key=lambda o: shared[o])
         if shared[best] > _PROMOTE * shared[primary]:
             score = result.scores[primary]
             result.unlink(primary)
             del result.merged[best]
             result.link(best, n_index, score)
-            result.merged[primary] = n_index
+            result.merged[primary] = _home(result, candidates, result.old[primary], "new", n_index)
     parts: dict[int, list[int]] = defaultdict(list)
     for n_index, o_index in result.split_off.items():
         parts[o_index].append(n_index)
     for o_index, news in parts.items():
-        source = grams(result.old[o_index].whole)
+        source = _evidence(result.old[o_index])
         primary = result.pairs[o_index]
-        shared = {n: len(source & grams(result.new[n].whole)) for n in [primary, *news]}
+        shared = {n: len(source & _evidence(result.new[n])) for n in [primary, *news]}
         best = max(news, key=lambda n: shared[n])
         if shared[best] > _PROMOTE * shared[primary]:
             score = result.scores[o_index]
             result.unlink(o_index)
             del result.split_off[best]
             result.link(o_index, best, score)
-            result.split_off[primary] = o_index
+            result.split_off[primary] = _home(
+                result, candidates, result.new[primary], "old", o_index
+            )
+
+
+def _home(
+    result: Alignment,
+    candidates: Callable[[Node, str, int], list[int]],
+    node: Node,
+    side: str,
+    given: int,
+) -> int:
+    """The paired unit of `side` that a displaced pair `node` flows into: `given`
+    (the unit it was paired with) unless another paired unit of its kind shares `_PROMOTE`
+    times more of its text (formulas left out)."""
+    units, pairs = (result.new, result.back) if side == "new" else (result.old, result.pairs)
+    source = _evidence(node)
+    best, most = given, _PROMOTE * len(source & _evidence(units[given]))
+    for t in candidates(node, side, _CANDIDATES):
+        other = units[t]
+        if t == given or t not in pairs or other.group != node.group or other.container:
+            continue
+        shared = len(source & _evidence(other))
+        if shared > most:
+            best, most = t, shared
+    return best

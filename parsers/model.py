@@ -227,6 +227,10 @@ class ClauseChange:
     # split: the other new clauses made from `old`; merged: the other old clauses in `new`
     parts: tuple[ClauseRef, ...] = ()
     edits: tuple[Edit, ...] = ()  # the edits of a modified clause, in order (see `Edit`)
+    # a passage of `old` went into these new clauses, each the successor of another old one
+    passages_to: tuple[ClauseRef, ...] = ()
+    # ...and `new` took a passage of each of these old clauses (each with its own successor)
+    passages_from: tuple[ClauseRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -426,6 +430,8 @@ def change_to_json(change: ClauseChange) -> dict[str, Any]:
         "section": change.section,
         "parts": [ref_to_json(p) for p in change.parts],
         "edits": [edit_to_json(e) for e in change.edits],
+        "passages_to": [ref_to_json(p) for p in change.passages_to],
+        "passages_from": [ref_to_json(p) for p in change.passages_from],
     }
 
 
@@ -472,9 +478,15 @@ def change_from_json(data: dict[str, Any]) -> ClauseChange:
         old_text=str(data.get("old_text", "")),
         new_text=str(data.get("new_text", "")),
         section=bool(data.get("section", False)),
-        parts=tuple(r for r in (ref_from_json(p) for p in data.get("parts", ())) if r),
+        parts=_refs(data.get("parts", ())),
         edits=tuple(edit_from_json(e) for e in data.get("edits", ())),
+        passages_to=_refs(data.get("passages_to", ())),
+        passages_from=_refs(data.get("passages_from", ())),
     )
+
+
+def _refs(data: Any) -> tuple[ClauseRef, ...]:
+    return tuple(r for r in (ref_from_json(p) for p in data) if r)
 
 
 def doc_change_to_json(change: DocumentChange) -> dict[str, Any]:

@@ -20,7 +20,10 @@ one group at a time, each phase working only on what the earlier ones left unmat
    way with the lower GAP_THRESHOLD (a rewritten successor still in its old place);
 6. roles (`parsers.roles`): a formulaic article left over (施行, 解释, 参照执行, referral to
    other laws) pairs with the one of the same role on the other side;
-7. splits and merges again, and passages that went into another article's successor.
+7. leftovers (`parsers.leftovers`): articles left over on each side pair, wherever they are,
+   when one keeps enough of the other's text once the formulas of legal Chinese (构成犯罪的，
+   依法追究刑事责任 …) are taken out; one kept so in a paired article is merged or split;
+8. splits and merges again, and passages that went into another article's successor.
 
 Containers (parts, chapters, divisions, sections with children) then pair by heading, by where
 their children went, and by similar headings. Labels only break ties.
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -43,6 +47,7 @@ from parsers.align import (
 )
 from parsers.chain import best_chain
 from parsers.flows import FlowFinder
+from parsers.leftovers import leftover_flows, match_leftovers
 from parsers.model import Clause
 from parsers.roles import match_roles
 
@@ -52,8 +57,9 @@ GAP_THRESHOLD = 0.25  # similarity for a pair inside a gap of the backbone
 PARAGRAPH_WEIGHT = 0.9  # a kept paragraph is strong evidence, a little below equal text
 LATER_PARAGRAPH = 0.8  # ...the first one most: later ones are often common formulas
 _RARE = 5.0  # weight of a character pair seen nowhere else
-_CANDIDATES = 8  # fuzzy candidates scored per clause
-_COMMON_BIGRAM = 64  # bigrams on more leftovers than this do not select candidates
+_CANDIDATES = 8  # fuzzy candidates scored per clause...
+_HITS_SHARE = 0.25  # ...those sharing at least this share of the best one's rare pairs
+_COMMON_BIGRAM = 32  # bigrams on more leftovers than this do not select candidates
 _SELECTING = 96  # the rarest bigrams of a clause that select its candidates
 _BIG_GROUP = 32  # larger groups of identical texts are paired in order
 _NEAR = 2  # a pair this few units out of the backbone's order is a local swap
@@ -74,6 +80,8 @@ def align(old: Sequence[Clause], new: Sequence[Clause]) -> Alignment:
         _match_gaps(result, scorer, group, backbone)
         if group == "article":
             match_roles(result)
+            match_leftovers(result, scorer, _leftover_pairs(result, scorer, group))
+            leftover_flows(result, scorer, flows, group)
         flows.flows(group)
         flows.partial_flows(group)
     _match_exact(result, lambda n: n.heading if n.container else "", scored=True)
@@ -158,10 +166,11 @@ class Scorer:
 
     def mass(self, grams: frozenset[str]) -> float:
         """Total weight of a set of character pairs."""
+        weights = self._weights if self._weights is not None else self.weights
         try:
-            return sum(map(self.weights.__getitem__, grams))
+            return sum(map(weights.__getitem__, grams))
         except KeyError:  # a pair of no unit (a heading's, say): rare
-            return sum(self.weights.get(g, _RARE) for g in grams)
+            return sum(weights.get(g, _RARE) for g in grams)
 
     def _mass_of(self, text: str) -> float:
         value = self._mass.get(text)
@@ -183,13 +192,16 @@ class Scorer:
         score = 2 * common / (masses[0] + masses[1])
         if common <= 0 or score >= PARAGRAPH_WEIGHT:
             return score
-        kept = 0.0
+        kept = score / PARAGRAPH_WEIGHT  # what a paragraph must beat to matter
         for node, other, mass in ((o, theirs, masses[0]), (n, mine, masses[1])):
             if node.paragraphs == (node.whole,):  # one paragraph: the whole text
                 kept = max(kept, common / mass)
                 continue
             for k, paragraph in enumerate(node.paragraphs):
                 weight = 1.0 if k == 0 else LATER_PARAGRAPH
+                # a paragraph's pairs are among its clause's: it keeps at most `common`
+                if weight * common <= kept * self._mass_of(paragraph):
+                    continue
                 kept = max(kept, weight * self._kept(paragraph, other))
         return max(score, PARAGRAPH_WEIGHT * kept)
 
@@ -298,7 +310,14 @@ def _candidates(
             if len(posting) > _COMMON_BIGRAM:
                 break
             hits.update(posting)
-        for cand, _ in hits.most_common(_CANDIDATES):
+        # ties broken by position: the same candidates whatever the order of set iteration
+        ranked = heapq.nsmallest(_CANDIDATES, hits.items(), key=lambda h: (-h[1], h[0]))
+        # a candidate sharing far fewer of the rarest pairs than the best one cannot be its
+        # match, nor a better one for the chain than the best (fewer clauses to score)
+        floor = ranked[0][1] * _HITS_SHARE if ranked else 0
+        for cand, count in ranked:
+            if count < floor:
+                break
             out.append((o.index, cand, scorer.score(o, result.new[cand])))
     return out
 
@@ -333,6 +352,16 @@ def _fill_gap(result: Alignment, scorer: Scorer, olds: list[Node], news: list[No
     ]
     for o, n, _ in best_chain(weighted):
         result.link(o, n, _score_of(scored, o, n))
+
+
+def _leftover_pairs(result: Alignment, scorer: Scorer, group: str) -> list[tuple[Node, Node]]:
+    """Candidate pairs of the free units of one group: all of them when few, else those the
+    bigram index selects."""
+    olds = [n for n in result.free_old() if _is_unit(n, group) and n.whole]
+    news = [n for n in result.free_new() if _is_unit(n, group) and n.whole]
+    if len(olds) * len(news) <= _GAP_PAIRS:
+        return [(o, n) for o in olds for n in news]
+    return [(result.old[o], result.new[n]) for o, n, _ in _candidates(result, scorer, olds, news)]
 
 
 def _match_by_children(result: Alignment) -> None:

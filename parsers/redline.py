@@ -257,7 +257,12 @@ def figure_replacements(ops: tuple[tuple[int, str], ...]) -> list[tuple[str | No
 
 
 def _figures(text: str) -> list[str]:
+    if not _DIGIT.search(text):  # most edited passages have no figure: no need to tokenise
+        return []
     return [t.strip() for t in _TOKEN_RE.findall(text) if t[:1].isdigit() and is_figure(t)]
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _pair(olds: list[str], news: list[str]) -> list[tuple[str | None, str | None]]:

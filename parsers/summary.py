@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from parsers.align import full_text
-from parsers.edits import QuotedEdit, quote_edits
+from parsers.edits import NO_COHESION, Cohesion, QuotedEdit, quote_edits
 from parsers.model import AmountChange, ChangeKind, Clause, ClauseRef, Edit, EditOp
 from parsers.redline import DELETE, EQUAL, Span
 
@@ -43,7 +43,7 @@ _ITEM_KINDS = frozenset({"measure", "item", "subitem", "point"})
 _NOUNS = {"measure": "措施", "article": "", "chapter": "", "item": "事项", "subitem": "事项"}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)  # not frozen: one per change, built cheaply
 class ChangeFacts:
     """What a summary is built from: the clauses on both sides and the typed detail."""
 
@@ -58,10 +58,13 @@ class ChangeFacts:
     dates_changed: tuple[tuple[str | None, str | None], ...] = ()
     redline: tuple[tuple[int, str], ...] = ()
     parts: tuple[ClauseRef, ...] = ()
+    passages_to: tuple[ClauseRef, ...] = ()  # see `ClauseChange`
+    passages_from: tuple[ClauseRef, ...] = ()
     old_text: str = ""  # the display texts the spans index
     new_text: str = ""
     spans: tuple[Span, ...] = ()
     renumbering: Mapping[int, int] = field(default_factory=dict)  # old -> new article number
+    cohesion: Cohesion = NO_COHESION  # the document's, for quotations at word edges
 
 
 def chinese_numeral(number: int) -> str:
@@ -125,7 +128,9 @@ def describe_change(facts: ChangeFacts) -> tuple[str, tuple[Edit, ...]]:
     assert clause is not None
     edits: tuple[QuotedEdit, ...] = ()
     if ChangeKind.MODIFIED in facts.kinds and facts.spans:
-        edits = quote_edits(facts.old_text, facts.new_text, facts.spans, facts.renumbering)
+        edits = quote_edits(
+            facts.old_text, facts.new_text, facts.spans, facts.renumbering, facts.cohesion
+        )
     parts = _detail_parts(facts, edits)
     section = (facts.old and facts.old.children) or (facts.new and facts.new.children)
     name = label_text(clause) if section else clause_name(clause)
@@ -150,6 +155,10 @@ def _detail_parts(facts: ChangeFacts, edits: tuple[QuotedEdit, ...]) -> list[str
     parts: list[str] = []
     if facts.parts and facts.old and facts.new:
         parts.append(_flow_part(facts))
+    if facts.passages_to and facts.old:
+        parts.append(f"{label_text(facts.old)}的部分内容移入{_ref_list(facts.passages_to)}")
+    if facts.passages_from and facts.new:
+        parts.append(f"{_ref_list(facts.passages_from)}的部分内容并入{label_text(facts.new)}")
     if ChangeKind.MODIFIED in facts.kinds:
         parts.extend(_modified_parts(facts, edits))
     if ChangeKind.MOVED in facts.kinds:
@@ -268,6 +277,10 @@ def _flow_part(facts: ChangeFacts) -> str:
     )
     olds = "、".join(label for _, label in members)
     return f"将{olds}合并为{label_text(facts.new)}"
+
+
+def _ref_list(refs: tuple[ClauseRef, ...]) -> str:
+    return "、".join(ref_label(r) for r in sorted(refs, key=lambda r: r.number or 0))
 
 
 def ref_label(ref: ClauseRef) -> str:

@@ -30,6 +30,18 @@ class LatestTree:
     version_id: int
     tree_hash: str
     tree_json: str
+    parser_version: str = ""  # of the parser that made `tree_json`
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredRaw:
+    """What a version was parsed from: its fetched bytes, media type and address."""
+
+    version_id: int
+    url: str
+    media_type: str
+    raw: bytes
+    parser_version: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,6 +107,16 @@ def _version(row: dict[str, Any]) -> VersionRecord:
         parser_version=row["parser_version"],
         seq=row["seq"],
         notice_url=row.get("notice_url"),
+    )
+
+
+def _latest_tree(row: tuple[Any, ...]) -> LatestTree:
+    """A `(id, tree_hash, tree_json, parser_version)` row of `versions`."""
+    return LatestTree(
+        version_id=int(row[0]),
+        tree_hash=str(row[1]),
+        tree_json=str(row[2]),
+        parser_version=str(row[3]),
     )
 
 
@@ -306,14 +328,75 @@ class DocumentsMixin(StoreBase):
     def latest_tree(self, rendition_key: str) -> LatestTree | None:
         """The latest version of the document this rendition belongs to, or None."""
         row = self.conn.execute(
-            "SELECT v.id, v.tree_hash, v.tree_json FROM renditions r"
+            "SELECT v.id, v.tree_hash, v.tree_json, v.parser_version FROM renditions r"
             " JOIN documents d ON d.id = r.document_id"
             " JOIN versions v ON v.id = d.latest_version_id WHERE r.key = ?",
             (rendition_key,),
         ).fetchone()
-        if row is None:
+        return _latest_tree(row) if row is not None else None
+
+    def version_tree(self, version_id: int) -> LatestTree | None:
+        """A version's tree as JSON text with its fingerprint and parser version, or None."""
+        row = self.conn.execute(
+            "SELECT id, tree_hash, tree_json, parser_version FROM versions WHERE id = ?",
+            (version_id,),
+        ).fetchone()
+        return _latest_tree(row) if row is not None else None
+
+    def stored_raw(self, version_id: int) -> StoredRaw | None:
+        """A version's fetched bytes with what is needed to parse them again; None when the
+        bytes were dropped (retention keeps them only where a re-parse can matter)."""
+        row = self.conn.execute(
+            "SELECT url, media_type, raw, parser_version FROM versions WHERE id = ?",
+            (version_id,),
+        ).fetchone()
+        if row is None or not row[2]:
             return None
-        return LatestTree(version_id=int(row[0]), tree_hash=str(row[1]), tree_json=str(row[2]))
+        return StoredRaw(
+            version_id=version_id,
+            url=str(row[0]),
+            media_type=str(row[1]),
+            raw=decompress(row[2]),
+            parser_version=str(row[3]),
+        )
+
+    def versions_parsed_by_other(self, parser_version: str) -> list[int]:
+        """Ids of the versions whose tree another parser version made, oldest first."""
+        rows = self.conn.execute(
+            "SELECT id FROM versions WHERE parser_version != ? ORDER BY id", (parser_version,)
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def all_version_ids(self) -> list[int]:
+        """Every version id, oldest first."""
+        return [int(r[0]) for r in self.conn.execute("SELECT id FROM versions ORDER BY id")]
+
+    def replace_tree(
+        self,
+        version_id: int,
+        *,
+        text: str,
+        document: PolicyDocument,
+        tree_hash: str,
+        parser_version: str,
+    ) -> None:
+        """Store a version's tree as parsed again from its own bytes (a newer parser), with
+        the fingerprint its rendition keeps; the bytes, dates and change sets stay."""
+        with self.atomic():
+            self.update(
+                "versions",
+                version_id,
+                {
+                    "text": text,
+                    "tree_json": dumps(document_to_json(document)),
+                    "tree_hash": tree_hash,
+                    "parser_version": parser_version,
+                },
+            )
+            self.conn.execute(
+                "UPDATE renditions SET tree_hash = ? WHERE last_version_id = ?",
+                (tree_hash, version_id),
+            )
 
     def latest_head(self, document_id: int) -> VersionHead | None:
         """The document's newest version without reading its tree, or None."""

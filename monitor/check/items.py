@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 import parsers
+from monitor.check import reparse
 from monitor.check.lineage import rendition_key
 from monitor.check.outcome import NOTHING, ItemOutcome
 from monitor.check.reader import Reader, Reading, Tree, extract
@@ -173,6 +174,8 @@ class ItemChecker:
             raise EmptyPageError(f"{item.url}: empty body")
         was_document = state is not None and state.tree_hash is not None
         previous = self.store.latest_tree(rendition_key(item.url)) if was_document else None
+        if previous is not None:  # a tree of an older parser is parsed again first
+            previous = reparse.current(self.store, previous)
         reading = await self.reader.read(
             result.content,
             result.content_type,

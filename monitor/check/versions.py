@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import parsers
+from monitor.check import reparse
 from monitor.check.lineage import norm_title, rendition_key, same_policy, titles_match
 from monitor.check.outcome import Stored, Verdict
 from monitor.check.reader import Reading, Tree, diff_trees
@@ -276,7 +277,10 @@ class VersionWriter:
         if reading is not None and reading.diff is not None and reading.diff_base == head.id:
             return reading.diff
         latest = self.store.get_version(head.id)
-        return diff_trees(latest.document, tree.document)
+        base = latest.document
+        if latest.parser_version != parsers.PARSER_VERSION:
+            base = reparse.refresh(self.store, head.id) or base
+        return diff_trees(base, tree.document)
 
     def _add_version(
         self,

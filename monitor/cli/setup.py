@@ -42,7 +42,7 @@ def init(app: AppContext, preset: str, list_presets: bool, force: bool) -> None:
 
 @click.group()
 def db() -> None:
-    """Database maintenance: migrate, vacuum, integrity check."""
+    """Database maintenance: migrate, vacuum, integrity check, re-parse."""
 
 
 @db.command()
@@ -138,3 +138,24 @@ def list_sources(app: AppContext, as_json: bool) -> None:
             str(note),
         )
     Console().print(table)
+
+
+@db.command()
+@click.option(
+    "--all", "everything", is_flag=True, help="Every version, not only older parsers' trees."
+)
+@click.pass_obj
+def reparse(app: AppContext, everything: bool) -> None:
+    """Parse stored versions again from their bytes with this parser version."""
+    import parsers
+    from monitor.check.reparse import refresh_all
+
+    with app.store() as store:
+        report = refresh_all(store, everything=everything)
+    click.echo(
+        f"Re-parsed {report.parsed} version(s) with parser {parsers.PARSER_VERSION}:"
+        f" {report.changed} tree(s) changed; {report.no_bytes} without stored bytes,"
+        f" {report.failed} failed"
+    )
+    if report.failed:
+        raise SystemExit(1)

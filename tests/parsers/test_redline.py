@@ -122,3 +122,23 @@ def test_ops_rebuild_both_texts_and_spans_index_them(a: list[str], b: list[str])
     for span in comparison.spans:
         assert 0 <= span.old_start <= span.old_end <= len(old)
         assert 0 <= span.new_start <= span.new_end <= len(new)
+
+
+def test_the_python_diff_match_patch_gives_the_same_diffs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The C++ diff-match-patch is used when installed; the Python one, its fallback, must
+    diff alike (real articles of 消耗臭氧层物质管理条例, old and new)."""
+    import importlib
+    from pathlib import Path
+
+    from parsers.redline import compare
+
+    blockdiff = importlib.import_module("parsers.blockdiff")  # a module: its privates typed Any
+
+    pairs = Path(__file__).resolve().parents[1] / "fixtures" / "real-pairs"
+    olds = (pairs / "cn-ods-regs-2018-2023-old.txt").read_text(encoding="utf-8").split("\n\n")
+    news = (pairs / "cn-ods-regs-2018-2023-new.txt").read_text(encoding="utf-8").split("\n\n")
+    texts = [(a, b) for a, b in zip(olds, news, strict=False) if a != b][:25]
+    assert blockdiff._fast is not None, "fast-diff-match-patch is a dependency"
+    fast = [compare(a, b) for a, b in texts]
+    monkeypatch.setattr(blockdiff, "_fast", None)
+    assert [compare(a, b) for a, b in texts] == fast

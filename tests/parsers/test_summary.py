@@ -135,7 +135,7 @@ def _article_summaries(old: str, new: str) -> list[str]:
         (
             "由市财政局负责审核，市财政局负责拨付。",
             "由市财政局负责审核，市工业和信息化局负责拨付。",
-            "第一条：将“市财政局负责拨”修改为“市工业和信息化局负责拨”",
+            "第一条：将“市财政局负责拨付”修改为“市工业和信息化局负责拨付”",
         ),
         # an insertion placed after the passage before it
         (
