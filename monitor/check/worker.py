@@ -30,6 +30,7 @@ import os
 import pickle
 import resource
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -73,9 +74,15 @@ def _over_cpu(signum: int, frame: FrameType | None) -> None:
 
 
 def _serve(
-    conn: Connection, parent_end: Connection, limits: Limits, warm_up: Callable[[], None] | None
+    conn: Connection,
+    parent_end: Connection,
+    limits: Limits,
+    warm_up: Callable[[], None] | None,
+    sys_path: list[str],
 ) -> None:
     """The worker's main loop: calls until the pipe closes (or a `None` asks it to stop)."""
+    # import what the caller can: Python 3.11's forkserver does not pass its sys.path on
+    sys.path[:] = sys_path
     parent_end.close()  # else the pipe never reports the parent gone
     signal.set_wakeup_fd(-1)  # a forked child must not wake its parent's event loop
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which stops it
@@ -186,7 +193,7 @@ class Worker:
         self._conn, child = context.Pipe()
         self.process = context.Process(  # type: ignore[attr-defined]
             target=_serve,
-            args=(child, self._conn, limits, warm_up),
+            args=(child, self._conn, limits, warm_up, list(sys.path)),
             name="policywatch-reader",
             daemon=True,
         )

@@ -12,6 +12,10 @@ from monitor.cli.context import AppContext
 from monitor.cli.renditions import load_documents, warn_ocr
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from rich.text import Text
+
     from parsers.model import DocumentDiff, PolicyDocument
 
 
@@ -57,6 +61,21 @@ def diff_json(old: PolicyDocument, new: PolicyDocument, result: DocumentDiff) ->
     }
 
 
+def _redline(ops: Sequence[tuple[int, str]], *, styled: bool) -> Text:
+    """A clause's redline: struck red / underlined green on a terminal; in a file or a pipe,
+    where styles are lost, deletions as [-…-] and insertions as {+…+} (as `git diff --word-diff`)."""
+    from rich.text import Text
+
+    line = Text("    ")
+    for op, part in ops:
+        text = part.replace("\n", "\n    ")  # every paragraph of the clause indented
+        if styled:
+            line.append(text, style={-1: "red strike", 1: "green underline"}.get(op, ""))
+        else:
+            line.append({-1: f"[-{text}-]", 1: f"{{+{text}+}}"}.get(op, text))
+    return line
+
+
 def _print_report(result: DocumentDiff) -> None:
     from rich.console import Console
     from rich.text import Text
@@ -73,9 +92,5 @@ def _print_report(result: DocumentDiff) -> None:
             Text.assemble((f"[{kinds}] ", "cyan"), (change.summary, "bold")), soft_wrap=True
         )
         if change.redline:
-            line = Text("    ")
-            for op, text in change.redline:
-                style = {-1: "red strike", 1: "green underline"}.get(op, "")
-                line.append(text, style=style)
-            console.print(line)
+            console.print(_redline(change.redline, styled=console.is_terminal), soft_wrap=True)
     console.print(f"{len(result.changes)} clause change(s).")

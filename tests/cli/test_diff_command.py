@@ -85,6 +85,18 @@ def test_terminal_report_lists_summaries() -> None:
     assert "17 clause change(s)." in output
 
 
+def test_a_piped_report_marks_deletions_and_insertions_in_the_text() -> None:
+    """Out of a terminal the colours are gone: the redline says [-deleted-] and {+inserted+}."""
+    output = _run(str(DRAFT), str(FINAL))
+    lines = output.splitlines()
+    nine = next(line for line in lines if line.startswith("    ") and "30万元" in line)
+    assert "[-30万元-]{+50万元+}" in nine, nine
+    assert "\x1b[" not in output  # no terminal escapes in a file
+    # every paragraph of a clause stays indented under its summary line
+    bodies = [line for line in lines if line and not line.startswith(("[", "•"))]
+    assert bodies and all(line.startswith("    ") for line in bodies[:-1]), bodies[:5]
+
+
 def test_unchanged_documents(tmp_path: Path) -> None:
     old = _write(tmp_path / "old.txt", "10万元")
     assert "No changes." in _run(str(old), str(old))
