@@ -22,7 +22,6 @@ from notifications.routing import (
 from parsers.records import Cadence, StoredChange, Subscriber, Subscription
 
 CADENCE_LABELS = {Cadence.IMMEDIATE: "即时", Cadence.DAILY: "每日汇总", Cadence.WEEKLY: "每周汇总"}
-CHANNEL_LABELS = {"email": "邮件"}
 EMAIL = "email"
 
 
@@ -80,10 +79,10 @@ class Audience:
         return [(CADENCE_LABELS[c], counts[c]) for c in Cadence if counts[c]]
 
     def by_channel(self) -> list[tuple[str, int]]:
-        """`[("邮件", 3), ("acme-dingtalk", 1)]`: messages per channel, email first."""
+        """`[("email", 3), ("acme-dingtalk", 1)]`: messages per channel name, email first (the
+        review UI labels each name with its platform from the config)."""
         counts = Counter(c for r in self.recipients for c in r.channels)
-        ordered = sorted(counts.items(), key=lambda item: (item[0] != EMAIL, item[0]))
-        return [(CHANNEL_LABELS.get(c, c), n) for c, n in ordered]
+        return sorted(counts.items(), key=lambda item: (item[0] != EMAIL, item[0]))
 
 
 def _quoted(terms: Sequence[str]) -> str:

@@ -97,7 +97,7 @@ def change_set(request: Request) -> Response:
         preview=chosen[0].subscriber.id if chosen else None,
         preview_channel=chosen[1] if chosen else None,
         chat_preview=chat,
-        channel_label=lambda name: channel_label(web.config, name),
+        channel_label=lambda name, brief=False: channel_label(web.config, name, brief=brief),
         platform_titles=_titled(web.config, chosen[1] if chosen else None),
         card=card,
         stale=context.consultation_closed and pending,
@@ -107,14 +107,14 @@ def change_set(request: Request) -> Response:
     )
 
 
-def channel_label(config: Config, name: str) -> str:
+def channel_label(config: Config, name: str, *, brief: bool = False) -> str:
     """How a reviewer reads a channel: `邮件`, `钉钉群 acme-dingtalk`, or that the config file
-    lacks it (`send` holds its messages until it is back)."""
+    lacks it (`send` holds its messages until it is back; `brief`: for a count in a heading)."""
     if name == EMAIL_CHANNEL:
         return "邮件"
     found = config.channel(name)
     if found is None:
-        return f"{name}（配置文件中没有此渠道，发送时将暂缓）"
+        return f"{name}（缺失）" if brief else f"{name}（配置文件中没有此渠道，发送时将暂缓）"
     platform = PLATFORM_LABELS.get(found.kind, found.kind)
     return f"{platform} {name}" if found.kind == "apprise" else f"{platform}群 {name}"
 

@@ -125,7 +125,7 @@ def test_reasons_name_the_matching_subscription() -> None:
     assert (groups.count, groups.emails, groups.chats, groups.messages) == (2, 1, 2, 3)
     assert [r.subscriber.name for r in groups.silent] == ["标题"]  # it matches; no channel
     assert groups.unmatched == 1
-    assert groups.by_channel() == [("邮件", 1), ("acme-dingtalk", 1), ("acme-wecom", 1)]
+    assert groups.by_channel() == [("email", 1), ("acme-dingtalk", 1), ("acme-wecom", 1)]
 
 
 def test_the_reminder_email_is_branded_like_every_other_message() -> None:

@@ -90,6 +90,7 @@ def test_recipients_name_each_channel_and_the_count_says_emails_and_group_messag
     bar = soup.select_one("#decision-bar .bar-what")
     assert bar is not None
     assert "批准后将向 3 位订阅者发送 2 封邮件、2 条群消息（即时 3）" in bar.get_text()
+    assert "邮件 2 · 钉钉群 acme-dingtalk 1 · gone-group（缺失） 1" in soup.get_text()
     dialog = soup.select_one("#confirm-approve")
     assert dialog is not None
     assert dialog.select_one("input[name=confirm]")["value"] == "4"  # type: ignore[index]
