@@ -140,7 +140,7 @@ async def main() -> list[float]:
         if warm:
             from monitor.check.reader import Reader
 
-            reader = Reader.for_config(config.reader)
+            reader = Reader.for_config(config)
             await reader.__aenter__()
             extra = {"reader": reader}
         for i in range(cycles + 1):

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from parsers.align import Alignment, Node, canonical, display_text
+from parsers.align import Alignment, Node, bigrams, canonical, display_text
 from parsers.edits import NO_COHESION, Cohesion
+from parsers.flows import grams
 from parsers.model import (
     Amount,
     AmountChange,
@@ -30,14 +31,22 @@ from parsers.summary import ChangeFacts, describe_change, summarize_document_cha
 from parsers.titles import policy_title
 
 _DOC_FIELDS = ("title", "status", "doc_number", "effective")
+# The comparison caches pay off within one diff, where each clause text is compared many
+# times; across diffs they only fill up: in a daemon's reading worker about 80 KB a change set,
+# towards some 300 MB when all three are full (bench/bench_soak.py). Emptied after each diff.
+_PER_DIFF_CACHES = (canonical, bigrams, grams)
 
 
 def diff_documents(old: PolicyDocument, new: PolicyDocument) -> DocumentDiff:
     """Everything that changed from `old` to `new`, in the new document's order."""
-    return DocumentDiff(
-        document_changes=document_changes(old, new),
-        changes=diff_clauses(old.clauses, new.clauses),
-    )
+    try:
+        return DocumentDiff(
+            document_changes=document_changes(old, new),
+            changes=diff_clauses(old.clauses, new.clauses),
+        )
+    finally:
+        for cache in _PER_DIFF_CACHES:
+            cache.cache_clear()
 
 
 def document_changes(old: PolicyDocument, new: PolicyDocument) -> tuple[DocumentChange, ...]:

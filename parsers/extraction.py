@@ -187,8 +187,9 @@ def _from_html(
 
 
 def _body_text(tree: Any, body_selector: str | None) -> tuple[str, str]:
-    """The body's text and who found it: the operator's selector, a known template's, else
-    trafilatura's main-content extraction, else the whole <body> (a page with no clutter)."""
+    """The body's text and who found it: the operator's selector, a known template's, the
+    element holding the numbered clauses, else trafilatura's main-content extraction, else the
+    whole <body> (a page with no clutter)."""
     if body_selector:
         found = html_.select(tree, body_selector)
         if found is None:
@@ -197,6 +198,9 @@ def _body_text(tree: Any, body_selector: str | None) -> tuple[str, str]:
     body = html_.known_body(tree)
     if body is not None:
         return normalise(html_.element_text(body)), "html"
+    clauses = html_.clause_body(tree)
+    if clauses is not None:
+        return normalise(html_.element_text(clauses)), "html:clauses"
     main = html_.main_content_text(tree)
     if main:
         return normalise(main), "html:trafilatura"

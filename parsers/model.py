@@ -147,8 +147,8 @@ class Extracted:
     encoding: str | None = None
     doc_number: str | None = None  # from page metadata (gkmlpt, postmeta), when given
     issuer: str | None = None  # from page metadata, when given
-    # who read the text: "html" (a known template), "html:body_selector", "html:trafilatura",
-    # "html:body", "gkmlpt", "postmeta", "text", "docx", "libreoffice+docx" (.doc/.wps/.rtf),
+    # who read the text: "html" (a known template), "html:body_selector", "html:clauses" (the
+    # element holding the numbered clauses), "html:trafilatura", "html:body", "gkmlpt", "postmeta", "text", "docx", "libreoffice+docx" (.doc/.wps/.rtf),
     # "ofd", "pdf", "pdf+ocr" (some pages OCRed), "ocr" (every page OCRed)
     extractor: str = ""
     ocr: bool = False  # True when (some of) the text came from OCR

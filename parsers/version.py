@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"

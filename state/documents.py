@@ -7,7 +7,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from parsers.model import PolicyDocument, Status, document_from_json, document_to_json
+from parsers.model import (
+    DocumentFields,
+    PolicyDocument,
+    Status,
+    document_from_json,
+    document_to_json,
+)
 from parsers.records import DocumentRecord, Fetched, RenditionRecord, StatusEvent, VersionRecord
 from parsers.titles import unwrap_title
 from state.base import StoreBase, compress, decompress, dumps, from_ts, must_ts, ts, utcnow
@@ -236,15 +242,22 @@ class DocumentsMixin(StoreBase):
         rendition_id: int | None,
         fetched: Fetched,
         text: str,
-        document: PolicyDocument,
+        document: PolicyDocument | DocumentFields,
         tree_hash: str,
         parser_version: str,
         notice_url: str | None = None,
+        tree_json: str | None = None,
     ) -> int:
         """Store a version, make it the document's latest and its rendition's last; returns id.
 
-        Call inside `atomic()` together with the change set it belongs to.
+        `tree_json`: the document's JSON (`dumps(document_to_json(...))`) when the caller has it
+        already (then `document` may be its fields alone). Call inside `atomic()` together
+        with the change set it belongs to.
         """
+        if tree_json is None:
+            if not isinstance(document, PolicyDocument):
+                raise TypeError("add_version needs the whole document or its tree_json")
+            tree_json = dumps(document_to_json(document))
         with self.atomic():
             seq = 1 + int(
                 self.scalar(
@@ -267,7 +280,7 @@ class DocumentsMixin(StoreBase):
                     "raw": compress(fetched.content),
                     "media_type": fetched.media_type,
                     "text": text,
-                    "tree_json": dumps(document_to_json(document)),
+                    "tree_json": tree_json,
                     "tree_hash": tree_hash,
                     "parser_version": parser_version,
                     "notice_url": notice_url,

@@ -24,7 +24,7 @@ from monitor.errors import CollapseError
 from monitor.fetch.client import FetchResult
 from monitor.local_time import SHANGHAI
 from monitor.sources import Item
-from parsers.model import DocumentChange, DocumentDiff, PolicyDocument, Status
+from parsers.model import DocumentChange, DocumentDiff, DocumentFields, PolicyDocument, Status
 from parsers.records import ChangeSetKind, Fetched, RenditionRecord, StatusEvent
 from parsers.summary import summarize_document_change
 from state.documents import VersionHead
@@ -56,7 +56,7 @@ class Baseline:
         local = now.astimezone(SHANGHAI)
         return cls(since=(local - window).date(), today=local.date())
 
-    def is_news(self, doc: PolicyDocument) -> bool:
+    def is_news(self, doc: PolicyDocument | DocumentFields) -> bool:
         """Recent enough (or still open for comment) to be reviewed and sent as today."""
         open_for_comment = (
             doc.status is Status.DRAFT
@@ -183,7 +183,7 @@ class VersionWriter:
         notice_url: str | None,
     ) -> Stored:
         now = fetched.fetched_at
-        doc = tree.document
+        doc = tree.fields
         title = doc.title or url
         document_id = self.store.add_document(
             title=title, norm_title=norm_title(title), status=doc.status, url=url, now=now
@@ -208,7 +208,7 @@ class VersionWriter:
         self._created(cs)
         return Stored(verdict=Verdict.NEW_DOCUMENT, change_set_id=cs)
 
-    def _history(self, document_id: int, doc: PolicyDocument, at: dt.datetime) -> bool:
+    def _history(self, document_id: int, doc: DocumentFields, at: dt.datetime) -> bool:
         """On a source's first check, a document published before its window is history: it is
         stored, marked with a `baseline` event, and no change set is made."""
         if self.baseline is None or self.baseline.is_news(doc):
@@ -236,7 +236,7 @@ class VersionWriter:
             )
         )
         head = self.store.latest_head(document_id)
-        if head is not None and tree.document.status is Status.DRAFT and head.status in _PAST_DRAFT:
+        if head is not None and tree.fields.status is Status.DRAFT and head.status in _PAST_DRAFT:
             # A draft found after its final (first checks of a site, a re-listed notice) is
             # history, not news: never a "final -> draft" change set.
             self.store.touch_rendition(rendition_id, checked_at=fetched.fetched_at, url=url)
@@ -260,9 +260,7 @@ class VersionWriter:
             detected_at=fetched.fetched_at,
             note=note,
         )
-        self._lifecycle(
-            document_id, head.status if head else None, tree.document, fetched.fetched_at
-        )
+        self._lifecycle(document_id, head.status if head else None, tree.fields, fetched.fetched_at)
         self._created(cs)
         return Stored(verdict=Verdict.CHANGED, change_set_id=cs)
 
@@ -296,7 +294,8 @@ class VersionWriter:
             rendition_id=rendition_id,
             fetched=fetched,
             text=text,
-            document=tree.document,
+            document=tree.fields,
+            tree_json=tree.json,
             tree_hash=tree.digest,
             parser_version=parsers.PARSER_VERSION,
             notice_url=notice_url,
@@ -323,7 +322,7 @@ class VersionWriter:
             self.approve(change_set_id)
 
     def _lifecycle(
-        self, document_id: int, before: Status | None, doc: PolicyDocument, at: dt.datetime
+        self, document_id: int, before: Status | None, doc: DocumentFields, at: dt.datetime
     ) -> None:
         """Status events: draft published, comment deadline, final published, corrected
         (`before`: the status of the version this one follows, None for a new document)."""

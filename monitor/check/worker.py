@@ -14,7 +14,7 @@ the schedule, the heartbeat and the review UI. Each worker is one process that:
   new one.
 
 A read that goes over a limit fails with `ReadLimitError` (one failed attempt), whatever
-else the cycle or the daemon does. `WorkerPool` holds N such workers (one today); a call takes
+else the cycle or the daemon does. `WorkerPool` holds N such workers (one per core); a call takes
 an idle one, so two reads never share a process and a worker killed mid-read fails only its
 own read.
 """

@@ -61,7 +61,8 @@ def load_documents(sources: list[str], config: Config) -> list[PolicyDocument]:
 async def _load_all(sources: list[str], config: Config) -> list[PolicyDocument]:
     from monitor.check.reader import Reader
 
-    async with Reader.for_config(config) as reader:  # before the first look-up: fork is cheap
+    # before the first look-up: fork is cheap; one worker, as the files are read in turn
+    async with Reader.for_config(config, workers=1) as reader:
         return [await _load(reader, source) for source in sources]
 
 

@@ -29,6 +29,7 @@ from monitor.check.cycle import run_check
 from monitor.check.reader import Reader
 from monitor.clock import Clock, utcnow
 from monitor.config import Config, SourceConfig
+from monitor.daemon import memory
 from monitor.daemon.lock import acquire_lock
 from monitor.daemon.schedule import next_due, source_trigger
 from monitor.local_time import SHANGHAI
@@ -267,6 +268,7 @@ class Daemon:
         if not self.store.heartbeat(self.lock.owner, now=utcnow()):
             logger.error("the daemon lock was taken over by another process; stopping")
             self.request_stop("lock lost", exit_code=1)
+        memory.trim()  # freed native memory back to the system: RSS stays flat for months
 
     async def _housekeeping(self) -> None:
         """Prune attempts and superseded raw bodies past `retention`."""
@@ -351,6 +353,7 @@ async def _serve_ui(server: UIServer, daemon: Daemon) -> None:
 
 def run_daemon(config: Config, *, serve: bool = False) -> int:
     """`policywatch run`: take the lock, run until SIGTERM/SIGINT, release; returns exit code."""
+    memory.limit_arenas()  # before the reading pool and the send runs start their threads
     for problem in delivery_problems(config):
         logger.warning("%s: messages for it will be held until it is set", problem)
     with open_store(config.database.path) as store:

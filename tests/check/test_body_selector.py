@@ -17,11 +17,11 @@ from state.store import Store
 PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "table-layout-gbk.html"
 
 
-def _snapshot(tmp_path: Path) -> Path:
+def _snapshot(tmp_path: Path, page: Path = PAGE) -> Path:
     """An old table-layout site (GBK) whose body only `td.main` names exactly."""
     snap = tmp_path / "snap"
     snap.mkdir()
-    (snap / "page.html").write_bytes(PAGE.read_bytes())
+    (snap / "page.html").write_bytes(page.read_bytes())
     entry = {
         "url": "/zwgk/zcfg/201901/t20190110_1.htm",
         "file": "page.html",
@@ -61,11 +61,21 @@ def test_a_sources_body_selector_reads_its_pages(tmp_path: Path, store: Store) -
     assert len(version.document.walk()) == 8
 
 
-def test_without_it_the_same_page_is_read_by_the_fallback(tmp_path: Path, store: Store) -> None:
+def test_without_it_the_same_page_is_read_by_its_clauses(tmp_path: Path, store: Store) -> None:
     _check(_snapshot(tmp_path), store, None)
     [doc] = store.list_documents()
     version = store.latest_version(doc.id)
+    assert version is not None and version.document.extractor == "html:clauses"
+    assert len(version.document.walk()) == 8
+
+
+def test_a_page_of_items_is_read_by_the_fallback(tmp_path: Path, store: Store) -> None:
+    items = PAGE.with_name("table-layout-items.html")
+    _check(_snapshot(tmp_path, items), store, None)
+    [doc] = store.list_documents()
+    version = store.latest_version(doc.id)
     assert version is not None and version.document.extractor == "html:trafilatura"
+    assert [c.path for c in version.document.walk()] == [("1",), ("2",), ("3",), ("4",)]
 
 
 def test_a_body_selector_that_matches_nothing_is_a_failed_attempt(

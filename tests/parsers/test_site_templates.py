@@ -3,8 +3,9 @@ each parses to its clause tree, and no menu, sidebar or footer reaches it.
 
 The pages are built on the structures real sites use: TRS WCM's `TRS_Editor` (GBK), the
 `Custom_UnionStyle` body of TRS/Hanweb sites, gov.cn's `pages_content`/`UCAP-CONTENT`, the
-`article-content` of the 集约化 platforms, and an old table layout no selector knows, which
-trafilatura reads.
+`article-content` of the 集约化 platforms, and two old table layouts no selector knows: one
+whose measures (（一）…) name their cell (`html:clauses`), one of items (1. …) that trafilatura
+reads.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from pathlib import Path
 import pytest
 
 import parsers
+from parsers import html
 from parsers.model import document_to_json
+from parsers.text import decode, normalise
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures/pages"
 
@@ -78,7 +81,7 @@ EXPECTED: dict[str, tuple[str, list[tuple[tuple[str, ...], str | None]], str]] =
         "光明区关于印发《光明区专精特新企业培育工作方案》的通知",
     ),
     "table-layout-gbk.html": (
-        "html:trafilatura",
+        "html:clauses",
         [
             (("一",), "培育认定支持"),
             (("一", "一"), None),
@@ -90,6 +93,11 @@ EXPECTED: dict[str, tuple[str, list[tuple[tuple[str, ...], str | None]], str]] =
             (("三", "五"), None),
         ],
         "大鹏新区关于支持企业专精特新发展的若干措施",
+    ),
+    "table-layout-items.html": (
+        "html:trafilatura",
+        [(("1",), None), (("2",), None), (("3",), None), (("4",), None)],
+        "坪地街道关于做好2022年度中小企业服务工作的通知",
     ),
 }
 
@@ -113,6 +121,36 @@ def test_foreign_templates_parse_to_their_trees_without_furniture(name: str) -> 
         [document_to_json(doc)["clauses"], doc.preamble, doc.closing], ensure_ascii=False
     )
     assert not [word for word in FURNITURE if word in read]
+
+
+def test_the_clauses_cell_is_what_trafilatura_would_read() -> None:
+    """The cheap finder (about 0.3 ms a page) reads exactly the text trafilatura (about 10 ms)
+    found on the table layout it used to read."""
+    raw, _ = decode((PAGES / "table-layout-gbk.html").read_bytes(), html=True)
+    tree = html.parse_tree(raw)
+    for bad in tree.xpath("//script | //style | //noscript"):
+        bad.drop_tree()
+    cell = html.clause_body(tree)
+    assert cell is not None and cell.get("class") == "main"
+    assert normalise(html.element_text(cell)) == normalise(html.main_content_text(tree))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the numbered paragraphs spread over the layout: only <body> holds them all
+        "<div><p>一、总则</p><p>（一）适用范围。</p></div><div><p>（二）支持方式。</p></div>",
+        # a menu of numbered links
+        "<ul><li><a href='/1'>一、通知公告</a></li><li><a href='/2'>二、政策法规</a></li>"
+        "<li><a href='/3'>三、办事服务</a></li></ul>",
+        # two numbered paragraphs say too little
+        "<div class='x'><p>一、总则</p><p>二、附则</p></div>",
+    ],
+    ids=["spread", "menu", "too-few"],
+)
+def test_no_clauses_cell_is_guessed(body: str) -> None:
+    tree = html.parse_tree(f"<html><body>{body}</body></html>")
+    assert html.clause_body(tree) is None
 
 
 def test_the_first_measures_keep_their_figures() -> None:
