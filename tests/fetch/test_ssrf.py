@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from monitor.config import FetchConfig
 from monitor.errors import URLNotAllowedError
 from monitor.fetch.client import Fetcher
 from monitor.hosts import HostPolicy, check_url, normalise_host
+from tests.loopback import loopback
 
 ALLOWED = FetchConfig(allow_hosts=("*.gov.cn", "127.0.0.1"), timeout=2.0, retries=0)
 
@@ -41,14 +41,8 @@ class _Echo(BaseHTTPRequestHandler):
 @pytest.fixture
 def echo() -> Iterator[int]:
     """An HTTP server on 127.0.0.1; yields its port."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback(_Echo) as server:
         yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _fetch(url: str, answers: dict[str, list[str]], asked: list[str]) -> bytes:

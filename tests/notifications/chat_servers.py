@@ -22,6 +22,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.loopback import loopback
+
 SECRET = "SEC0123456789abcdef"  # the secret both sides know (the platform's 加签 secret)
 WECOM_LIMIT = 4096
 BODY_LIMIT = 20_000
@@ -195,12 +197,6 @@ class _Server(ThreadingHTTPServer):
 def platforms() -> Iterator[Platforms]:
     """The three platforms (and an Apprise `json://` endpoint) on one loopback port."""
     state = Platforms()
-    server = _Server(("127.0.0.1", 0), _handler(state))
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback(_handler(state), _Server) as server:
+        state.port = server.server_address[1]
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
