@@ -132,6 +132,9 @@ def test_a_batched_cycle_stores_what_per_source_commits_store(
             first = asyncio.run(run_check(cfg, store, batched=batched))
             again = asyncio.run(run_check(cfg, store, batched=batched))  # all 304s
             commits[batched] = len(seen)
+            # the bytes as fetched, compressed by the reading worker
+            for version_id, url in store.conn.execute("SELECT id, url FROM versions"):
+                assert store.version_raw(version_id) == page(int(url.rsplit("/", 1)[1][:-5]))
         assert first.failed == 0 and first.checked == 12 and again.not_modified == 12
         results[batched] = stored(db)
     assert results[True] == results[False]
