@@ -119,6 +119,7 @@ _PUNCT = re.compile(r"(?<!\d),|,(?!\d)|:(?!//)(?!\d)|;|\(|\)|!|\?")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’《》…—·"
 _SPACE_BETWEEN = re.compile(rf"(?<=[{_CJK}]) +|(?<=[0-9A-Za-z]) +(?=[{_CJK}])")
 _SPACES = re.compile(r" {2,}")
+_PUNCT_CHAR = re.compile(r"[,:;()!?]")  # what `_PUNCT` can replace
 
 _FURNITURE = re.compile(
     r"^(?:图片|简\s*\|\s*繁|无障碍|视力保护色|打印|关闭|分享到.*|浏览次数.*|访问量.*|"
@@ -151,9 +152,15 @@ def _fold(text: str) -> str:
 
 
 def _normalise_folded(line: str) -> str:
-    line = _PUNCT.sub(_fullwidth, line)
-    line = _SPACE_BETWEEN.sub("", line)
-    return _SPACES.sub(" ", line).strip()
+    # Each substitution only where it can apply (most lines of a Chinese page have no ASCII
+    # punctuation and no spaces): the same result, a third of the parse's regex time.
+    if _PUNCT_CHAR.search(line):
+        line = _PUNCT.sub(_fullwidth, line)
+    if " " in line:
+        line = _SPACE_BETWEEN.sub("", line)
+        if "  " in line:
+            line = _SPACES.sub(" ", line)
+    return line.strip()
 
 
 def is_furniture(line: str) -> bool:

@@ -247,12 +247,14 @@ class DocumentsMixin(StoreBase):
         parser_version: str,
         notice_url: str | None = None,
         tree_json: str | None = None,
+        raw: bytes | None = None,
     ) -> int:
         """Store a version, make it the document's latest and its rendition's last; returns id.
 
         `tree_json`: the document's JSON (`dumps(document_to_json(...))`) when the caller has it
-        already (then `document` may be its fields alone). Call inside `atomic()` together
-        with the change set it belongs to.
+        already (then `document` may be its fields alone); `raw`: `compress(fetched.content)`,
+        when the caller has it (the reading worker compresses what it reads). Call inside
+        `atomic()` together with the change set it belongs to.
         """
         if tree_json is None:
             if not isinstance(document, PolicyDocument):
@@ -277,7 +279,7 @@ class DocumentsMixin(StoreBase):
                     "etag": fetched.etag,
                     "last_modified": fetched.last_modified,
                     "content_hash": fetched.content_hash,
-                    "raw": compress(fetched.content),
+                    "raw": raw if raw is not None else compress(fetched.content),
                     "media_type": fetched.media_type,
                     "text": text,
                     "tree_json": tree_json,

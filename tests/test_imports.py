@@ -11,6 +11,8 @@ and the late import only papers over it. This test finds those.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,3 +118,18 @@ def test_the_check_finds_a_hidden_cycle(tmp_path: Path) -> None:
     )
     (package / "c.py").write_text("import json\n")
     assert hidden_cycles(tmp_path, ("pkg",)) == {("pkg.b", "pkg.a")}
+
+
+def test_a_check_process_loads_no_email_renderer() -> None:
+    """`policywatch check` starts without Jinja and the email modules (#18: about 0.15 s of
+    every start-up); the config loads them only to validate a mailbox."""
+    code = (
+        "import sys\n"
+        "import monitor.cli.context, monitor.cli.check, monitor.check.cycle, monitor.check.reader\n"
+        "print(sorted(m for m in ('jinja2', 'notifications.message', 'notifications.render')"
+        " if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"

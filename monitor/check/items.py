@@ -280,6 +280,7 @@ class ItemChecker:
             tree,
             state=state,
             watched=False,
+            reading=reading,
             notice_url=page_url,
         )
         return stored.outcome()

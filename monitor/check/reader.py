@@ -32,7 +32,7 @@ from parsers.model import (
     document_to_json,
 )
 from parsers.tools import DEFAULT_BUDGET, Budget
-from state.base import dumps
+from state.base import compress, dumps
 from state.documents import LatestTree
 
 logger = logging.getLogger(__name__)
@@ -115,6 +115,9 @@ class Reading:
     suspicious: str | None = None  # the SuspiciousParseError message when the parse failed
     diff: DocumentDiff | None = None  # against `diff_base`, when a previous tree was given
     diff_base: int | None = None  # the version id the diff was computed against
+    # the bytes read, compressed as a version stores them (`state.base.compress`): done here,
+    # in the worker, rather than on the process that fetches and stores (0.3 ms a 16 KB page)
+    raw: bytes | None = None
 
 
 def extract(
@@ -157,14 +160,22 @@ def read(
     except parsers.SuspiciousParseError as exc:
         return Reading(extracted=extracted, suspicious=str(exc))
     if previous is None or tree.digest == previous.tree_hash:
-        return Reading(extracted=extracted, tree=tree)
+        return Reading(extracted=extracted, tree=tree, raw=_stored_raw(tree, previous, content))
     before = document_from_json(json.loads(previous.tree_json))
     return Reading(
         extracted=extracted,
         tree=tree,
         diff=diff_trees(before, tree.document),
         diff_base=previous.version_id,
+        raw=compress(content),
     )
+
+
+def _stored_raw(tree: Tree, previous: LatestTree | None, content: bytes) -> bytes | None:
+    """The compressed bytes, unless the tree is the previous one's (no version is stored)."""
+    if previous is not None and tree.digest == previous.tree_hash:
+        return None
+    return compress(content)
 
 
 def _warm_up() -> None:

@@ -142,6 +142,7 @@ class VersionWriter:
             content=result.content,
             content_hash=result.content_hash,
         )
+        raw = reading.raw if reading is not None else None  # compressed by the worker
         with self.store.atomic():
             rendition = self.store.get_rendition(rendition_key(url))
             document_id = rendition.document_id if rendition else None
@@ -149,7 +150,7 @@ class VersionWriter:
                 document_id = self._lineage(tree.document)
             if document_id is None:
                 stored = self._new_document(
-                    url, fetched, text, tree, watched=watched, notice_url=notice_url
+                    url, fetched, text, tree, watched=watched, notice_url=notice_url, raw=raw
                 )
             else:
                 stored = self._new_version(
@@ -181,6 +182,7 @@ class VersionWriter:
         *,
         watched: bool,
         notice_url: str | None,
+        raw: bytes | None = None,
     ) -> Stored:
         now = fetched.fetched_at
         doc = tree.fields
@@ -191,7 +193,9 @@ class VersionWriter:
         rendition_id = self.store.add_rendition(
             document_id=document_id, key=rendition_key(url), url=url, source_id=self.source_id
         )
-        version_id = self._add_version(document_id, rendition_id, fetched, text, tree, notice_url)
+        version_id = self._add_version(
+            document_id, rendition_id, fetched, text, tree, notice_url, raw
+        )
         self._lifecycle(document_id, None, doc, now)
         if watched or self._history(document_id, doc, now):
             return Stored(verdict=Verdict.BASELINE)  # the first sight of a page or a source
@@ -248,7 +252,10 @@ class VersionWriter:
             # Another rendition of the same content, or formatting only: nothing new.
             self.store.touch_rendition(rendition_id, checked_at=fetched.fetched_at, url=url)
             return Stored(verdict=Verdict.UNCHANGED)
-        version_id = self._add_version(document_id, rendition_id, fetched, text, tree, notice_url)
+        raw = reading.raw if reading is not None else None
+        version_id = self._add_version(
+            document_id, rendition_id, fetched, text, tree, notice_url, raw
+        )
         note = self._flip_flop(document_id, tree.digest, version_id, fetched.fetched_at)
         cs = self.store.add_change_set(
             document_id=document_id,
@@ -288,6 +295,7 @@ class VersionWriter:
         text: str,
         tree: Tree,
         notice_url: str | None,
+        raw: bytes | None = None,
     ) -> int:
         return self.store.add_version(
             document_id=document_id,
@@ -299,6 +307,7 @@ class VersionWriter:
             tree_hash=tree.digest,
             parser_version=parsers.PARSER_VERSION,
             notice_url=notice_url,
+            raw=raw,
         )
 
     def _flip_flop(

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
+from multiprocessing.reduction import ForkingPickler
 from types import FrameType
 from typing import Any
 
@@ -44,6 +45,7 @@ from monitor.errors import ReadLimitError
 logger = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
+_PIPE_BUFFER = 60 * 1024  # a request this small is written at once into an empty pipe (64 KiB)
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -206,10 +208,23 @@ class Worker:
         return bool(self.process.is_alive())
 
     async def call(self, executor: ThreadPoolExecutor, func: Callable[..., Any], *args: Any) -> Any:
-        """`func(*args)` in the worker (the blocking pipe round trip waits in a thread of
-        `executor`); ReadLimitError past the budget or if the process dies."""
+        """`func(*args)` in the worker; ReadLimitError past the budget or if the process dies.
+
+        The request is written and the reply read on the event loop's own thread, woken by
+        the pipe becoming readable (`add_reader`): a thread per round trip cost the process
+        two thread hand-offs a read and, worse, made every SQLite call of the cycle wait for
+        the GIL while that thread unpickled a reply. Only a request too big for the pipe's
+        buffer is written from a thread of `executor` (the worker drains it as it comes).
+        """
         loop = asyncio.get_running_loop()
-        reply = loop.run_in_executor(executor, self._round_trip, func, args)
+        request = bytes(ForkingPickler.dumps((func, args, os.environ.get("PATH"))))
+        if len(request) > _PIPE_BUFFER:
+            await loop.run_in_executor(executor, self._conn.send_bytes, request)
+        else:
+            self._conn.send_bytes(request)
+        reply: asyncio.Future[tuple[bool, Any]] = loop.create_future()
+        fd = self._conn.fileno()
+        loop.add_reader(fd, self._receive, reply)
         try:
             ok, value = await asyncio.wait_for(reply, timeout=self.limits.wall_seconds)
         except TimeoutError:
@@ -225,6 +240,8 @@ class Worker:
         except asyncio.CancelledError:  # the check's deadline, or the daemon stopping
             self.kill()
             raise
+        finally:
+            loop.remove_reader(fd)
         if not ok:
             if isinstance(value, _OutOfMemoryError):
                 self.process.join(2.0)  # it retires after this reply
@@ -232,9 +249,15 @@ class Worker:
             raise value
         return value
 
-    def _round_trip(self, func: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-        self._conn.send((func, args, os.environ.get("PATH")))
-        return self._conn.recv()
+    def _receive(self, reply: asyncio.Future[tuple[bool, Any]]) -> None:
+        """The pipe is readable: the reply (read whole: the worker is writing it now), or the
+        end of the pipe when the process died."""
+        if reply.done():
+            return
+        try:
+            reply.set_result(self._conn.recv())
+        except Exception as exc:  # EOFError/OSError: the process died; else as a thread would
+            reply.set_exception(exc)
 
     def kill(self) -> None:
         """End the process now: a read in flight fails (its pipe thread sees the end of the

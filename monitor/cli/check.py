@@ -46,7 +46,7 @@ async def _cycle(config: Config, store: Store, selected: tuple[str, ...]) -> Cyc
     async with Reader.for_config(config) as reader:
         with _progress(len(selected)) as advance:
             return await run_check(
-                config, store, sources=selected, on_progress=advance, reader=reader
+                config, store, sources=selected, on_progress=advance, reader=reader, batched=True
             )
 
 
