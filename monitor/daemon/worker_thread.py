@@ -35,6 +35,7 @@ class StoreThread:
         self.name = name
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._busy = False  # a job is running (a hung one is not waited for at close)
 
     async def run(self, func: Callable[..., Any], *args: Any) -> Any:
         """Run `func(store, *args)` on the thread (started on first use); its result."""
@@ -60,17 +61,20 @@ class StoreThread:
         return await future
 
     def close(self, timeout: float = 1.0) -> None:
-        """Let the thread finish its job, close its connection and end (waits `timeout`)."""
+        """Have the thread close its connection and end; waits up to `timeout` for that when
+        it is idle (a job still running at exit, a hung SMTP server, is not waited for)."""
         if self._thread is None:
             return
         self._jobs.put(None)
-        self._thread.join(timeout)
+        if not self._busy:
+            self._thread.join(timeout)
 
     def _work(self) -> None:
         store: Store | None = None
         try:
             while (job := self._jobs.get()) is not None:
                 func, args, done = job
+                self._busy = True
                 try:
                     if store is None:
                         store = open_store(self.path, migrate=False)
@@ -79,6 +83,8 @@ class StoreThread:
                     done(None, exc)
                 else:
                     done(result, None)
+                finally:
+                    self._busy = False
         finally:
             if store is not None:
                 store.close()
