@@ -176,6 +176,8 @@ def _soak(folder: Path, base: str, minutes: float, trace: int) -> int:
         seed += 1
         urllib.request.urlopen(f"{base}/mutate?fraction={CHANGED}&seed={seed}").read()
         time.sleep(max(0.0, min(EVERY, end - time.monotonic())))
+        if daemon.poll() is not None:
+            break  # no sample of a process that is gone
         t = (time.monotonic() - start) / 60
         rss = rss_mb(daemon.pid)
         workers = sum(rss_mb(c) for c in children(daemon.pid))
@@ -222,6 +224,11 @@ def _summary(curve: list[tuple[float, float, int, int]], folder: Path) -> None:
     at_third = first[-1][1]
     late = [c[1] for c in last]
     worst = max(abs(r - at_third) / at_third for r in late)
+    marks, step = [], 2.5
+    for t, rss, _size, _sets in curve:
+        if t >= step * len(marks):
+            marks.append(f"{t:.1f} {rss:.1f}")
+    print(f"# RSS curve (min MB), about every {step:g} min: " + ", ".join(marks))
     print(
         f"# RSS at the end of the first third {at_third:.1f} MB; last third"
         f" {min(late):.1f}-{max(late):.1f} MB (mean {sum(late) / len(late):.1f});"

@@ -16,7 +16,18 @@ from parsers.model import (
 )
 from parsers.records import DocumentRecord, Fetched, RenditionRecord, StatusEvent, VersionRecord
 from parsers.titles import unwrap_title
-from state.base import StoreBase, compress, decompress, dumps, from_ts, must_ts, ts, utcnow
+from state.base import (
+    StoreBase,
+    compress,
+    decompress,
+    dumps,
+    from_ts,
+    must_ts,
+    pack_text,
+    ts,
+    unpack_text,
+    utcnow,
+)
 from state.errors import NotFoundError
 
 
@@ -107,7 +118,7 @@ def _version(row: dict[str, Any]) -> VersionRecord:
         last_modified=row["last_modified"],
         content_hash=row["content_hash"],
         media_type=row["media_type"],
-        text=row["text"],
+        text=unpack_text(row["text"]),
         document=document_from_json(json.loads(row["tree_json"])),
         tree_hash=row["tree_hash"],
         parser_version=row["parser_version"],
@@ -281,7 +292,7 @@ class DocumentsMixin(StoreBase):
                     "content_hash": fetched.content_hash,
                     "raw": raw if raw is not None else compress(fetched.content),
                     "media_type": fetched.media_type,
-                    "text": text,
+                    "text": pack_text(text),
                     "tree_json": tree_json,
                     "tree_hash": tree_hash,
                     "parser_version": parser_version,
@@ -402,7 +413,7 @@ class DocumentsMixin(StoreBase):
                 "versions",
                 version_id,
                 {
-                    "text": text,
+                    "text": pack_text(text),
                     "tree_json": dumps(document_to_json(document)),
                     "tree_hash": tree_hash,
                     "parser_version": parser_version,

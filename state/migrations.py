@@ -288,6 +288,14 @@ def m116_session_version(db: Database) -> None:
     db.execute("ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0")
 
 
+@migrations(name="m118_history_indexes")
+def m118_history_indexes(db: Database) -> None:
+    """Indexes that keep the send run's reminder query from growing with the history (#18):
+    change sets by the version they lead to, lifecycle events by kind and detail."""
+    db.execute("CREATE INDEX change_sets_to_version ON change_sets(to_version_id)")
+    db.execute("CREATE INDEX status_events_event ON status_events(event, detail)")
+
+
 def apply(db: Database) -> list[str]:
     """Apply pending migrations; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -15,4 +15,5 @@ MIGRATIONS = (
     "m114_version_notice",
     "m115_channels",
     "m116_session_version",
+    "m118_history_indexes",
 )

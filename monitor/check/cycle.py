@@ -145,7 +145,7 @@ async def run_check(
     records = sync_records(store, config, selected)
     log = AttemptLog(store)
     batch = Batch(store) if batched else None
-    with batch or contextlib.nullcontext(), _fewer_collections():
+    with batch or contextlib.nullcontext(), _fewer_collections(len(selected)):
         try:
             async with contextlib.AsyncExitStack() as stack:
                 if reader is None:  # started first: its worker forks before any thread exists
@@ -220,11 +220,24 @@ class Batch:
 _GC_DEPTH = [0]  # cycles running in this process (the daemon may overlap several)
 
 
+FREEZE_FROM = 2  # sources in a cycle: the daemon's one-source cycles leave the collector alone
+
+
 @contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """A cycle allocates many short-lived objects and few reference cycles: move what exists
-    to the permanent generation and collect the youngest less often (about 5% of a big cycle's
-    CPU); the outermost of overlapping cycles restores the collector's settings."""
+def _fewer_collections(sources: int) -> Iterator[None]:
+    """A cycle of many sources allocates many short-lived objects and few reference cycles:
+    move what exists to the permanent generation and collect the youngest less often (about
+    5% of a big cycle's CPU); the outermost of overlapping cycles restores the collector's
+    settings.
+
+    Not for the daemon's one-source cycles: `gc.freeze()` also resets the generations' counts
+    (CPython 3.11), so cycles that overlap all day long meant no collection of the older
+    generations ever ran again, and every reference cycle that outlived one young collection
+    stayed in memory: the daemon grew from 61 to 83 MB in a 30-minute soak, faster as it aged
+    (#18)."""
+    if sources < FREEZE_FROM:
+        yield
+        return
     _GC_DEPTH[0] += 1
     old = gc.get_threshold()
     if _GC_DEPTH[0] == 1:

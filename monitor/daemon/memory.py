@@ -1,12 +1,11 @@
 """Keeping a months-long daemon's native heap flat (glibc's malloc; a no-op elsewhere).
 
-The daemon's Python heap stays flat (tracemalloc between the thirds of `bench/bench_soak.py`:
-+0.2 MB), yet its RSS rose about 0.8 MB a minute: glibc gives each thread that allocates (the
-reading pool's pipe threads unpickle every reading, each send run has its own thread and
-SQLite connection) an arena of its own, up to 8 per core, and freed memory stays in them.
-Two arenas and a trim after each heartbeat slow that to about 0.2 MB a minute (same soak, 5
-minutes); what still grows with the database over 30 minutes is not found yet (#18).
-"""
+glibc gives each thread that allocates (the reading pool's pipe threads, the send thread) an
+arena of its own, up to 8 per core, and freed memory stays in them: two arenas and a trim
+after each heartbeat slowed the daemon's creep from about 0.8 to 0.2 MB a minute (5-minute
+soak). What was left was not native: the check cycles froze the collector (see
+`monitor.check.cycle._fewer_collections`), and each send run parsed every sent row's tree
+(`state.outbox.draft_deliveries`) on a new connection (`monitor.daemon.worker_thread`) (#18)."""
 
 from __future__ import annotations
 

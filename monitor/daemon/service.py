@@ -14,13 +14,11 @@ rolls their transaction back), close the store and release the lock, all within 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import os
 import signal
-import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +30,7 @@ from monitor.config import Config, SourceConfig
 from monitor.daemon import memory
 from monitor.daemon.lock import acquire_lock
 from monitor.daemon.schedule import next_due, source_trigger
+from monitor.daemon.worker_thread import StoreThread
 from monitor.local_time import SHANGHAI
 from monitor.review.channels import delivery_problems
 from monitor.review.sending import SendReport, send_due
@@ -69,6 +68,8 @@ class Daemon:
         self._sources = {s.name: s for s in effective_sources(config, store) if s.enabled}
         self._extra: list[tuple[asyncio.Task[Any], Callable[[], None]]] = []
         self._reader: Reader | None = None  # set while `run` runs
+        # Send runs block (SMTP): one thread and one connection of their own, kept warm.
+        self._sender = StoreThread(config.database.path, name="send")
         self._scheduler: AsyncIOScheduler | None = None
 
     def request_stop(self, reason: str = "requested", exit_code: int = 0) -> None:
@@ -118,6 +119,7 @@ class Daemon:
         finally:
             scheduler.pause()
             await self._drain()
+            self._sender.close()
             scheduler.shutdown(wait=False)
             await asyncio.sleep(0)  # let the scheduler's shutdown callback run
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -260,7 +262,7 @@ class Daemon:
 
     async def _send(self) -> None:
         """Deliver the outbox rows that are due (immediate ones and digests), off the loop."""
-        report = await in_daemon_thread(_send_due, self.config, self.clock)
+        report = await self._sender.run(_send_due, self.config, self.clock)
         logger.debug("send report %r", report)
 
     async def _heartbeat(self) -> None:
@@ -281,41 +283,10 @@ class Daemon:
         )
 
 
-def _send_due(config: Config, clock: Clock) -> SendReport:
-    """One send run on its own connection (SMTP blocks; the loop keeps checking meanwhile)."""
-    with open_store(config.database.path, migrate=False) as store:
-        return send_due(config, store, now=clock())
-
-
-async def in_daemon_thread(func: Callable[..., Any], *args: Any) -> Any:
-    """Run blocking `func` in a daemon thread: a hung SMTP server cannot hold up the exit.
-
-    A send cut short at exit is safe: its rows stay claimed and are sent again, with the same
-    Message-ID, after the claim lease.
-    """
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[Any] = loop.create_future()
-
-    def settle(result: Any, error: BaseException | None) -> None:
-        if future.done():
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
-
-    def work() -> None:
-        try:
-            result = func(*args)
-        except BaseException as exc:  # handed to the awaiting task
-            with contextlib.suppress(RuntimeError):  # the loop is gone
-                loop.call_soon_threadsafe(settle, None, exc)
-        else:
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(settle, result, None)
-
-    threading.Thread(target=work, name=getattr(func, "__name__", "work"), daemon=True).start()
-    return await future
+def _send_due(store: Store, config: Config, clock: Clock) -> SendReport:
+    """One send run, on the send thread's own connection (SMTP blocks; the loop keeps
+    checking meanwhile)."""
+    return send_due(config, store, now=clock())
 
 
 def _extra(values: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,14 +75,18 @@ def _run_daemon(
     clock: FakeClock,
     monkeypatch: pytest.MonkeyPatch,
     scenario: Callable[[list[dt.datetime]], object],
+    stores: list[tuple[int, Store]] | None = None,
 ) -> None:
-    """Run the daemon while `scenario(seen)` moves the clock; `seen`: the send runs' times."""
+    """Run the daemon while `scenario(seen)` moves the clock; `seen`: the send runs' times;
+    `stores`: each send run's thread and connection."""
     seen: list[dt.datetime] = []
     real = service._send_due
 
-    def counting(config: Config, clock: Callable[[], dt.datetime]) -> SendReport:
-        report = real(config, clock)
+    def counting(store: Store, config: Config, clock: Callable[[], dt.datetime]) -> SendReport:
+        report = real(store, config, clock)
         seen.append(clock())
+        if stores is not None:
+            stores.append((threading.get_ident(), store))
         return report
 
     monkeypatch.setattr(service, "_send_due", counting)
@@ -179,3 +185,41 @@ def test_the_daemon_does_not_remind_when_the_final_came_first(
         _run_daemon(t.config, t.clock, monkeypatch, scenario)
     finally:
         t.db.close()
+
+
+def test_every_send_run_reuses_one_thread_and_one_connection(
+    draft_replica: Replica, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The send runs (every 200 ms here) share one thread and one SQLite connection, closed at
+    exit: no new thread, connection and page cache per run (a months-long daemon's memory)."""
+    t = _approved_draft(draft_replica, tmp_path)
+    runs: list[tuple[int, Store]] = []
+
+    async def scenario(seen: list[dt.datetime]) -> None:
+        await _drafts_sent(t.db)
+        for minutes in (1, 2, 3):
+            t.clock.set(DRAFT_DAY + dt.timedelta(minutes=minutes))
+            await _after_a_run_at(seen, DRAFT_DAY + dt.timedelta(minutes=minutes))
+
+    try:
+        _run_daemon(t.config, t.clock, monkeypatch, scenario, runs)
+    finally:
+        t.db.close()
+    assert len(runs) >= 4
+    assert len({thread for thread, _store in runs}) == 1
+    assert threading.get_ident() not in {thread for thread, _store in runs}  # off the loop
+    stores = {id(store): store for _thread, store in runs}
+    assert len(stores) == 1
+    assert _closed_soon(next(iter(stores.values())))  # when the daemon stopped
+
+
+def _closed_soon(store: Store, wait: float = 10.0) -> bool:
+    """True once the store's connection is closed (its own thread closes it)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            store.conn.execute("SELECT 1")
+        except sqlite3.ProgrammingError:
+            return True
+        time.sleep(0.01)
+    return False

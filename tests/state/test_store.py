@@ -173,6 +173,33 @@ def test_document_version_round_trip(store: Store) -> None:
         store.get_version(12345)
 
 
+def test_a_versions_text_is_stored_compressed_and_read_back(store: Store) -> None:
+    """The extracted text (a third of a version's bytes, never queried in SQL) is stored
+    zlib-compressed; text stored plain before is read as it was."""
+    doc_id = store.add_document(
+        title="若干措施", norm_title="若干措施", status=Status.FINAL, url=None, now=NOW
+    )
+    text = "".join(f"（{n}）对首次认定的专精特新企业给予一次性奖励{n}万元。\n" for n in range(300))
+
+    def add(seq: int) -> int:
+        return store.add_version(
+            document_id=doc_id,
+            rendition_id=None,
+            fetched=_fetched(f"<p>{seq}</p>".encode()),
+            text=text,
+            document=_doc(),
+            tree_hash=f"t{seq}",
+            parser_version="test",
+        )
+
+    new, old = add(1), add(2)
+    assert store.get_version(new).text == text
+    stored = store.scalar("SELECT length(text) FROM versions WHERE id = ?", (new,))
+    assert stored < len(text.encode("utf-8")) / 4
+    store.conn.execute("UPDATE versions SET text = ? WHERE id = ?", (text, old))  # an older row
+    assert store.get_version(old).text == text
+
+
 def test_change_set_round_trip_and_review(store: Store) -> None:
     doc_id = store.add_document(
         title="若干措施", norm_title="若干措施", status=Status.FINAL, url=None, now=NOW
