@@ -75,16 +75,17 @@ class StoreThread:
             while (job := self._jobs.get()) is not None:
                 func, args, done = job
                 self._busy = True
+                result: Any = None
+                error: BaseException | None = None
                 try:
                     if store is None:
                         store = open_store(self.path, migrate=False)
                     result = func(store, *args)
                 except BaseException as exc:  # handed to the awaiting task
-                    done(None, exc)
-                else:
-                    done(result, None)
-                finally:
-                    self._busy = False
+                    error = exc
+                # idle before the caller hears back: a close() that follows the result waits
+                self._busy = False
+                done(result, error)
         finally:
             if store is not None:
                 store.close()
