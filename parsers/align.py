@@ -121,6 +121,27 @@ class Alignment:
     split_off: dict[int, int] = field(default_factory=dict)  # new split off -> old
     # old -> new clauses paired with other old clauses that received a passage of it
     partial: dict[int, list[int]] = field(default_factory=dict)
+    # `units` of each side and group, listed once: every phase of the aligner scans one
+    # group's units, and a document is mostly clauses of other groups or of no text
+    _units: dict[tuple[bool, str], list[Node]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def units(self, old: bool, group: str) -> list[Node]:
+        """The units of one group on one side (`old`: the old tree), in document order:
+        clauses of that group with text that are not containers (never to be modified)."""
+        found = self._units.get((old, group))
+        if found is None:
+            nodes = self.old if old else self.new
+            found = [n for n in nodes if n.group == group and n.whole and not n.container]
+            self._units[old, group] = found
+        return found
+
+    def free_units(self, old: bool, group: str) -> list[Node]:
+        """`units` without a pair (nor merged into or split off another), in document order."""
+        if old:
+            return [n for n in self.units(True, group) if self.is_free_old(n.index)]
+        return [n for n in self.units(False, group) if self.is_free_new(n.index)]
 
     def is_free_old(self, old: int) -> bool:
         """True when old clause `old` has no pair and was not merged into another."""

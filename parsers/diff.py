@@ -157,7 +157,7 @@ class _Context:
         old, new = o.clause, n.clause
         text = _NO_TEXT
         fields = _NO_FIELDS  # same words and units: no figure, unit or date can differ
-        if o.content != n.content or _units_key(old) != _units_key(new):
+        if o.content != n.content or _units_changed(old, new):
             text = compare(display_text(old), display_text(new), self.budget)
             fields = _fields(old, new, text.ops)
         kinds: list[ChangeKind] = []
@@ -281,6 +281,13 @@ def _renumbering(alignment: Alignment) -> dict[int, int]:
 
 def _units_key(clause: Clause) -> set[str]:
     return {canonical(u) for u in clause.responsible_units}
+
+
+def _units_changed(old: Clause, new: Clause) -> bool:
+    """Whether the responsible units differ once canonical (most clauses keep them as written)."""
+    if old.responsible_units == new.responsible_units:
+        return False
+    return _units_key(old) != _units_key(new)
 
 
 def _renumbered(old: Clause, new: Clause) -> bool:

@@ -124,13 +124,13 @@ class FlowFinder:
         """Record merges (`merged`) and splits (`split_off`) among one group's units, then
         make the main line of descent the pair."""
         result = self.result
-        for node in result.old:
-            if _unit(node, group) and result.is_free_old(node.index) and _searched(node):
+        for node in result.units(True, group):
+            if result.is_free_old(node.index) and _searched(node):
                 target = self._best(node, "new", self._paired_new(group), self._own_old)
                 if target is not None:
                     result.merged[node.index] = target
-        for node in result.new:
-            if _unit(node, group) and result.is_free_new(node.index) and _searched(node):
+        for node in result.units(False, group):
+            if result.is_free_new(node.index) and _searched(node):
                 target = self._best(node, "old", self._paired_old(group), self._own_new)
                 if target is not None:
                     result.split_off[node.index] = target
@@ -142,8 +142,8 @@ class FlowFinder:
         other old unit (old 第十四条 whose second paragraph opens new 第二十八条, the successor
         of old 第二十二条). Run once the pairs are final."""
         result = self.result
-        for o in result.old:
-            if not _unit(o, group) or o.index not in result.pairs or not _searched(o):
+        for o in result.units(True, group):
+            if o.index not in result.pairs or not _searched(o):
                 continue
             mine = result.pairs[o.index]
             if result.new[mine].whole == o.whole:
@@ -195,10 +195,6 @@ class FlowFinder:
 def _searched(node: Node) -> bool:
     """A very long clause is not searched for passages: the work stays bounded."""
     return len(node.whole) <= _LONG_UNIT
-
-
-def _unit(node: Node, group: str) -> bool:
-    return node.group == group and not node.container and bool(node.whole)
 
 
 def _paired_other(result: Alignment, mine: int, target: int) -> bool:

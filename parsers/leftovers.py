@@ -74,20 +74,14 @@ def leftover_flows(result: Alignment, weights: Weights, finder: Candidates, grou
     """Merges of free old units into paired new ones and splits of free new units off paired
     old ones, on formula-free text (see the module docstring)."""
     texts = _Texts()
-    for node in result.free_old():
-        if _unit(node, group):
-            found = _receiver(result, texts, weights, finder, node, "old")
-            if found is not None:
-                result.merged[node.index] = found
-    for node in result.free_new():
-        if _unit(node, group):
-            found = _receiver(result, texts, weights, finder, node, "new")
-            if found is not None:
-                result.split_off[node.index] = found
-
-
-def _unit(node: Node, group: str) -> bool:
-    return node.group == group and not node.container and bool(node.whole)
+    for node in result.free_units(True, group):
+        found = _receiver(result, texts, weights, finder, node, "old")
+        if found is not None:
+            result.merged[node.index] = found
+    for node in result.free_units(False, group):
+        found = _receiver(result, texts, weights, finder, node, "new")
+        if found is not None:
+            result.split_off[node.index] = found
 
 
 def _receiver(

@@ -32,7 +32,6 @@ their children went, and by similar headings. Labels only break ties.
 from __future__ import annotations
 
 import bisect
-import functools
 import heapq
 import math
 from collections import Counter, defaultdict
@@ -74,7 +73,8 @@ def align(old: Sequence[Clause], new: Sequence[Clause]) -> Alignment:
     scorer = Scorer(result)
     flows = FlowFinder(result)
     for group in _UNIT_ORDER:
-        _match_exact(result, functools.partial(_unit_key, group))
+        olds, news = result.free_units(True, group), result.free_units(False, group)
+        _match_exact(result, _whole, olds=olds, news=news)
         backbone = _match_backbone(result, scorer, group)
         flows.flows(group)
         _match_gaps(result, scorer, group, backbone)
@@ -90,22 +90,26 @@ def align(old: Sequence[Clause], new: Sequence[Clause]) -> Alignment:
     return result
 
 
-def _is_unit(node: Node, group: str) -> bool:
-    return node.group == group and not node.container
+def _whole(node: Node) -> str:
+    return node.whole
 
 
-def _unit_key(group: str, node: Node) -> str:
-    return node.whole if _is_unit(node, group) else ""
-
-
-def _match_exact(result: Alignment, key: Callable[[Node], str], *, scored: bool = False) -> None:
-    """Pair nodes of one group with equal keys; `scored` keeps the text similarity."""
+def _match_exact(
+    result: Alignment,
+    key: Callable[[Node], str],
+    *,
+    scored: bool = False,
+    olds: list[Node] | None = None,
+    news: list[Node] | None = None,
+) -> None:
+    """Pair nodes of one group with equal keys; `scored` keeps the text similarity. `olds`
+    and `news`: the free nodes to pair (default: all free nodes)."""
     groups: dict[tuple[str, str], list[Node]] = defaultdict(list)
-    for node in result.free_new():
+    for node in result.free_new() if news is None else news:
         if k := key(node):
             groups[node.group, k].append(node)
     old_groups: dict[tuple[str, str], list[Node]] = defaultdict(list)
-    for node in result.free_old():
+    for node in result.free_old() if olds is None else olds:
         if (k := key(node)) and (node.group, k) in groups:
             old_groups[node.group, k].append(node)
     for pair_key, olds in old_groups.items():
@@ -218,9 +222,7 @@ class Scorer:
 
 
 def _units(result: Alignment, group: str) -> tuple[list[Node], list[Node]]:
-    olds = [n for n in result.old if _is_unit(n, group) and n.whole]
-    news = [n for n in result.new if _is_unit(n, group) and n.whole]
-    return olds, news
+    return result.units(True, group), result.units(False, group)
 
 
 def _match_backbone(result: Alignment, scorer: Scorer, group: str) -> list[tuple[int, int]]:
@@ -357,8 +359,7 @@ def _fill_gap(result: Alignment, scorer: Scorer, olds: list[Node], news: list[No
 def _leftover_pairs(result: Alignment, scorer: Scorer, group: str) -> list[tuple[Node, Node]]:
     """Candidate pairs of the free units of one group: all of them when few, else those the
     bigram index selects."""
-    olds = [n for n in result.free_old() if _is_unit(n, group) and n.whole]
-    news = [n for n in result.free_new() if _is_unit(n, group) and n.whole]
+    olds, news = result.free_units(True, group), result.free_units(False, group)
     if len(olds) * len(news) <= _GAP_PAIRS:
         return [(o, n) for o in olds for n in news]
     return [(result.old[o], result.new[n]) for o, n, _ in _candidates(result, scorer, olds, news)]

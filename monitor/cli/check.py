@@ -12,7 +12,7 @@ from monitor.cli.context import AppContext
 
 if TYPE_CHECKING:
     from monitor.check.cycle import CycleReport
-    from monitor.config import Config
+    from monitor.config import Config, SourceConfig
     from state.store import Store
 
 
@@ -29,16 +29,18 @@ def check(app: AppContext, names: tuple[str, ...]) -> None:
 
     config = app.config
     with app.store() as store:
-        for name in names:
-            find_source(config, store, name)  # ConfigError (exit 2) for an unknown name
-        selected = names or tuple(s.name for s in effective_sources(config, store) if s.enabled)
+        # the sources themselves, not their names: the cycle then reads the catalogue once
+        if names:  # ConfigError (exit 2) for an unknown name
+            selected = tuple(find_source(config, store, name) for name in names)
+        else:
+            selected = tuple(s for s in effective_sources(config, store) if s.enabled)
         report = asyncio.run(_cycle(config, store, selected))
     _summary(report)
     if report.failed:
         sys.exit(1)
 
 
-async def _cycle(config: Config, store: Store, selected: tuple[str, ...]) -> CycleReport:
+async def _cycle(config: Config, store: Store, selected: tuple[SourceConfig, ...]) -> CycleReport:
     from monitor.check.cycle import run_check
     from monitor.check.reader import Reader
 
