@@ -15,16 +15,16 @@ after the claim lease.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import queue
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from state.store import Store, open_store
 
-_Job = tuple[Callable[..., Any], tuple[Any, ...], Callable[[Any, BaseException | None], None]]
+_Job = tuple[Callable[..., Any], tuple[Any, ...], "Future[Any]"]
 
 
 class StoreThread:
@@ -39,26 +39,12 @@ class StoreThread:
 
     async def run(self, func: Callable[..., Any], *args: Any) -> Any:
         """Run `func(store, *args)` on the thread (started on first use); its result."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-
-        def settle(result: Any, error: BaseException | None) -> None:
-            if future.done():
-                return
-            if error is not None:
-                future.set_exception(error)
-            else:
-                future.set_result(result)
-
-        def done(result: Any, error: BaseException | None) -> None:
-            with contextlib.suppress(RuntimeError):  # the loop is gone
-                loop.call_soon_threadsafe(settle, result, error)
-
         if self._thread is None:
             self._thread = threading.Thread(target=self._work, name=self.name, daemon=True)
             self._thread.start()
-        self._jobs.put((func, args, done))
-        return await future
+        future: Future[Any] = Future()
+        self._jobs.put((func, args, future))
+        return await asyncio.wrap_future(future)  # a loop gone by then is left alone
 
     def close(self, timeout: float = 1.0) -> None:
         """Have the thread close its connection and end; waits up to `timeout` for that when
@@ -73,7 +59,9 @@ class StoreThread:
         store: Store | None = None
         try:
             while (job := self._jobs.get()) is not None:
-                func, args, done = job
+                func, args, future = job
+                if not future.set_running_or_notify_cancel():
+                    continue  # its caller was cancelled before the job began
                 self._busy = True
                 result: Any = None
                 error: BaseException | None = None
@@ -85,7 +73,10 @@ class StoreThread:
                     error = exc
                 # idle before the caller hears back: a close() that follows the result waits
                 self._busy = False
-                done(result, error)
+                if error is not None:
+                    future.set_exception(error)
+                else:
+                    future.set_result(result)
         finally:
             if store is not None:
                 store.close()

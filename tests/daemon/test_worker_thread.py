@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,23 @@ def test_jobs_share_one_thread_and_connection_and_a_failure_reaches_its_caller(
     assert len(stores) == 1
     with pytest.raises(sqlite3.ProgrammingError):
         next(iter(stores.values())).conn.execute("SELECT 1")
+
+
+def test_a_caller_cancelled_before_its_job_began_does_not_stop_the_thread(db_path: Path) -> None:
+    open_store(db_path).close()
+    worker = StoreThread(db_path, name="send")
+    ran: list[str] = []
+
+    async def main() -> int:
+        busy = asyncio.create_task(worker.run(lambda store: time.sleep(0.3)))
+        waiting = asyncio.create_task(worker.run(lambda store: ran.append("cancelled job")))
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        await busy
+        return int(await asyncio.wait_for(worker.run(lambda store: store.scalar("SELECT 7")), 10))
+
+    try:
+        assert asyncio.run(main()) == 7
+    finally:
+        worker.close(timeout=30)
+    assert ran == []  # a job whose caller gave up before it began is not run
