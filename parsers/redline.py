@@ -146,8 +146,55 @@ def compare(old: str, new: str, budget: Budget | None = None) -> Comparison:
         diffs = by_paragraphs(olds, news, budget)
     else:
         diffs = block(olds, news, budget)
+    diffs = _slide(diffs, {char: key for key, char in index.items()})
     ops = _merge(_quiet_formatting(_decode(diffs, old_tokens, new_tokens)))
     return Comparison(ops=ops, spans=_spans(diffs, old_tokens, new_tokens))
+
+
+# What an edit best starts after, or ends before: a break between two phrases.
+_BREAKS = frozenset("，,。.；;：:、！!？? ")  # " ": any white space, line breaks too (`_key`)
+
+
+def _slide(diffs: list[tuple[int, str]], key_of: dict[str, str]) -> list[tuple[int, str]]:
+    """Move each lone insertion or deletion between two unchanged runs, within the room
+    its own repeats give it, to where it starts or ends at a break between phrases: `…素质，推
+    [+进实现…自强，推+]动…` is the same edit as `…素质，[+推进实现…自强，+]推动…`, and only the
+    second reads as what was added. diff-match-patch's semantic lossless cleanup does this by
+    the characters it sees, but here it sees one placeholder per token, all alike. It moves
+    only to a strictly better place, so an edit with no better one stays where it was."""
+    out = list(diffs)
+    for k in range(1, len(out) - 1):
+        (op_a, left), (op, edit), (op_b, right) = out[k - 1], out[k], out[k + 1]
+        if op == EQUAL or op_a != EQUAL or op_b != EQUAL:
+            continue
+        back = 0  # how far left the edit can go: its end repeats the text before it
+        while back < min(len(left), len(edit)) and left[-1 - back] == edit[-1 - back]:
+            back += 1
+        ahead = 0  # ...and how far right: its start repeats the text after it
+        while ahead < min(len(right), len(edit)) and right[ahead] == edit[ahead]:
+            ahead += 1
+        if not back and not ahead:
+            continue
+        line = left + edit + right
+        start = len(left)
+
+        def score(at: int, line: str = line, size: int = len(edit)) -> int:
+            return _edge(line, at, key_of) + _edge(line, at + size, key_of)
+
+        best = max(range(start - back, start + ahead + 1), key=score)
+        if score(best) > score(start):
+            out[k - 1] = (EQUAL, line[:best])
+            out[k] = (op, line[best : best + len(edit)])
+            out[k + 1] = (EQUAL, line[best + len(edit) :])
+    return [(op, text) for op, text in out if text or op != EQUAL]
+
+
+def _edge(line: str, at: int, key_of: dict[str, str]) -> int:
+    """How good a place `at` is for an edit to start or end: after a break (2), before
+    one (1); the text's own ends count as breaks."""
+    if at == 0 or at == len(line) or key_of[line[at - 1]] in _BREAKS:
+        return 2
+    return 1 if key_of[line[at]] in _BREAKS else 0
 
 
 def _spans(

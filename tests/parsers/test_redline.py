@@ -142,3 +142,22 @@ def test_the_python_diff_match_patch_gives_the_same_diffs(monkeypatch: pytest.Mo
     fast = [compare(a, b) for a, b in texts]
     monkeypatch.setattr(blockdiff, "_fast", None)
     assert [compare(a, b) for a, b in texts] == fast
+
+
+def test_an_edit_that_may_sit_in_several_places_sits_between_phrases() -> None:
+    # 科学技术普及法 第一条, 2002 -> 2024: the inserted phrase ends with the character that
+    # precedes it, so `…素质，推[+进实现…自强，推+]动` is the same edit one character on.
+    old = "提高公民的科学文化素质，推动经济发展和社会进步"
+    new = "提高公民的科学文化素质，推进实现高水平科技自立自强，推动经济发展和社会进步"
+    assert compare(old, new).ops == (
+        (0, "提高公民的科学文化素质，"),
+        (1, "推进实现高水平科技自立自强，"),
+        (0, "推动经济发展和社会进步"),
+    )
+    # 国际海运条例 第四十九条 -> 第四十四条: a deleted phrase, not `香港…业务，不得经营中国内地与`
+    old = "不得经营中国内地与香港特别行政区之间的船舶运输业务，不得经营中国内地与台湾地区之间的"
+    new = "不得经营中国内地与台湾地区之间的"
+    assert compare(old, new).ops == (
+        (-1, "不得经营中国内地与香港特别行政区之间的船舶运输业务，"),
+        (0, "不得经营中国内地与台湾地区之间的"),
+    )
