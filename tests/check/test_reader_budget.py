@@ -5,6 +5,7 @@ the next read works."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -110,3 +111,16 @@ def test_an_exception_that_does_not_unpickle_arrives_as_the_nearest_kind() -> No
             pool.close()
 
     _run(job)
+
+
+def test_workers_read_at_a_lower_priority_than_the_process_that_fetches() -> None:
+    pool = WorkerPool(limits=Limits(niceness=7))
+
+    async def job() -> int:
+        pool.start()
+        try:
+            return int(await pool.call(os.nice, 0))
+        finally:
+            pool.close()
+
+    assert _run(job) == os.nice(0) + 7
