@@ -10,6 +10,7 @@ The matching itself is `parsers.pairing`; splits and merges are found by `parser
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,22 +41,74 @@ def canonical(text: str | None) -> str:
     Traditional characters in their Simplified form (a Traditional repost is no change)."""
     if not text:
         return ""
-    dropped = simplified(text.translate(_DROP))  # full-width punctuation goes here, so usually...
+    dropped = simplified(_drop(text))  # full-width punctuation goes here, so usually...
     if unicodedata.is_normalized("NFKC", dropped):  # ...what is left needs no NFKC (fast)
         return dropped.lower()
-    return unicodedata.normalize("NFKC", dropped).lower().translate(_DROP)
+    return _drop(unicodedata.normalize("NFKC", dropped).lower())
+
+
+def _dropped(ch: str) -> bool:
+    """Whether `canonical` deletes a character: punctuation, white space, control characters
+    (by Unicode category), but not the signs that change a meaning (`_KEPT_SIGNS`)."""
+    return ch not in _KEPT_SIGNS and (ch.isspace() or unicodedata.category(ch)[0] in "PZC")
+
+
+def _drop(text: str) -> str:
+    """`text` without the characters `_dropped` deletes. For text of the common blocks (the
+    usual case) a regular expression does it about twice as fast as `str.translate` (a
+    dictionary lookup a character); other text goes through the table."""
+    dropped, outside = _patterns()
+    if outside.search(text) is not None:
+        return text.translate(_DROP)
+    return dropped.sub("", text)
+
+
+# The blocks Chinese policy text is written in: Latin-1, general punctuation to the
+# miscellaneous symbols (①, ℃, Ⅲ, →), CJK symbols and punctuation to CJK compatibility (〇,
+# 《》, ㈠, ㎡), CJK unified ideographs, CJK compatibility forms, full-width forms.
+_COMMON_BLOCKS = (
+    (0x0000, 0x00FF),
+    (0x2000, 0x2BFF),
+    (0x3000, 0x33FF),
+    (0x4E00, 0x9FFF),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFFEF),
+)
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Runs of the characters of `_COMMON_BLOCKS` that `_dropped` deletes, and any character
+    outside those blocks; built on first use, about 1 ms (a block of letters only, as the CJK
+    ideographs are, is checked at once: `isalpha` means categories L*, none of them dropped)."""
+    codes: list[int] = []
+    for first, last in _COMMON_BLOCKS:
+        block = "".join(map(chr, range(first, last + 1)))
+        if block.isalpha() and _SPACE.search(block) is None:
+            continue
+        codes.extend(first + i for i, ch in enumerate(block) if _dropped(ch))
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    dropped = "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+    common = "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in _COMMON_BLOCKS)
+    return re.compile(f"[{dropped}]+"), re.compile(f"[^{common}]")
+
+
+_SPACE = re.compile(r"\s")  # what `str.isspace` is true for
 
 
 class _DropTable(dict[int, int | None]):
-    """A `str.translate` table deleting punctuation, white space and control characters.
+    """A `str.translate` table deleting the characters `_dropped` deletes.
 
     Filled lazily, one code point at a time, so the category lookup runs once per character.
     """
 
     def __missing__(self, code: int) -> int | None:
-        ch = chr(code)
-        drop = ch not in _KEPT_SIGNS and (ch.isspace() or unicodedata.category(ch)[0] in "PZC")
-        value = None if drop else code
+        value = None if _dropped(chr(code)) else code
         self[code] = value
         return value
 

@@ -59,7 +59,19 @@ _SCHEMES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("subitem", re.compile(r"^（(\d{1,3})）\s*(.*)$")),
     ("point", re.compile(r"^([\u2460-\u2473])\s*(.*)$")),
 )
-_FIRST_CHARS = frozenset("第（0123456789" + _CN + "".join(chr(c) for c in range(0x2460, 0x2474)))
+_CIRCLED = "".join(chr(c) for c in range(0x2460, 0x2474))
+# The schemes a line may match by its first character (each pattern's first one), in order.
+_SCHEMES_BY_FIRST: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    first: tuple(s for s in _SCHEMES if s[0] in kinds)
+    for chars, kinds in (
+        ("第", ("part", "chapter", "division", "article")),
+        (_CN, ("section",)),
+        ("0123456789", ("repost", "item")),
+        ("（", ("measure", "subitem")),
+        (_CIRCLED, ("point",)),
+    )
+    for first in chars
+}
 _CAPTION = re.compile(r"^【([^【】]{1,30})】\s*")
 _FIRST_SENTENCE = re.compile(r"^([^。，；：！？\n]{2,24})[。：](?=.)", re.S)
 # What a document calls itself in its closing sentence (本措施自…起施行).
@@ -121,9 +133,10 @@ class Structure:
 
 def match_label(line: str) -> _Label | None:
     """The numbering at the start of `line`, if any (not yet checked against the sequence)."""
-    if not line or line[0] not in _FIRST_CHARS:
+    schemes = _SCHEMES_BY_FIRST.get(line[:1])
+    if schemes is None:
         return None
-    for kind, pattern in _SCHEMES:
+    for kind, pattern in schemes:
         match = pattern.match(line)
         if match is None:
             continue
