@@ -220,6 +220,10 @@ def _promote(result: Alignment, candidates: Callable[[Node, str, int], list[int]
     for o_index, n_index in result.merged.items():
         members[n_index].append(o_index)
     for n_index, olds in members.items():
+        if n_index not in result.back:  # its pair was moved by a promotion before this one
+            for o_index in olds:
+                del result.merged[o_index]
+            continue
         target = _evidence(result.new[n_index])
         primary = result.back[n_index]
         shared = {o: len(_evidence(result.old[o]) & target) for o in [primary, *olds]}
@@ -234,6 +238,10 @@ def _promote(result: Alignment, candidates: Callable[[Node, str, int], list[int]
     for n_index, o_index in result.split_off.items():
         parts[o_index].append(n_index)
     for o_index, news in parts.items():
+        if o_index not in result.pairs:  # displaced by a merge just above, into another unit:
+            for n_index in news:  # what it gave these is no longer a split of a paired unit
+                del result.split_off[n_index]
+            continue
         source = _evidence(result.old[o_index])
         primary = result.pairs[o_index]
         shared = {n: len(source & _evidence(result.new[n])) for n in [primary, *news]}

@@ -302,13 +302,15 @@ def _candidates(
     for o in olds:
         if not result.is_free_old(o.index):
             continue
-        # the rarest character pairs select the candidates (prefix filtering)
+        # the rarest character pairs select the candidates (prefix filtering); pairs as rare
+        # as each other in their order, not in the order a set of them happens to iterate
+        # (which PYTHONHASHSEED sets: the cut at `_SELECTING` made the diff vary by process)
         postings = sorted(
-            (posting for g in bigrams(o.whole) if (posting := index.get(g))),
-            key=len,
+            ((g, posting) for g in bigrams(o.whole) if (posting := index.get(g))),
+            key=lambda item: (len(item[1]), item[0]),
         )
         hits: Counter[int] = Counter()
-        for posting in postings[:_SELECTING]:
+        for _, posting in postings[:_SELECTING]:
             if len(posting) > _COMMON_BIGRAM:
                 break
             hits.update(posting)
