@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.catalog import effective_sources, sync_records
 from monitor.check.cycle import run_check
-from monitor.check.reader import Reader
+from monitor.check.reader import Reader, cores
 from monitor.clock import Clock, utcnow
 from monitor.config import Config, SourceConfig
 from monitor.daemon import memory
@@ -99,7 +99,8 @@ class Daemon:
         warm for every check: documents are never read in this process, so a hostile one
         cannot stop the heartbeat or the review UI.
         """
-        async with Reader.for_config(self.config) as self._reader:
+        # one worker per core, not `pool_size()`'s spare: warm for months, mostly idle
+        async with Reader.for_config(self.config, workers=cores()) as self._reader:
             return await self._run()
 
     async def _run(self) -> int:
