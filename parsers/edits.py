@@ -9,6 +9,8 @@ is a contiguous passage of the old text and `new` a contiguous passage of the ne
   once in the old text) is widened over the unchanged text around it, on both sides alike,
   until it is unique (`“帐”` -> `“会计帐簿”`); an insertion is placed `after` the shortest
   unique passage before it; a deletion too short or ambiguous to place says what it follows;
+  widening steps over a separator on both sides alike even where the two differ (`，再` ->
+  `。基金管理机构…`), and a widened quotation never starts or ends at one;
 - a quotation starts and ends where words do, as far as the unchanged text around it allows:
   between two characters that seldom go together in the document (`Cohesion`: how often a
   character pair occurs against how often its rarer character does), not inside a word that
@@ -267,10 +269,11 @@ def _unique(
     shortest = 3 if a1 - a0 == 1 else 2
     prefer_left = True
     for _ in range(_MAX_CONTEXT):
-        if a1 - a0 >= shortest and old.count(old[a0:a1]) == 1:
+        edges = old[a0] + old[a1 - 1] if a0 < a1 else ""
+        if a1 - a0 >= shortest and old.count(old[a0:a1]) == 1 and not any(map(_quiet, edges)):
             break
-        left = a0 > 0 and c0 > 0 and old[a0 - 1] == new[c0 - 1] and old[a0 - 1] != "\n"
-        right = a1 < len(old) and c1 < len(new) and old[a1] == new[c1] and old[a1] != "\n"
+        left = a0 > 0 and c0 > 0 and _alike(old[a0 - 1], new[c0 - 1])
+        right = a1 < len(old) and c1 < len(new) and _alike(old[a1], new[c1])
         if left and right and (_quiet(old[a0 - 1]) or not prefer_left):
             left = False  # rather not open a quotation with a comma; alternate sides
         if left:
@@ -281,6 +284,14 @@ def _unique(
             break
         prefer_left = shortest == 2 or not prefer_left
     return (a0, a1), (c0, c1)
+
+
+def _alike(a: str, b: str) -> bool:
+    """Two characters a quotation may be widened over alike: the same (but a line break), or
+    two separators (`，再` -> `。基金管理机构…，`: its edges trimmed, `再` alone is no place)."""
+    if a == "\n" or b == "\n":
+        return False
+    return a == b or (a in _SEPARATORS and b in _SEPARATORS)
 
 
 def _word_edges(

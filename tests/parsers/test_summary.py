@@ -195,3 +195,24 @@ def test_split_and_merge_phrases() -> None:
     assert summaries[0].startswith("第二条：第二条拆分为第二条、第三条；删去第二款：“企业应当定期")
     merged = _article_summaries(new, old)
     assert merged[0].startswith("第二条：将第二条、第三条合并为第二条；增加一款，作为第二款：")
+
+
+def test_a_replacement_between_two_separators_is_quoted_with_its_place() -> None:
+    # 国家自然科学基金条例 第十四条 -> 第十五条: `，再` became `。基金管理机构…项目申请，`; its
+    # edges trimmed, `将“再”修改为…` would place nothing, so the quotation is widened over the
+    # two separators, and never starts or ends at one
+    from parsers import parse_text
+    from parsers.diff import diff_documents
+
+    old = "第一条 应当先进行通讯评审，再组织专家进行会议评审。\n第二条 本条例自2024年1月1日起施行。"
+    new = (
+        "第一条 应当先进行通讯评审。基金管理机构应当确定进入会议评审的项目申请，"
+        "组织专家进行会议评审。\n第二条 本条例自2024年1月1日起施行。"
+    )
+    (change,) = diff_documents(parse_text(old), parse_text(new)).changes
+    (edit,) = change.edits
+    assert "，再" in edit.old and edit.old in old
+    assert "。基金管理机构" in edit.new and edit.new in new
+    separators = "，。；、"
+    assert edit.old[0] not in separators and edit.old[-1] not in separators
+    assert edit.new[0] not in separators and edit.new[-1] not in separators
