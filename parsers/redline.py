@@ -181,18 +181,20 @@ def _slide(diffs: list[tuple[int, str]], key_of: dict[str, str]) -> list[tuple[i
         def score(at: int, line: str = line, size: int = len(edit)) -> int:
             return _edge(line, at, key_of) + _edge(line, at + size, key_of)
 
-        best = max(range(start - back, start + ahead + 1), key=score)
+        # both unchanged runs keep a token: the edit never runs into its neighbouring edits
+        places = range(max(start - back, 1), min(start + ahead, len(line) - len(edit) - 1) + 1)
+        best = max(places, key=score, default=start)
         if score(best) > score(start):
             out[k - 1] = (EQUAL, line[:best])
             out[k] = (op, line[best : best + len(edit)])
             out[k + 1] = (EQUAL, line[best + len(edit) :])
-    return [(op, text) for op, text in out if text or op != EQUAL]
+    return out
 
 
 def _edge(line: str, at: int, key_of: dict[str, str]) -> int:
-    """How good a place `at` is for an edit to start or end: after a break (2), before
-    one (1); the text's own ends count as breaks."""
-    if at == 0 or at == len(line) or key_of[line[at - 1]] in _BREAKS:
+    """How good a place `at` (inside `line`) is for an edit to start or end: after a break
+    (2), before one (1)."""
+    if key_of[line[at - 1]] in _BREAKS:
         return 2
     return 1 if key_of[line[at]] in _BREAKS else 0
 
