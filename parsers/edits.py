@@ -107,6 +107,7 @@ def quote_edits(
         c = _trim(new, span.new_start, span.new_end)
         if a[0] == a[1] and c[0] == c[1]:
             continue
+        a, c = _shared_ends(old, new, a, c)
         a, c = _widen_numerals(old, new, a, c)
         bare.append((_role(old, new, a, c, renumbering), a, c))
     counts: dict[tuple[str, str, str], int] = {}
@@ -146,6 +147,36 @@ def _joined(old: str, new: str, spans: tuple[Span, ...]) -> list[Span]:
                 continue
         out.append(span)
     return out
+
+
+def _shared_ends(
+    old: str, new: str, a: tuple[int, int], c: tuple[int, int]
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """A replacement without the passage its two sides open or close with, when that is a
+    passage (`_AFTER` characters or more), not part of a word: a paragraph-level redline
+    replaces a sentence `A。` by the paragraph `A，但…。` where the edit is what follows `A`
+    (专利法实施细则 第五十七条: 在“…作出专利权评价报告”后增加“，但申请人…”, not 将“国务院
+    专利行政部门应当自收到…”修改为“国务院专利行政部门应当自收到…”)."""
+    (a0, a1), (c0, c1) = a, c
+    if a0 == a1 or c0 == c1 or (_whole_paragraph(old, a0, a1) and _whole_paragraph(new, c0, c1)):
+        return a, c  # an insertion, a deletion, or a paragraph for a paragraph (将第二款修改为)
+    head = 0
+    while a0 + head < a1 and c0 + head < c1 and old[a0 + head] == new[c0 + head] != "\n":
+        head += 1
+    if head < _AFTER:
+        head = 0
+    tail = 0
+    while (
+        a1 - tail > a0 + head
+        and c1 - tail > c0 + head
+        and old[a1 - tail - 1] == new[c1 - tail - 1] != "\n"
+    ):
+        tail += 1
+    if tail < _AFTER:
+        tail = 0
+    if not head and not tail:
+        return a, c
+    return _trim(old, a0 + head, a1 - tail), _trim(new, c0 + head, c1 - tail)
 
 
 def _size(span: Span) -> int:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -57,7 +58,7 @@ __all__ = [  # DELETE, EQUAL, INSERT and Budget are re-exported from parsers.blo
 # multiplier (万, 亿...) and an optional unit word (元, %, 人, 次...).
 _FIGURE = (
     r"\d+(?:[.,，．]\d+)*\s*(?:万亿|千万|百万|万|亿|千|百)?"
-    r"(?:元|%|％|‰|人次|人|次|个|家|年|月|日|天|倍|平方米|平米|亩|项|名|小时|岁|台|套|户|件"
+    r"(?:元|%|％|‰|人次|人|次|个月|个|家|年|月|日|天|倍|平方米|平米|亩|项|名|小时|岁|台|套|户|件"
     r"|所|批|期|周|条|款|强|米|公里|吨|千瓦|兆瓦)?"
 )
 _TOKEN_RE = re.compile(rf"{_FIGURE}|[A-Za-zＡ-Ｚａ-ｚ]+|\s+|.", re.DOTALL)
@@ -287,13 +288,21 @@ def changed(ops: tuple[tuple[int, str], ...]) -> bool:
 
 
 def figure_replacements(ops: tuple[tuple[int, str], ...]) -> list[tuple[str | None, str | None]]:
-    """Figures replaced, added or dropped by the redline, as written: `[("30万元", "50万元")]`."""
+    """Figures replaced, added or dropped by the redline, as written: `[("30万元", "50万元")]`.
+
+    A deletion next to an insertion (either way round: a paragraph-level redline may put the
+    new paragraph first) is one replacement. Its figures pair in order when both sides have as
+    many; otherwise a figure found on both sides is no change and pairs with itself first (a
+    sentence `…2个月内…` that became a longer one with two `2个月` added one, dropped none)."""
     out: list[tuple[str | None, str | None]] = []
     k = 0
     while k < len(ops):
         op, text = ops[k]
-        if op == DELETE and k + 1 < len(ops) and ops[k + 1][0] == INSERT:
-            olds, news = _figures(text), _figures(ops[k + 1][1])
+        if op != EQUAL and k + 1 < len(ops) and ops[k + 1][0] not in (EQUAL, op):
+            deleted, inserted = (text, ops[k + 1][1]) if op == DELETE else (ops[k + 1][1], text)
+            olds, news = _figures(deleted), _figures(inserted)
+            if len(olds) != len(news):
+                olds, news = _unshared(olds, news)
             out.extend(_pair(olds, news))
             k += 2
             continue
@@ -303,6 +312,22 @@ def figure_replacements(ops: tuple[tuple[int, str], ...]) -> list[tuple[str | No
             out.extend((None, f) for f in _figures(text))
         k += 1
     return out
+
+
+def _unshared(olds: list[str], news: list[str]) -> tuple[list[str], list[str]]:
+    """Both lists without the figures they have in common (as many times as both have them)."""
+    common = Counter(olds) & Counter(news)
+
+    def rest(figures: list[str]) -> list[str]:
+        left, out = Counter(common), []
+        for figure in figures:
+            if left[figure]:
+                left[figure] -= 1
+            else:
+                out.append(figure)
+        return out
+
+    return rest(olds), rest(news)
 
 
 def _figures(text: str) -> list[str]:

@@ -49,8 +49,21 @@ def test_added_and_dropped_figures() -> None:
     assert figure_replacements(ops) == [(None, "5万元")]
 
 
+def test_figures_on_both_sides_of_a_replacement_are_no_change() -> None:
+    # the new paragraph first, the sentence it replaces after it (a paragraph-level redline)
+    ops = (
+        (1, "自收到请求书后2个月内作出，但另有请求的，自公告之日起2个月内作出。\n"),
+        (-1, "自收到请求书后2个月内作出。"),
+    )
+    assert figure_replacements(ops) == [(None, "2个月")]
+    # as many figures on each side: they pair in order, shared or not
+    ops = ((-1, "最高30万元，其中20万元"), (1, "最高50万元，其中30万元"))
+    assert figure_replacements(ops) == [("30万元", "50万元"), ("20万元", "30万元")]
+
+
 def test_tokens_keep_figures_whole() -> None:
     assert [t.text for t in tokenize("按50%比例")] == ["按", "50%", "比", "例"]
+    assert [t.text for t in tokenize("2个月内")] == ["2个月", "内"]  # not `2个` + `月`
 
 
 @pytest.mark.parametrize(

@@ -216,3 +216,36 @@ def test_a_replacement_between_two_separators_is_quoted_with_its_place() -> None
     separators = "，。；、"
     assert edit.old[0] not in separators and edit.old[-1] not in separators
     assert edit.new[0] not in separators and edit.new[-1] not in separators
+
+
+def test_a_sentence_that_became_a_longer_paragraph_reads_as_what_was_added() -> None:
+    # 专利法实施细则 第五十七条 -> 第六十三条: the paragraph-level redline replaces the sentence
+    # `…2个月内作出专利权评价报告。` by a new paragraph that opens with it; the edit is what
+    # follows, and no figure was dropped (the new text has `2个月` twice, the old once)
+    from parsers import parse_text
+    from parsers.diff import diff_documents
+
+    text = "第一条 {}\n第二条 本细则自2024年1月1日起施行。"
+    head = "国务院专利行政部门应当自收到专利权评价报告请求书后2个月内作出专利权评价报告"
+    rest = "对同一项实用新型或者外观设计专利权，有多个请求人请求作出专利权评价报告的，仅作出一份。"
+    added = "，但申请人在办理专利权登记手续时请求的，应当自公告授予专利权之日起2个月内作出"
+    old = text.format(f"{head}。{rest}")
+    new = text.format(f"{head}{added}。\n{rest}")
+    (change,) = diff_documents(parse_text(old), parse_text(new)).changes
+    (edit,) = change.edits
+    assert edit.old == "" and edit.new == added.lstrip("，")
+    assert [(a.old, a.new and a.new.text) for a in change.amounts] == [(None, "2个月")]
+    assert "删去" not in change.summary
+
+
+def test_a_replacement_that_keeps_a_long_opening_quotes_only_what_changed() -> None:
+    # 公司法 第二十八条 -> 第四十九条
+    summaries = _article_summaries(
+        "第一条 股东应当按期足额缴纳公司章程中规定的各自所认缴的出资额。股东不按照前款规定缴纳"
+        "出资的，应当向公司足额缴纳。",
+        "第一条 股东应当按期足额缴纳公司章程规定的各自所认缴的出资额。\n股东未按期足额缴纳"
+        "出资的，应当向公司足额缴纳。",
+    )
+    assert summaries == [
+        "第一条：删去“公司章程”后的“中”；将“股东不按照前款规定”修改为“股东未按期足额”"
+    ]
