@@ -162,7 +162,9 @@ def _slide(diffs: list[tuple[int, str]], key_of: dict[str, str]) -> list[tuple[i
     [+进实现…自强，推+]动…` is the same edit as `…素质，[+推进实现…自强，+]推动…`, and only the
     second reads as what was added. diff-match-patch's semantic lossless cleanup does this by
     the characters it sees, but here it sees one placeholder per token, all alike. It moves
-    only to a strictly better place, so an edit with no better one stays where it was."""
+    only to a place that ends at a break and is better than where it was (`在“强制”后增加
+    “或者变相强制”` stays, rather than become `在“，”后增加“强制或者变相”`: a start after a
+    comma does not make up for an end inside a word)."""
     out = list(diffs)
     for k in range(1, len(out) - 1):
         (op_a, left), (op, edit), (op_b, right) = out[k - 1], out[k], out[k + 1]
@@ -182,9 +184,12 @@ def _slide(diffs: list[tuple[int, str]], key_of: dict[str, str]) -> list[tuple[i
         def score(at: int, line: str = line, size: int = len(edit)) -> int:
             return _edge(line, at, key_of) + _edge(line, at + size, key_of)
 
+        def phrase(at: int, line: str = line, size: int = len(edit)) -> bool:
+            return bool(_edge(line, at + size, key_of))  # it ends at a break
+
         # both unchanged runs keep a token: the edit never runs into its neighbouring edits
         places = range(max(start - back, 1), min(start + ahead, len(line) - len(edit) - 1) + 1)
-        best = max(places, key=score, default=start)
+        best = max(filter(phrase, places), key=score, default=start)
         if score(best) > score(start):
             out[k - 1] = (EQUAL, line[:best])
             out[k] = (op, line[best : best + len(edit)])

@@ -174,3 +174,15 @@ def test_an_edit_that_may_sit_in_several_places_sits_between_phrases() -> None:
         (-1, "不得经营中国内地与香港特别行政区之间的船舶运输业务，"),
         (0, "不得经营中国内地与台湾地区之间的"),
     )
+
+
+def test_an_edit_is_not_moved_to_end_inside_a_word() -> None:
+    # 反垄断法 第三十六条 -> 第四十四条: `强制[+或者变相强制+]` could also read `，[+强制或者变相+]强制`,
+    # which starts after a comma but ends inside `变相强制`: it stays where the diff put it
+    old, new = "滥用行政权力，强制单位或者个人", "滥用行政权力，强制或者变相强制单位或者个人"
+    assert compare(old, new).ops == (
+        (0, "滥用行政权力，强制"),
+        (1, "或者变相强制"),
+        (0, "单位或者个人"),
+    )
+
