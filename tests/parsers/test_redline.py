@@ -185,4 +185,3 @@ def test_an_edit_is_not_moved_to_end_inside_a_word() -> None:
         (1, "或者变相强制"),
         (0, "单位或者个人"),
     )
-
