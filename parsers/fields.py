@@ -29,17 +29,19 @@ _UNIT_SPLIT = re.compile(r"[、，,；;/]")
 _PAREN_NOTE = re.compile(r"（[^（）]*）|\([^()]*\)")
 
 
+_BRACKET = re.compile(r"[（\[［【〔）\]］】〕]")
+
+
 def _matching_close(text: str, start: int) -> int:
     """Index just after the bracket closing the one at `start` (len(text) if unclosed)."""
     depth = 0
-    for i in range(start, len(text)):
-        char = text[i]
-        if char in _OPEN:
+    for bracket in _BRACKET.finditer(text, start):  # the brackets alone, not every character
+        if bracket.group() in _OPEN:
             depth += 1
-        elif char in "）]］】〕":
+        else:
             depth -= 1
             if depth == 0:
-                return i + 1
+                return bracket.end()
     return len(text)
 
 
@@ -64,8 +66,11 @@ def split_units(text: str) -> tuple[str, tuple[str, ...]]:
         return text, ()
     kept.append(text[pos:])
     cleaned = "".join(kept)
-    cleaned = _SPACES_BEFORE_NEWLINE.sub("\n", cleaned).strip()
-    cleaned = _LONE_STOP.sub("", cleaned)  # a lone full stop left after the note
+    if " \n" in cleaned:
+        cleaned = _SPACES_BEFORE_NEWLINE.sub("\n", cleaned)
+    cleaned = cleaned.strip()
+    if "\n" in cleaned or cleaned in ("。", "."):  # a lone full stop left after the note
+        cleaned = _LONE_STOP.sub("", cleaned)
     return cleaned.strip(), tuple(units)
 
 
@@ -105,9 +110,10 @@ _DATE = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{4}-\d{1,2}-\d{1,2}")
 
 def find_dates(text: str) -> tuple[str, ...]:
     """Dates as written (`2022年7月20日`, `2023年1月`, `2022-12-30`), in order."""
-    if "年" not in text and "-" not in text:  # what every date holds (most clauses have none)
+    # what every date holds, 年 and 月 or a hyphen (most clauses have neither)
+    if "-" not in text and ("年" not in text or "月" not in text):
         return ()
-    return tuple(m.group(0) for m in _DATE.finditer(text))
+    return tuple(_DATE.findall(text))  # no capturing group: the whole matches
 
 
 def to_date(text: str) -> dt.date | None:
