@@ -192,7 +192,7 @@ def _issuer(lines: list[str]) -> str | None:
     for i, line in enumerate(lines):
         before = lines[i - 1] if i else ""
         short = 0 < len(before) <= 30 and "。" not in before
-        if short and _DATE_LINE.match(line) and _ISSUER_END.search(before):
+        if short and line[-1:] == "日" and _DATE_LINE.match(line) and _ISSUER_END.search(before):
             return before
     for line in lines[:30]:
         match = _META_SOURCE.search(line)
@@ -203,13 +203,25 @@ def _issuer(lines: list[str]) -> str | None:
 
 def _published(lines: list[str]) -> dt.date | None:
     for line in lines:
-        match = _DATE_LINE.match(line)
+        match = _DATE_LINE.match(line) if line[-1:] == "日" else None  # (lines hold no \n)
         if match:
             return to_date(match.group(1))
     for line in lines[:30]:
         meta = _META_DATE.search(line)
         if meta:
             return to_date(meta.group(1))
+    return None
+
+
+def _deadline(text: str) -> re.Match[str] | None:
+    """`_DEADLINE.search(text)`: a match starts four digits before a 年, so the pattern is
+    tried there alone, the 年 of the text in order (0.06 -> 0.01 ms a bench page)."""
+    at = text.find("年", 4)
+    while at != -1:
+        found = _DEADLINE.match(text, at - 4)
+        if found is not None:
+            return found
+        at = text.find("年", at + 1)
     return None
 
 
@@ -235,7 +247,7 @@ def document_fields(text: str, title: str | None, *, first_clause: int | None) -
     head_lines = head.split("\n")
     title = title or guess_title(head_lines)
     doc_number = doc_number_in(head) or (doc_number_in(title) if title else None)
-    deadline = _DEADLINE.search(text)
+    deadline = _deadline(text)
     effective = _EFFECTIVE.search(text)
     return DocumentFields(
         title=title,
