@@ -242,8 +242,8 @@ class _Builder:
                 break
         return top
 
-    def feed(self, line: str) -> bool:
-        lab = match_label(line)
+    def feed(self, line: str, lab: _Label | None) -> bool:
+        """Take the next line, `lab` its `match_label`; True when it opened a clause."""
         if lab is not None:
             self.candidates += 1
             if self.accept(lab):
@@ -257,18 +257,21 @@ def _ends_with_units(line: str) -> bool:
     return line.endswith(("）", "]", "］", "）。", "]。", "］。")) and "责任单位" in line[-400:]
 
 
-def contents_lines(lines: list[str]) -> tuple[int, int] | None:
+def contents_lines(
+    lines: list[str], labels: list[_Label | None] | None = None
+) -> tuple[int, int] | None:
     """The [start, end) line range of a table of contents (目录), if the text has one.
 
     A 目录 is a run of part/chapter/division headings without body before the body's own first
     heading: after a `目录` title line, or (without a title) at least three headings from
-    第一编/第一章 on that the body then repeats from its first one.
+    第一编/第一章 on that the body then repeats from its first one. `labels`: `match_label` of
+    each line, when the caller has them.
     """
     for i, line in enumerate(lines):
-        lab = match_label(line)
+        lab = match_label(line) if labels is None else labels[i]
         if lab is not None and lab.kind == "article":
             return None  # the body has begun: a 目录 comes before it
-        titled = _TOC_TITLE.match(line.replace(" ", "")) is not None
+        titled = "录" in line and _TOC_TITLE.match(line.replace(" ", "")) is not None
         if not titled and not (lab is not None and lab.kind in _TOC_TOP and lab.number == 1):
             continue
         first = i + 1 if titled else i
@@ -298,7 +301,8 @@ def _heading_key(line: str) -> str:
 def structure(text: str) -> Structure:
     """Read the clause tree of normalised text (one paragraph per line)."""
     lines = text.split("\n")
-    toc = contents_lines(lines)
+    labels = [match_label(line) for line in lines]
+    toc = contents_lines(lines, labels)
     builder = _Builder()
     first: int | None = None
     offset = 0
@@ -309,7 +313,7 @@ def structure(text: str) -> Structure:
                 span = (offset, offset)
             assert span is not None
             span = (span[0], offset + len(line))
-        elif builder.feed(line) and first is None:
+        elif builder.feed(line, labels[number]) and first is None:
             first = offset
         offset += len(line) + 1
     closing = builder.closing + builder.pending

@@ -169,12 +169,9 @@ class _Context:
         if _renumbered(old, new):
             kinds.append(ChangeKind.RENUMBERED)
         flow, parts = self.parts(o, n)
-        passages_to = tuple(
-            ref(self.alignment.new[i].clause) for i in self.passages_to.get(o.index, ())
-        )
-        passages_from = tuple(
-            ref(self.alignment.old[i].clause) for i in self.passages_from.get(n.index, ())
-        )
+        to, came = self.passages_to.get(o.index), self.passages_from.get(n.index)
+        passages_to = tuple(ref(self.alignment.new[i].clause) for i in to) if to else ()
+        passages_from = tuple(ref(self.alignment.old[i].clause) for i in came) if came else ()
         if flow is not None:
             kinds.append(flow)
         if passages_to and ChangeKind.SPLIT not in kinds:

@@ -29,17 +29,19 @@ _UNIT_SPLIT = re.compile(r"[、，,；;/]")
 _PAREN_NOTE = re.compile(r"（[^（）]*）|\([^()]*\)")
 
 
+_BRACKET = re.compile(r"[（\[［【〔）\]］】〕]")
+
+
 def _matching_close(text: str, start: int) -> int:
     """Index just after the bracket closing the one at `start` (len(text) if unclosed)."""
     depth = 0
-    for i in range(start, len(text)):
-        char = text[i]
-        if char in _OPEN:
+    for bracket in _BRACKET.finditer(text, start):  # the brackets alone, not every character
+        if bracket.group() in _OPEN:
             depth += 1
-        elif char in "）]］】〕":
+        else:
             depth -= 1
             if depth == 0:
-                return i + 1
+                return bracket.end()
     return len(text)
 
 
@@ -64,8 +66,11 @@ def split_units(text: str) -> tuple[str, tuple[str, ...]]:
         return text, ()
     kept.append(text[pos:])
     cleaned = "".join(kept)
-    cleaned = _SPACES_BEFORE_NEWLINE.sub("\n", cleaned).strip()
-    cleaned = _LONE_STOP.sub("", cleaned)  # a lone full stop left after the note
+    if " \n" in cleaned:
+        cleaned = _SPACES_BEFORE_NEWLINE.sub("\n", cleaned)
+    cleaned = cleaned.strip()
+    if "\n" in cleaned or cleaned in ("。", "."):  # a lone full stop left after the note
+        cleaned = _LONE_STOP.sub("", cleaned)
     return cleaned.strip(), tuple(units)
 
 
@@ -105,9 +110,10 @@ _DATE = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{4}-\d{1,2}-\d{1,2}")
 
 def find_dates(text: str) -> tuple[str, ...]:
     """Dates as written (`2022年7月20日`, `2023年1月`, `2022-12-30`), in order."""
-    if "年" not in text and "-" not in text:  # what every date holds (most clauses have none)
+    # what every date holds, 年 and 月 or a hyphen (most clauses have neither)
+    if "-" not in text and ("年" not in text or "月" not in text):
         return ()
-    return tuple(m.group(0) for m in _DATE.finditer(text))
+    return tuple(_DATE.findall(text))  # no capturing group: the whole matches
 
 
 def to_date(text: str) -> dt.date | None:
@@ -186,7 +192,7 @@ def _issuer(lines: list[str]) -> str | None:
     for i, line in enumerate(lines):
         before = lines[i - 1] if i else ""
         short = 0 < len(before) <= 30 and "。" not in before
-        if short and _DATE_LINE.match(line) and _ISSUER_END.search(before):
+        if short and line[-1:] == "日" and _DATE_LINE.match(line) and _ISSUER_END.search(before):
             return before
     for line in lines[:30]:
         match = _META_SOURCE.search(line)
@@ -197,13 +203,25 @@ def _issuer(lines: list[str]) -> str | None:
 
 def _published(lines: list[str]) -> dt.date | None:
     for line in lines:
-        match = _DATE_LINE.match(line)
+        match = _DATE_LINE.match(line) if line[-1:] == "日" else None  # (lines hold no \n)
         if match:
             return to_date(match.group(1))
     for line in lines[:30]:
         meta = _META_DATE.search(line)
         if meta:
             return to_date(meta.group(1))
+    return None
+
+
+def _deadline(text: str) -> re.Match[str] | None:
+    """`_DEADLINE.search(text)`: a match starts four digits before a 年, so the pattern is
+    tried there alone, the 年 of the text in order (0.06 -> 0.01 ms a bench page)."""
+    at = text.find("年", 4)
+    while at != -1:
+        found = _DEADLINE.match(text, at - 4)
+        if found is not None:
+            return found
+        at = text.find("年", at + 1)
     return None
 
 
@@ -229,7 +247,7 @@ def document_fields(text: str, title: str | None, *, first_clause: int | None) -
     head_lines = head.split("\n")
     title = title or guess_title(head_lines)
     doc_number = doc_number_in(head) or (doc_number_in(title) if title else None)
-    deadline = _DEADLINE.search(text)
+    deadline = _deadline(text)
     effective = _EFFECTIVE.search(text)
     return DocumentFields(
         title=title,

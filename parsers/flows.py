@@ -24,6 +24,7 @@ import heapq
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from itertools import chain
 
 from parsers.align import Alignment, Node, canonical
 from parsers.roles import without_formulas
@@ -83,12 +84,9 @@ class FlowFinder:
 
     def candidates(self, node: Node, side: str, count: int) -> list[int]:
         """The `count` units of `side` sharing the most uncommon 4-grams with `node`."""
-        hits: Counter[int] = Counter()
         index = self._index(side)
-        for g in grams(node.whole):
-            posting = index.get(g)
-            if posting and len(posting) <= _COMMON:
-                hits.update(posting)
+        postings = (index.get(g) for g in grams(node.whole))
+        hits = Counter(chain.from_iterable(p for p in postings if p and len(p) <= _COMMON))
         ranked = heapq.nsmallest(count, hits.items(), key=lambda h: (-h[1], h[0]))
         return [t for t, _ in ranked]
 

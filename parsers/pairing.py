@@ -36,6 +36,7 @@ import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from itertools import chain
 
 from parsers.align import (
     Alignment,
@@ -161,9 +162,7 @@ class Scorer:
             result = self.result
             units = [n for n in result.free_old() if n.whole and not n.container]
             units += [n for n in result.free_new() if n.whole and not n.container]
-            counts: Counter[str] = Counter()
-            for node in units:
-                counts.update(bigrams(node.whole))
+            counts = Counter(chain.from_iterable(bigrams(node.whole) for node in units))
             size = len(units) + 1
             self._weights = {g: math.log(size / (df + 0.5)) for g, df in counts.items()}
         return self._weights
@@ -305,15 +304,16 @@ def _candidates(
         # the rarest character pairs select the candidates (prefix filtering); pairs as rare
         # as each other in their order, not in the order a set of them happens to iterate
         # (which PYTHONHASHSEED sets: the cut at `_SELECTING` made the diff vary by process)
+        # (the bigrams are distinct: the tuples sort by size and bigram, never by posting)
         postings = sorted(
-            ((g, posting) for g in bigrams(o.whole) if (posting := index.get(g))),
-            key=lambda item: (len(item[1]), item[0]),
+            (len(posting), g, posting) for g in bigrams(o.whole) if (posting := index.get(g))
         )
-        hits: Counter[int] = Counter()
-        for _, posting in postings[:_SELECTING]:
-            if len(posting) > _COMMON_BIGRAM:
+        selected: list[list[int]] = []
+        for size, _, posting in postings[:_SELECTING]:
+            if size > _COMMON_BIGRAM:
                 break
-            hits.update(posting)
+            selected.append(posting)
+        hits = Counter(chain.from_iterable(selected))  # one count, not one update a posting
         # ties broken by position: the same candidates whatever the order of set iteration
         ranked = heapq.nsmallest(_CANDIDATES, hits.items(), key=lambda h: (-h[1], h[0]))
         # a candidate sharing far fewer of the rarest pairs than the best one cannot be its

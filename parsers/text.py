@@ -172,6 +172,8 @@ def normalise(text: str) -> str:
     """Canonical text: normalised lines, furniture and empty lines dropped, joined by \\n."""
     out: list[str] = []
     for raw in _fold(text).split("\n"):
+        if not raw:  # most are: a block element gives a line break before and after it
+            continue
         line = _normalise_folded(raw)
         if line and not is_furniture(line):
             out.append(line)
