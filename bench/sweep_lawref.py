@@ -3,7 +3,8 @@
     .venv/bin/python bench/sweep_lawref.py /path/to/LawRefBook/Laws [--seeds 0 4] [--json OUT]
 
 LawRefBook/Laws (github.com/LawRefBook/Laws) keeps Chinese laws and regulations as markdown, a
-version per file (`名称(YYYY-MM-DD).md`; an undated file is taken as the latest). Every law with
+version per file (`名称(YYYY-MM-DD).md`; an undated file beside dated ones is taken as the oldest,
+as the local regulations' are: the text as first passed). Every law with
 two versions or more gives its consecutive pairs; each is parsed and diffed in process, once per
 hash seed (a fresh process each, `PYTHONHASHSEED` set). Checked, with no gold: no parse or diff
 error; every passage an edit or summary quotes is found, contiguous, in the clause it names; the
@@ -57,7 +58,7 @@ def version_pairs(repo: Path) -> list[tuple[str, str, str]]:
     for name in names:
         match = _VERSION.match(name)
         if match:
-            laws[match.group(1)].append((match.group(2) or "9999-99-99", name))
+            laws[match.group(1)].append((match.group(2) or "0000-00-00", name))
     pairs = []
     for law, versions in sorted(laws.items()):
         versions.sort()
