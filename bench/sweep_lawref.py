@@ -85,7 +85,7 @@ def quotation_problems(change: dict[str, Any]) -> list[str]:
             if edit[key] and edit[key] not in text:
                 problems.append(f"{key} {edit[key][:30]!r}")
     for quoted in _QUOTE.findall(change["summary"]):
-        passage = quoted.rstrip("…")
+        passage = quoted.rstrip("…").replace("‘", "“").replace("’", "”")  # nested quotations
         if passage and passage not in old and passage not in new and not passage.startswith("第"):
             problems.append(f"quoted {passage[:30]!r}")
     return problems

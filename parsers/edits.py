@@ -108,6 +108,8 @@ def quote_edits(
         if a[0] == a[1] and c[0] == c[1]:
             continue
         a, c = _shared_ends(old, new, a, c)
+        if a[0] == a[1] and c[0] == c[1]:
+            continue  # the two differed only in punctuation around a passage they share
         a, c = _widen_numerals(old, new, a, c)
         bare.append((_role(old, new, a, c, renumbering), a, c))
     counts: dict[tuple[str, str, str], int] = {}
@@ -386,8 +388,30 @@ def _placing(old: str, at: int, cohesion: Cohesion) -> str:
             phrase = _phrase_start(old, line, start)
             if phrase == start:
                 phrase = _word_start(old, line, start, cohesion)
-            return old[phrase:at]
+            return old[_opened(old, line, phrase) : at]
     return old[max(line, at - _AFTER - _MAX_CONTEXT) : at]
+
+
+_CLOSING = {
+    "”": "“",
+    "’": "‘",
+    "）": "（",
+    ")": "(",
+    "》": "《",
+    "」": "「",
+    "』": "『",
+    "】": "【",
+}
+
+
+def _opened(old: str, line: int, start: int) -> int:
+    """`start` moved back to the mark that opens the quotation or bracket a passage would
+    otherwise start inside of (`“一网通办”系统，`, not `”系统，`), when it is in the line."""
+    opener = _CLOSING.get(old[start]) if start < len(old) else None
+    if opener is None:
+        return start
+    found = old.rfind(opener, line, start)
+    return found if found >= 0 else start
 
 
 def _word_start(old: str, line: int, start: int, cohesion: Cohesion) -> int:

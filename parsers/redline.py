@@ -316,6 +316,30 @@ def figure_replacements(ops: tuple[tuple[int, str], ...]) -> list[tuple[str | No
         elif op == INSERT:
             out.extend((None, f) for f in _figures(text))
         k += 1
+    return _moved_figures_left_out(out)
+
+
+def _moved_figures_left_out(
+    pairs: list[tuple[str | None, str | None]],
+) -> list[tuple[str | None, str | None]]:
+    """Without a figure dropped in one place and added, as written, in another (a sentence
+    moved into a new paragraph: `删去5年；新增5年` says nothing the wording does not), nor a
+    figure "replaced" by itself."""
+    dropped = Counter(a for a, b in pairs if a is not None and b is None)
+    added = Counter(b for a, b in pairs if a is None and b is not None)
+    drops_left_out = dropped & added  # as many of each figure's drops as it has adds
+    adds_left_out = Counter(drops_left_out)
+    out: list[tuple[str | None, str | None]] = []
+    for a, b in pairs:
+        if a is not None and b is not None:
+            if a.strip() != b.strip():
+                out.append((a, b))
+        elif a is not None and drops_left_out[a] > 0:
+            drops_left_out[a] -= 1
+        elif b is not None and adds_left_out[b] > 0:
+            adds_left_out[b] -= 1
+        else:
+            out.append((a, b))
     return out
 
 

@@ -173,7 +173,7 @@ def _modified_parts(facts: ChangeFacts, edits: tuple[QuotedEdit, ...]) -> list[s
     parts: list[str] = []
     wording = [q for q in edits if q.role == "wording"]
     if old and new and (old.children or new.children) and old.heading != new.heading:
-        parts.append(f"标题由“{old.heading or ''}”调整为“{new.heading or ''}”")
+        parts.append(f"标题由“{_nested(old.heading or '')}”调整为“{_nested(new.heading or '')}”")
         if not old.text and not new.text:
             wording = []  # the title is all the text: said once
     phrases = _unique_phrases(edit_phrase(q) for q in wording)
@@ -242,24 +242,34 @@ def edit_phrase(quoted: QuotedEdit) -> str:
             ordinal = chinese_numeral(quoted.paragraph)
             return f"增加一款，作为第{ordinal}款：“{_quote(edit.new)}”"
         if edit.after:
-            return f"在“{edit.after}”后增加“{_quote(edit.new)}”{times}"
+            return f"在“{_nested(edit.after)}”后增加“{_quote(edit.new)}”{times}"
         if quoted.start:
             return f"在开头增加“{_quote(edit.new)}”{times}"
         return f"增加“{_quote(edit.new)}”{times}"
     if quoted.paragraph:
         return f"删去第{chinese_numeral(quoted.paragraph)}款：“{_quote(edit.old)}”"
     if edit.after:
-        return f"删去“{edit.after}”后的“{_quote(edit.old)}”{times}"
+        return f"删去“{_nested(edit.after)}”后的“{_quote(edit.old)}”{times}"
     return f"删去“{_quote(edit.old)}”{times}"
 
 
 def _quote(text: str) -> str:
-    """A quotation of at most `_SNIPPET` characters of one paragraph (cut with `…`)."""
+    """A quotation of at most `_SNIPPET` characters of one paragraph (cut with `…`), its own
+    quotation marks made single (`_nested`)."""
     line = text.strip().split("\n")[0]
     cut = line != text.strip()
     if len(line) > _SNIPPET:
-        return line[: _SNIPPET - 1] + "…"
-    return line + ("…" if cut else "")
+        return _nested(line[: _SNIPPET - 1]) + "…"
+    return _nested(line) + ("…" if cut else "")
+
+
+_NESTED = str.maketrans({"“": "‘", "”": "’"})
+
+
+def _nested(text: str) -> str:
+    """A passage quoted inside “…”, its own “…” written ‘…’ as Chinese texts nest quotations
+    (`在“‘一网通办’系统，”后增加…`, not `在“”系统，”后增加…`, whose quotation ends at once)."""
+    return text.translate(_NESTED)
 
 
 def _flow_part(facts: ChangeFacts) -> str:

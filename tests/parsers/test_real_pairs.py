@@ -183,7 +183,8 @@ def test_every_quotation_is_a_passage_of_its_clause(stem: str) -> None:
             text = texts[side]
             if change.section and side in ("old", "new") and "标题由" in change.summary:
                 text += (change.old if side == "old" else change.new).heading or ""  # type: ignore[union-attr]
-            assert passage in text, (change.summary, side, passage)
+            unnested = passage.replace("‘", "“").replace("’", "”")  # a quotation in a quotation
+            assert passage in text or unnested in text, (change.summary, side, passage)
 
 
 @pytest.mark.parametrize("stem", TEXTS, ids=[Path(s).name for s in TEXTS])

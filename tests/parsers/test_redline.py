@@ -185,3 +185,15 @@ def test_an_edit_is_not_moved_to_end_inside_a_word() -> None:
         (1, "或者变相强制"),
         (0, "单位或者个人"),
     )
+
+
+def test_a_figure_moved_to_another_paragraph_is_no_change() -> None:
+    # 道路运输条例 第六十五条: a sentence with `5年` moved into a new paragraph; no `删去5年；新增5年`
+    ops = (
+        (-1, "直接责任人员5年内不得从事原备案的业务"),
+        (0, "\n"),
+        (1, "处3000元以上1万元以下的罚款。\n直接责任人员5年内不得从事原备案的业务"),
+    )
+    assert figure_replacements(ops) == [(None, "3000元"), (None, "1万元")]
+    # a figure "replaced" by itself is no change either (发票管理办法 第二十九条 -> 第二十八条)
+    assert figure_replacements(((-1, "登记簿，应当保存5年"), (1, "应当保存5年"))) == []

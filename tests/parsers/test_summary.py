@@ -249,3 +249,22 @@ def test_a_replacement_that_keeps_a_long_opening_quotes_only_what_changed() -> N
     assert summaries == [
         "第一条：删去“公司章程”后的“中”；将“股东不按照前款规定”修改为“股东未按期足额”"
     ]
+
+
+def test_a_quotation_inside_a_quotation_is_written_with_single_marks() -> None:
+    # 上海市优化营商环境条例 第五十八条 -> 第六十九条: the passage the insertion follows holds “…”
+    summaries = _article_summaries(
+        "第一条 依托“一网通办”系统，推进行政检查数据共享。",
+        "第一条 依托“一网通办”系统，上海市统一综合执法系统，推进行政检查数据共享。",
+    )
+    assert summaries == ["第一条：在“‘一网通办’系统，”后增加“上海市统一综合执法系统”"]
+
+
+def test_paragraphs_that_differ_only_in_punctuation_give_no_edit() -> None:
+    # 北京市制定地方性法规条例 第三十六条 -> 第四十条: `。` became `；` where a paragraph was
+    # rewritten; that gave an empty `删去“…交付表决”后的“”`
+    summaries = _article_summaries(
+        "第一条 各方面意见比较一致的，可以经两次会议审议后交付表决。\n法规案经审议后交付表决。",
+        "第一条 各方面意见比较一致的，可以经两次会议审议后交付表决；\n法规案经审议后交付表决。",
+    )
+    assert all("“”" not in s for s in summaries), summaries
