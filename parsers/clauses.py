@@ -257,18 +257,16 @@ def _ends_with_units(line: str) -> bool:
     return line.endswith(("）", "]", "］", "）。", "]。", "］。")) and "责任单位" in line[-400:]
 
 
-def contents_lines(
-    lines: list[str], labels: list[_Label | None] | None = None
-) -> tuple[int, int] | None:
+def contents_lines(lines: list[str], labels: list[_Label | None]) -> tuple[int, int] | None:
     """The [start, end) line range of a table of contents (目录), if the text has one.
 
     A 目录 is a run of part/chapter/division headings without body before the body's own first
     heading: after a `目录` title line, or (without a title) at least three headings from
     第一编/第一章 on that the body then repeats from its first one. `labels`: `match_label` of
-    each line, when the caller has them.
+    each line.
     """
     for i, line in enumerate(lines):
-        lab = match_label(line) if labels is None else labels[i]
+        lab = labels[i]
         if lab is not None and lab.kind == "article":
             return None  # the body has begun: a 目录 comes before it
         titled = "录" in line and _TOC_TITLE.match(line.replace(" ", "")) is not None

@@ -168,7 +168,7 @@ def _slide(diffs: list[tuple[int, str]], key_of: dict[str, str]) -> list[tuple[i
     out = list(diffs)
     for k in range(1, len(out) - 1):
         (op_a, left), (op, edit), (op_b, right) = out[k - 1], out[k], out[k + 1]
-        if op == EQUAL or op_a != EQUAL or op_b != EQUAL:
+        if op == EQUAL or op_a != EQUAL or op_b != EQUAL or not left or not right:
             continue
         back = 0  # how far left the edit can go: its end repeats the text before it
         while back < min(len(left), len(edit)) and left[-1 - back] == edit[-1 - back]:
@@ -178,22 +178,19 @@ def _slide(diffs: list[tuple[int, str]], key_of: dict[str, str]) -> list[tuple[i
             ahead += 1
         if not back and not ahead:
             continue
-        line = left + edit + right
-        start = len(left)
-
-        def score(at: int, line: str = line, size: int = len(edit)) -> int:
-            return _edge(line, at, key_of) + _edge(line, at + size, key_of)
-
-        def phrase(at: int, line: str = line, size: int = len(edit)) -> bool:
-            return bool(_edge(line, at + size, key_of))  # it ends at a break
-
-        # both unchanged runs keep a token: the edit never runs into its neighbouring edits
-        places = range(max(start - back, 1), min(start + ahead, len(line) - len(edit) - 1) + 1)
-        best = max(filter(phrase, places), key=score, default=start)
-        if score(best) > score(start):
+        line, start, size = left + edit + right, len(left), len(edit)
+        # (start, end) scores of each place; both unchanged runs keep a token, so the edit
+        # never runs into its neighbouring edits
+        edges = {
+            at: (_edge(line, at, key_of), _edge(line, at + size, key_of))
+            for at in range(max(start - back, 1), min(start + ahead, len(line) - size - 1) + 1)
+        }
+        ending_at_a_break = [at for at, (_, end) in edges.items() if end]
+        best = max(ending_at_a_break, key=lambda at: sum(edges[at]), default=start)
+        if sum(edges[best]) > sum(edges[start]):
             out[k - 1] = (EQUAL, line[:best])
-            out[k] = (op, line[best : best + len(edit)])
-            out[k + 1] = (EQUAL, line[best + len(edit) :])
+            out[k] = (op, line[best : best + size])
+            out[k + 1] = (EQUAL, line[best + size :])
     return out
 
 
