@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from parsers.hanzi import simplified
+from parsers.hanzi import as_is, simplified
 from parsers.model import Clause
 
 _PARAGRAPH = 20  # canonical characters a paragraph needs to count as kept whole
@@ -39,12 +39,28 @@ _CONTAINER_KINDS = frozenset({"part", "chapter", "division", "section"})
 def canonical(text: str | None) -> str:
     """Text for comparison: widths folded, lower case, punctuation and white space dropped,
     Traditional characters in their Simplified form (a Traditional repost is no change)."""
+    return folded(text)[0] if text else ""
+
+
+@functools.lru_cache(maxsize=16384)
+def folded(text: str) -> tuple[str, bool]:
+    """`canonical(text)`, and whether it was found character by character (`local`): then
+    `canonical(a + b) == canonical(a) + canonical(b)` for two local texts `a` and `b`.
+
+    Local: what is left once punctuation is dropped (`_drop` deletes character by character)
+    is GB 2312 that `simplified` returns as it is (no OpenCC, which converts phrases), is NFKC
+    already (every GB 2312 character is a starter no composition takes as its second one, so
+    two such texts are NFKC joined as well: tests/parsers/test_align_keys.py checks the
+    repertoire), and holds no capital sigma (the one letter `str.lower` lowers by context)."""
     if not text:
-        return ""
-    dropped = simplified(_drop(text))  # full-width punctuation goes here, so usually...
+        return "", True
+    dropped = _drop(text)  # full-width punctuation goes here, so usually...
+    local = as_is(dropped)
+    if not local:
+        dropped = simplified(dropped)
     if unicodedata.is_normalized("NFKC", dropped):  # ...what is left needs no NFKC (fast)
-        return dropped.lower()
-    return _drop(unicodedata.normalize("NFKC", dropped).lower())
+        return dropped.lower(), local and "\u03a3" not in dropped
+    return _drop(unicodedata.normalize("NFKC", dropped).lower()), False
 
 
 def _dropped(ch: str) -> bool:
@@ -245,8 +261,7 @@ def flatten(clauses: Sequence[Clause]) -> list[Node]:
     def visit(clause: Clause, parent: int | None, parent_heading: str) -> None:
         has_children = bool(clause.children)
         container = has_children and clause.kind in _CONTAINER_KINDS
-        own = full_text(clause)
-        content = canonical(own)
+        own, content = _own(clause)
         if container:
             whole, key = "", ""
         elif has_children:
@@ -275,6 +290,24 @@ def flatten(clauses: Sequence[Clause]) -> list[Node]:
     for clause in clauses:
         visit(clause, None, "")
     return out
+
+
+def _own(clause: Clause) -> tuple[str, str]:
+    """`full_text(clause)` and its `canonical`. A heading joined to its text (`heading。text`)
+    is folded as its two parts joined where both fold character by character (`folded`; the
+    full stop is dropped), not a third time as one: each part is folded anyway, to see whether
+    the text repeats the heading, and this is a diff's most frequent key."""
+    heading, text = clause.heading or "", clause.text or ""
+    if not heading:
+        return text, canonical(text)
+    head, head_local = folded(heading)
+    body, body_local = folded(text)
+    if body.startswith(head):
+        return text, body
+    if not text:
+        return heading, head
+    own = f"{heading}。{text}"
+    return own, head + body if head_local and body_local else canonical(own)
 
 
 def _paragraphs(text: str, key: str) -> tuple[str, ...]:

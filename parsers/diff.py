@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from parsers.align import Alignment, Node, bigrams, canonical, display_text
+from parsers.align import Alignment, Node, bigrams, canonical, display_text, folded
 from parsers.edits import NO_COHESION, Cohesion
 from parsers.flows import grams
 from parsers.model import (
@@ -34,7 +34,7 @@ _DOC_FIELDS = ("title", "status", "doc_number", "effective")
 # The comparison caches pay off within one diff, where each clause text is compared many
 # times; across diffs they only fill up: in a daemon's reading worker about 80 KB a change set,
 # towards some 300 MB when all three are full (bench/bench_soak.py). Emptied after each diff.
-_PER_DIFF_CACHES = (canonical, bigrams, grams)
+_PER_DIFF_CACHES = (canonical, folded, bigrams, grams)
 
 
 def diff_documents(old: PolicyDocument, new: PolicyDocument) -> DocumentDiff:

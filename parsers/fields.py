@@ -84,6 +84,7 @@ _AMOUNT = re.compile(
     r"(\d+(?:\.\d+)?)\s*(万亿|亿|千万|百万|万|千)?\s*"
     r"(美元|港元|元|人次|人|次|家|个|项|倍|%|平方米|亩|台|件|年(?![\d底末初度])|个月|天|日(?!起))?"
 )
+_DIGIT = re.compile(r"\d")  # where a figure of `_AMOUNT` may start (its first character)
 _YEAR = re.compile(r"\d{4}")
 _MULT = {"万亿": 1e12, "亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "千": 1e3}
 
@@ -91,7 +92,15 @@ _MULT = {"万亿": 1e12, "亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "
 def find_amounts(text: str) -> tuple[Amount, ...]:
     """Figures with a unit or multiplier, in order: `30万元` -> Amount(300000, 元)."""
     out: list[Amount] = []
-    for match in _AMOUNT.finditer(text):
+    # `_AMOUNT.finditer(text)`, about twice as fast: a match starts at a digit and always
+    # matches there (`\d+` is not optional, the rest is), so the next digit from where the
+    # last match ended is where `finditer` matches next. Searching the pattern itself tries
+    # it at every character (it opens with a group, so `re` has no first-character test).
+    digit = _DIGIT.search(text)
+    while digit is not None:
+        match = _AMOUNT.match(text, digit.start())
+        assert match is not None  # `\d+` matches the digit
+        digit = _DIGIT.search(text, match.end())
         number, mult, unit = match.groups()
         if not mult and not unit:
             continue

@@ -23,13 +23,17 @@ _CONVERTED = re.compile(f"[{CONVERTED_IN_GB2312}]")
 
 def simplified(text: str) -> str:
     """`text` in Simplified characters (itself when it has no Traditional ones)."""
+    return text if as_is(text) else str(_converter().convert(text))
+
+
+def as_is(text: str) -> bool:
+    """True when `simplified` returns `text` as it is, without OpenCC: every character in
+    GB 2312 and none of the ones OpenCC still converts (a check character by character)."""
     try:
         text.encode("gb2312")
     except UnicodeEncodeError:
-        return str(_converter().convert(text))
-    if _CONVERTED.search(text) is None:
-        return text
-    return str(_converter().convert(text))
+        return False
+    return _CONVERTED.search(text) is None
 
 
 @functools.cache

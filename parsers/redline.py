@@ -10,8 +10,8 @@ as unchanged text: they are formatting, not change.
 `compare(old, new)` gives the redline ops and the `Span`s of the edits (character offsets into
 both texts, formatting-only edits left out) that summaries quote. Work is bounded: a long
 clause is diffed sentence by sentence first, and only its changed sentences at token level,
-and one `Budget` caps the diff-match-patch time of a whole document diff (past it, changed
-sentences are shown as replaced whole). So no pair of documents holds a check cycle.
+and one `Budget` caps the diff-match-patch work of a whole document diff, in tokens, so the same
+documents always get the same redlines (past it, changed sentences are shown as replaced whole). So no pair of documents holds a check cycle.
 """
 
 from __future__ import annotations

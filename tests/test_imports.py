@@ -122,11 +122,13 @@ def test_the_check_finds_a_hidden_cycle(tmp_path: Path) -> None:
 
 def test_a_check_process_loads_no_email_renderer() -> None:
     """`policywatch check` starts without Jinja and the email modules (#18: about 0.15 s of
-    every start-up); the config loads them only to validate a mailbox."""
+    every start-up); the config loads them only to validate a mailbox. Nor does it load what
+    only its reading workers use: the summaries, diff-match-patch, the feedback finder."""
     code = (
         "import sys\n"
         "import monitor.cli.context, monitor.cli.check, monitor.check.cycle, monitor.check.reader\n"
-        "print(sorted(m for m in ('jinja2', 'notifications.message', 'notifications.render')"
+        "print(sorted(m for m in ('jinja2', 'notifications.message', 'notifications.render',"
+        " 'parsers.summary', 'diff_match_patch', 'parsers.feedback', 'lxml')"
         " if m in sys.modules))\n"
     )
     out = subprocess.run(

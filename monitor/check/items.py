@@ -29,7 +29,6 @@ from monitor.check.versions import VersionWriter, remember
 from monitor.errors import EmptyPageError, FetchError, HTTPStatusError, MonitorError
 from monitor.fetch.client import Fetcher, FetchResult
 from monitor.sources import Item, Page, SourceConfig, source_for
-from parsers.feedback import find_feedback
 from parsers.model import Attachment, DocumentFields, Extracted, Status
 from state.sources import UrlState
 from state.store import Store
@@ -254,6 +253,8 @@ class ItemChecker:
         result = await self.traffic.get(attachment.url, state)
         if state is not None and (result.not_modified or state.content_hash == result.content_hash):
             return NOTHING
+        from parsers.feedback import find_feedback  # notices' attachments only
+
         reading = await self.reader.read(result.content, result.content_type, result.final_url)
         tree = _parsed(reading)
         doc = tree.document

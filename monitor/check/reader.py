@@ -247,6 +247,15 @@ class Reader:
         """Worker processes started so far (one, plus one per worker lost to a hostile read)."""
         return self._pool.started
 
+    def __enter__(self) -> Reader:
+        """Start the workers now, outside the event loop: `policywatch check` forks them before
+        it imports the rest of the pipeline, so their imports run on another core meanwhile."""
+        self._pool.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.close()
+
     async def __aenter__(self) -> Reader:
         self._pool.start()
         return self

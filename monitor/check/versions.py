@@ -26,7 +26,6 @@ from monitor.local_time import SHANGHAI
 from monitor.sources import Item
 from parsers.model import DocumentChange, DocumentDiff, DocumentFields, PolicyDocument, Status
 from parsers.records import ChangeSetKind, Fetched, RenditionRecord, StatusEvent
-from parsers.summary import summarize_document_change
 from state.documents import VersionHead
 from state.sources import UrlState
 from state.store import Store
@@ -367,6 +366,10 @@ class VersionWriter:
             self.store.set_document_status(rendition.document_id, status, now=now)
             if self.baseline is not None:  # first sight: an old policy's status is history
                 return Stored(verdict=Verdict.UNCHANGED)
+            # here only: the summaries' module (diff-match-patch, the redline) is the reading
+            # workers' to import, not every `check` process's
+            from parsers.summary import summarize_document_change
+
             change = DocumentChange(
                 field="status",
                 old=before.value,

@@ -12,6 +12,7 @@ from monitor.cli.context import AppContext
 
 if TYPE_CHECKING:
     from monitor.check.cycle import CycleReport
+    from monitor.check.reader import Reader
     from monitor.config import Config, SourceConfig
     from state.store import Store
 
@@ -25,31 +26,36 @@ def check(app: AppContext, names: tuple[str, ...]) -> None:
 
     Exits 1 when any source failed.
     """
-    from monitor.catalog import effective_sources, find_source
+    from monitor.check.reader import Reader
 
     config = app.config
-    with app.store() as store:
-        # the sources themselves, not their names: the cycle then reads the catalogue once
-        if names:  # ConfigError (exit 2) for an unknown name
-            selected = tuple(find_source(config, store, name) for name in names)
-        else:
-            selected = tuple(s for s in effective_sources(config, store) if s.enabled)
-        report = asyncio.run(_cycle(config, store, selected))
+    # The reading workers fork first, before this process imports the rest of the pipeline,
+    # aiohttp and the store: their own imports (the parsers) run on another core meanwhile,
+    # and no SQLite connection is open across the fork.
+    with Reader.for_config(config) as reader:
+        from monitor.catalog import effective_sources, find_source
+
+        with app.store() as store:
+            # the sources themselves, not their names: the cycle then reads the catalogue once
+            if names:  # ConfigError (exit 2) for an unknown name
+                selected = tuple(find_source(config, store, name) for name in names)
+            else:
+                selected = tuple(s for s in effective_sources(config, store) if s.enabled)
+            report = asyncio.run(_cycle(config, store, selected, reader))
     _summary(report)
     if report.failed:
         sys.exit(1)
 
 
-async def _cycle(config: Config, store: Store, selected: tuple[SourceConfig, ...]) -> CycleReport:
+async def _cycle(
+    config: Config, store: Store, selected: tuple[SourceConfig, ...], reader: Reader
+) -> CycleReport:
     from monitor.check.cycle import run_check
-    from monitor.check.reader import Reader
 
-    # The reading worker forks before the progress bar starts its thread (a fork is cheap).
-    async with Reader.for_config(config) as reader:
-        with _progress(len(selected)) as advance:
-            return await run_check(
-                config, store, sources=selected, on_progress=advance, reader=reader, batched=True
-            )
+    with _progress(len(selected)) as advance:
+        return await run_check(
+            config, store, sources=selected, on_progress=advance, reader=reader, batched=True
+        )
 
 
 class _progress:  # noqa: N801 - a context manager used like a function

@@ -106,3 +106,48 @@ def test_replay_command_serves_and_switches(site: Path) -> None:
     finally:
         proc.terminate()
         proc.communicate(timeout=10)
+
+
+FORK_PROBE = """
+import gc, sqlite3, sys
+import multiprocessing.process as process
+
+seen = []
+start = process.BaseProcess.start
+
+def probe(self):
+    connections = [o for o in gc.get_objects() if isinstance(o, sqlite3.Connection)]
+    seen.append(("aiohttp" in sys.modules, len(connections)))
+    start(self)
+
+process.BaseProcess.start = probe
+sys.argv = ["policywatch", "--config", sys.argv[1], "check"]
+from monitor.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(seen)
+"""
+
+
+def test_check_forks_its_readers_before_the_http_client_and_the_store(tmp_path: Path) -> None:
+    """The reading workers fork first: their imports run on another core while this process
+    imports aiohttp and the rest (#18), and no SQLite connection is copied into them."""
+    config = tmp_path / "policywatch.toml"
+    config.write_text(
+        f'[database]\npath = "{tmp_path / "pw.db"}"\n\n[fetch]\nallow_hosts = ["127.0.0.1"]\n'
+        'retries = 0\n\n[[source]]\nname = "gone"\nkind = "page"\n'
+        'url = "http://127.0.0.1:9/none.html"\n',
+        encoding="utf-8",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", FORK_PROBE, str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    forks = eval(out.stdout.strip().splitlines()[-1])  # noqa: S307 - our own probe's list
+    assert forks, out.stderr
+    assert all(fork == (False, 0) for fork in forks), forks

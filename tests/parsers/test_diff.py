@@ -105,15 +105,15 @@ def test_identical_trees_have_no_changes() -> None:
 
 def test_a_diff_leaves_no_comparison_cache_behind() -> None:
     """A daemon's reading worker diffs for months: what one diff cached must not pile up."""
-    from parsers.align import bigrams, canonical
+    from parsers.align import bigrams, canonical, folded
     from parsers.flows import grams
 
     old = PolicyDocument(title="t", status=Status.FINAL, clauses=numbered(BASE))
     edited = [(h, [t + "，并给予补贴" for t in texts]) for h, texts in BASE]
     new = PolicyDocument(title="t", status=Status.FINAL, clauses=numbered(edited))
     assert diff_documents(old, new).changes
-    sizes = [f.cache_info().currsize for f in (canonical, bigrams, grams)]
-    assert sizes == [0, 0, 0]
+    sizes = [f.cache_info().currsize for f in (canonical, folded, bigrams, grams)]
+    assert sizes == [0, 0, 0, 0]
 
 
 def test_formatting_is_not_a_change() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -101,10 +103,51 @@ def test_a_long_clause_takes_the_sentence_path_and_stays_exact() -> None:
 
 
 def test_a_spent_budget_still_gives_a_true_redline() -> None:
-    budget = Budget(seconds=0.0)
+    budget = Budget(tokens=0)
     comparison = compare("加强人才智力支持", "强化人才支撑", budget)
     assert _old_and_new(comparison.ops) == ("加强人才智力支持", "强化人才支撑")
     assert comparison.spans == (Span(old_start=0, old_end=8, new_start=0, new_end=6),)
+
+
+def test_a_slow_or_busy_machine_gets_the_same_redlines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One document's budget counts tokens, not seconds: a clock that runs fast (a loaded
+    machine, a process descheduled between two clauses) changes no redline (a budget of wall
+    time gave such a machine whole-sentence replacements where a quiet one gave word edits)."""
+    pairs = [
+        (
+            "企业应当按照规定申请专项资金，最高给予30万元奖励。",
+            "企业应当按照规定申请专项资金，最高给予50万元奖励。",
+        ),
+        ("加强人才智力支持，完善服务体系。", "强化人才智力支持，完善服务体系。"),
+    ]
+
+    def redlines() -> list[list[tuple[str, str]]]:
+        budget = Budget()  # one budget for the clauses of one document, as the differ does
+        out = []
+        for old, new in pairs:
+            spans = compare(old, new, budget).spans
+            out.append(
+                [(old[s.old_start : s.old_end], new[s.new_start : s.new_end]) for s in spans]
+            )
+        return out
+
+    quiet = redlines()
+    ticks = iter(range(0, 10**9, 1000))
+    monkeypatch.setattr(time, "monotonic", lambda: float(next(ticks)))
+    assert redlines() == quiet == [[("30万元", "50万元")], [("加", ""), ("", "化")]]
+
+
+def test_a_budget_of_tokens_refines_what_fits_and_replaces_the_rest_whole() -> None:
+    budget = Budget(tokens=16)  # exactly the 8 + 8 tokens of the first pair
+    first = compare("加强人才智力支持", "强化人才智力支持", budget)
+    assert budget.tokens == 0
+    assert first.spans == (  # word edits: 加 deleted, 化 inserted
+        Span(old_start=0, old_end=1, new_start=0, new_end=0),
+        Span(old_start=2, old_end=2, new_start=1, new_end=2),
+    )
+    second = compare("深化产业链协同发展", "推进产业链协同发展", budget)
+    assert _old_and_new(second.ops) == ("深化产业链协同发展", "推进产业链协同发展")
+    assert second.spans == (Span(old_start=0, old_end=9, new_start=0, new_end=9),)
 
 
 def test_paragraphs_are_paired_before_their_words() -> None:
