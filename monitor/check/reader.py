@@ -257,8 +257,7 @@ class Reader:
         self._pool.close()
 
     async def __aenter__(self) -> Reader:
-        self._pool.start()
-        return self
+        return self.__enter__()
 
     async def __aexit__(
         self,
@@ -266,7 +265,7 @@ class Reader:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._pool.close()
+        self.__exit__(exc_type, exc, tb)
 
     async def read(
         self,
