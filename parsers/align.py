@@ -134,12 +134,7 @@ _DROP = _DropTable()
 
 def full_text(clause: Clause) -> str:
     """Heading and own text as one string (the heading only once)."""
-    heading, text = clause.heading or "", clause.text or ""
-    if not heading or canonical(text).startswith(canonical(heading)):
-        return text
-    if not text:
-        return heading
-    return f"{heading}。{text}"
+    return _own(clause)[0]
 
 
 def display_text(clause: Clause) -> str:
@@ -293,7 +288,8 @@ def flatten(clauses: Sequence[Clause]) -> list[Node]:
 
 
 def _own(clause: Clause) -> tuple[str, str]:
-    """`full_text(clause)` and its `canonical`. A heading joined to its text (`heading。text`)
+    """`full_text(clause)` and its `canonical` (the heading left out when the text opens
+    with it, in canonical form). A heading joined to its text (`heading。text`)
     is folded as its two parts joined where both fold character by character (`folded`; the
     full stop is dropped), not a third time as one: each part is folded anyway, to see whether
     the text repeats the heading, and this is a diff's most frequent key."""

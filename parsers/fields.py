@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 
 from parsers.model import Amount, DocumentFields, Status
 
@@ -91,27 +92,35 @@ _MULT = {"万亿": 1e12, "亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "
 
 def find_amounts(text: str) -> tuple[Amount, ...]:
     """Figures with a unit or multiplier, in order: `30万元` -> Amount(300000, 元)."""
-    out: list[Amount] = []
-    # `_AMOUNT.finditer(text)`, about twice as fast: a match starts at a digit and always
-    # matches there (`\d+` is not optional, the rest is), so the next digit from where the
-    # last match ended is where `finditer` matches next. Searching the pattern itself tries
-    # it at every character (it opens with a group, so `re` has no first-character test).
+    return tuple(a for match in _matches(text) if (a := _amount(text, match)) is not None)
+
+
+def _matches(text: str) -> Iterator[re.Match[str]]:
+    r"""`_AMOUNT.finditer(text)`, about twice as fast: a match starts at a digit and always
+    matches there (`\d+` is not optional, the rest is), so the next digit from where the last
+    match ended is where `finditer` matches next. Searching the pattern itself tries it at
+    every character (it opens with a group, so `re` has no first-character test)."""
     digit = _DIGIT.search(text)
     while digit is not None:
         match = _AMOUNT.match(text, digit.start())
         assert match is not None  # `\d+` matches the digit
+        yield match
         digit = _DIGIT.search(text, match.end())
-        number, mult, unit = match.groups()
-        if not mult and not unit:
-            continue
-        start = match.start()
-        if start and (text[start - 1].isalpha() and text[start - 1].isascii()):
-            continue
-        if unit in ("日", "年", "个月", "天") and _YEAR.match(number) and not mult:
-            continue
-        value = float(number) * (_MULT[mult] if mult else 1.0)
-        out.append(Amount(text=match.group(0).strip(), value=value, unit=unit or "元"))
-    return tuple(out)
+
+
+def _amount(text: str, match: re.Match[str]) -> Amount | None:
+    """The figure a match of `_AMOUNT` names, or None (no unit nor multiplier, part of an
+    ASCII word, a year)."""
+    number, mult, unit = match.groups()
+    if not mult and not unit:
+        return None
+    start = match.start()
+    if start and (text[start - 1].isalpha() and text[start - 1].isascii()):
+        return None
+    if unit in ("日", "年", "个月", "天") and _YEAR.match(number) and not mult:
+        return None
+    value = float(number) * (_MULT[mult] if mult else 1.0)
+    return Amount(text=match.group(0).strip(), value=value, unit=unit or "元")
 
 
 _DATE = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{4}-\d{1,2}-\d{1,2}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from hypothesis import given, settings
@@ -10,8 +9,8 @@ from hypothesis import strategies as st
 
 from parsers.align import _own, canonical, flatten, folded, full_text
 from parsers.diff import diff_documents
-from parsers.fields import _AMOUNT, find_amounts
-from parsers.model import Amount, Clause
+from parsers.fields import _AMOUNT, _amount, _matches, find_amounts
+from parsers.model import Clause
 
 # Characters where folding is or is not character by character: CJK, ASCII, full-width forms
 # (NFKC), punctuation, Traditional characters (OpenCC), a capital sigma (lowered by context),
@@ -112,27 +111,6 @@ def test_a_diff_leaves_no_folded_key_behind() -> None:
     assert folded.cache_info().maxsize is not None  # bounded between diffs too
 
 
-def _amounts_by_finditer(text: str) -> tuple[Amount, ...]:
-    """`find_amounts` as it was written first, one `finditer` over the text."""
-    out: list[Amount] = []
-    for match in _AMOUNT.finditer(text):
-        number, mult, unit = match.groups()
-        if not mult and not unit:
-            continue
-        start = match.start()
-        if start and (text[start - 1].isalpha() and text[start - 1].isascii()):
-            continue
-        if unit in ("日", "年", "个月", "天") and re.match(r"\d{4}", number) and not mult:
-            continue
-        value = float(number) * (
-            {"万亿": 1e12, "亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "千": 1e3}[mult]
-            if mult
-            else 1.0
-        )
-        out.append(Amount(text=match.group(0).strip(), value=value, unit=unit or "元"))
-    return tuple(out)
-
-
 @settings(max_examples=500, deadline=None)
 @given(
     st.text(
@@ -141,7 +119,11 @@ def _amounts_by_finditer(text: str) -> tuple[Amount, ...]:
     )
 )
 def test_find_amounts_finds_what_one_finditer_finds(text: str) -> None:
-    assert find_amounts(text) == _amounts_by_finditer(text)
+    """The digit-to-digit scan yields the very matches of one `finditer` over the text."""
+    spans = [(m.span(), m.groups()) for m in _matches(text)]
+    assert spans == [(m.span(), m.groups()) for m in _AMOUNT.finditer(text)]
+    by_finditer = (_amount(text, m) for m in _AMOUNT.finditer(text))
+    assert find_amounts(text) == tuple(a for a in by_finditer if a is not None)
 
 
 def test_find_amounts_on_a_clause() -> None:
@@ -151,4 +133,4 @@ def test_find_amounts_on_a_clause() -> None:
         ("3.5亿美元", 350000000.0, "美元"),
         ("3万元", 30000.0, "元"),
     ]
-    assert find_amounts(text) == _amounts_by_finditer(text)
+    assert [m.group(0) for m in _matches(text)] == [m.group(0) for m in _AMOUNT.finditer(text)]
