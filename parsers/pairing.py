@@ -144,6 +144,9 @@ def _tie_key(result: Alignment, o: Node, n: Node) -> tuple[bool, bool, bool, int
     )
 
 
+_Postings = tuple[dict[str, list[int]], dict[str, int], frozenset[str]]
+
+
 class Scorer:
     """Similarity of two units, weighting each character pair by how rare it is among the
     units of both documents left to align (the name of the law, 国家自然科学基金, on every
@@ -153,6 +156,8 @@ class Scorer:
         self.result = result
         self._weights: dict[str, float] | None = None
         self._mass: dict[str, float] = {}
+        self._scores: dict[tuple[int, int], float] = {}
+        self._postings: dict[tuple[int, ...], _Postings] = {}
 
     @property
     def weights(self) -> dict[str, float]:
@@ -186,7 +191,15 @@ class Scorer:
         Dice of their texts and the (weighted) share of the best-kept long paragraph of one
         found in the other, scaled by `PARAGRAPH_WEIGHT` (and by `LATER_PARAGRAPH` for a
         paragraph after the first: penalty and referral formulas repeat from one article to
-        the next, a clause's opening paragraph says what it is about)."""
+        the next, a clause's opening paragraph says what it is about). Scored once a pair:
+        the backbone, a gap and the leftovers may each ask again."""
+        key = (o.index, n.index)
+        found = self._scores.get(key)
+        if found is None:
+            found = self._scores[key] = self._score(o, n)
+        return found
+
+    def _score(self, o: Node, n: Node) -> float:
         mine, theirs = bigrams(o.whole), bigrams(n.whole)
         if not mine or not theirs:
             return 0.0
@@ -207,6 +220,22 @@ class Scorer:
                     continue
                 kept = max(kept, weight * self._kept(paragraph, other))
         return max(score, PARAGRAPH_WEIGHT * kept)
+
+    def postings(self, news: list[Node]) -> _Postings:
+        """The bigram index of `news` (bigram -> the new units holding it), the size of each
+        posting rare enough to select candidates (on at most `_COMMON_BIGRAM` of them), and
+        those bigrams as a set; built once for the same units (a gap the backbone left whole
+        is the very units it searched)."""
+        key = tuple(n.index for n in news)
+        found = self._postings.get(key)
+        if found is None:
+            index: dict[str, list[int]] = defaultdict(list)
+            for n in news:
+                for g in bigrams(n.whole):
+                    index[g].append(n.index)
+            sizes = {g: len(p) for g, p in index.items() if len(p) <= _COMMON_BIGRAM}
+            found = self._postings[key] = (index, sizes, frozenset(sizes))
+        return found
 
     def _kept(self, paragraph: str, other: frozenset[str]) -> float:
         grams = bigrams(paragraph)
@@ -292,28 +321,18 @@ def _candidates(
 ) -> list[tuple[int, int, float]]:
     """Scored `(old, new, similarity)` pairs: for each free old node, the new nodes sharing
     the most uncommon bigrams with it."""
-    grams = {n.index: bigrams(n.whole) for n in news}
-    index: dict[str, list[int]] = defaultdict(list)
-    for n in news:
-        for g in grams[n.index]:
-            index[g].append(n.index)
+    index, sizes, selecting = scorer.postings(news)
     out: list[tuple[int, int, float]] = []
     for o in olds:
         if not result.is_free_old(o.index):
             continue
         # the rarest character pairs select the candidates (prefix filtering); pairs as rare
         # as each other in their order, not in the order a set of them happens to iterate
-        # (which PYTHONHASHSEED sets: the cut at `_SELECTING` made the diff vary by process)
-        # (the bigrams are distinct: the tuples sort by size and bigram, never by posting)
-        postings = sorted(
-            (len(posting), g, posting) for g in bigrams(o.whole) if (posting := index.get(g))
-        )
-        selected: list[list[int]] = []
-        for size, _, posting in postings[:_SELECTING]:
-            if size > _COMMON_BIGRAM:
-                break
-            selected.append(posting)
-        hits = Counter(chain.from_iterable(selected))  # one count, not one update a posting
+        # (which PYTHONHASHSEED sets: the cut at `_SELECTING` made the diff vary by process);
+        # two sorts in C (by pair, then stably by rarity), not a tuple a pair: a clause of
+        # 8,000 characters has as many pairs
+        rarest = sorted(sorted(bigrams(o.whole) & selecting), key=sizes.__getitem__)
+        hits = Counter(chain.from_iterable(map(index.__getitem__, rarest[:_SELECTING])))
         # ties broken by position: the same candidates whatever the order of set iteration
         ranked = heapq.nsmallest(_CANDIDATES, hits.items(), key=lambda h: (-h[1], h[0]))
         # a candidate sharing far fewer of the rarest pairs than the best one cannot be its
