@@ -322,6 +322,35 @@ def bigrams(text: str) -> frozenset[str]:
     return frozenset(map("".join, zip(text, text[1:], strict=False)))
 
 
+LONG_TEXT = 2000  # canonical characters: a longer text is aligned on a sample of its pairs
+_SAMPLE_EVERY = 8  # ...those whose first character's code is a multiple of this
+
+
+@functools.lru_cache(maxsize=4096)
+def sampled(text: str) -> frozenset[str]:
+    """A fixed eighth of the character pairs of `text`: those whose first character is in the
+    Basic Multilingual Plane and has a code that is a multiple of 8. The choice depends on the
+    pair alone, so two texts keep the same share of the pairs they share, and their similarity
+    on samples estimates the one on all their pairs (a clause of 8,000 characters has as many
+    pairs, and every comparison, index and weight of the alignment would go through them all).
+    Found by one regular expression (a set of 8,000 characters is one lookup a character), a
+    fifteenth of the time of filtering all the pairs."""
+    return frozenset(_sampler().findall(text))
+
+
+@functools.cache
+def _sampler() -> re.Pattern[str]:
+    """`sampled`'s expression, built on first use (16 ms: most documents have no long text)."""
+    codes = range(_SAMPLE_EVERY, 0x10000, _SAMPLE_EVERY)
+    chars = "".join(chr(c) for c in codes if not 0xD800 <= c < 0xE000)  # no surrogates
+    return re.compile(f"(?=([{re.escape(chars)}].))", re.DOTALL)
+
+
+def pairs_of(text: str) -> frozenset[str]:
+    """The pairs a unit is indexed and weighed on: all of them, or a long text's sample."""
+    return sampled(text) if len(text) > LONG_TEXT else bigrams(text)
+
+
 def dice(mine: frozenset[str], theirs: frozenset[str]) -> float:
     """Dice coefficient of two sets (1.0 for two empty ones)."""
     if not mine and not theirs:

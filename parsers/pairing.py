@@ -39,11 +39,14 @@ from collections.abc import Callable, Sequence
 from itertools import chain
 
 from parsers.align import (
+    LONG_TEXT,
     Alignment,
     Node,
     bigrams,
     dice,
     flatten,
+    pairs_of,
+    sampled,
 )
 from parsers.chain import best_chain
 from parsers.flows import FlowFinder
@@ -155,7 +158,7 @@ class Scorer:
     def __init__(self, result: Alignment) -> None:
         self.result = result
         self._weights: dict[str, float] | None = None
-        self._mass: dict[str, float] = {}
+        self._mass: dict[tuple[str, bool], float] = {}
         self._scores: dict[tuple[int, int], float] = {}
         self._postings: dict[tuple[int, ...], _Postings] = {}
 
@@ -167,7 +170,7 @@ class Scorer:
             result = self.result
             units = [n for n in result.free_old() if n.whole and not n.container]
             units += [n for n in result.free_new() if n.whole and not n.container]
-            counts = Counter(chain.from_iterable(bigrams(node.whole) for node in units))
+            counts = Counter(chain.from_iterable(pairs_of(node.whole) for node in units))
             size = len(units) + 1
             self._weights = {g: math.log(size / (df + 0.5)) for g, df in counts.items()}
         return self._weights
@@ -180,10 +183,11 @@ class Scorer:
         except KeyError:  # a pair of no unit (a heading's, say): rare
             return sum(weights.get(g, _RARE) for g in grams)
 
-    def _mass_of(self, text: str) -> float:
-        value = self._mass.get(text)
+    def _mass_of(self, text: str, sample: bool) -> float:
+        value = self._mass.get((text, sample))
         if value is None:
-            value = self._mass[text] = self.mass(bigrams(text))
+            grams = sampled(text) if sample else bigrams(text)
+            value = self._mass[text, sample] = self.mass(grams)
         return value
 
     def score(self, o: Node, n: Node) -> float:
@@ -192,7 +196,8 @@ class Scorer:
         found in the other, scaled by `PARAGRAPH_WEIGHT` (and by `LATER_PARAGRAPH` for a
         paragraph after the first: penalty and referral formulas repeat from one article to
         the next, a clause's opening paragraph says what it is about). Scored once a pair:
-        the backbone, a gap and the leftovers may each ask again."""
+        the backbone, a gap and the leftovers may each ask again. When either text is longer
+        than `LONG_TEXT`, both are compared on the same sample of their pairs (`sampled`)."""
         key = (o.index, n.index)
         found = self._scores.get(key)
         if found is None:
@@ -200,11 +205,13 @@ class Scorer:
         return found
 
     def _score(self, o: Node, n: Node) -> float:
-        mine, theirs = bigrams(o.whole), bigrams(n.whole)
+        sample = len(o.whole) > LONG_TEXT or len(n.whole) > LONG_TEXT
+        grams = sampled if sample else bigrams
+        mine, theirs = grams(o.whole), grams(n.whole)
         if not mine or not theirs:
             return 0.0
         common = self.mass(mine & theirs)
-        masses = (self._mass_of(o.whole), self._mass_of(n.whole))
+        masses = (self._mass_of(o.whole, sample), self._mass_of(n.whole, sample))
         score = 2 * common / (masses[0] + masses[1])
         if common <= 0 or score >= PARAGRAPH_WEIGHT:
             return score
@@ -216,13 +223,13 @@ class Scorer:
             for k, paragraph in enumerate(node.paragraphs):
                 weight = 1.0 if k == 0 else LATER_PARAGRAPH
                 # a paragraph's pairs are among its clause's: it keeps at most `common`
-                if weight * common <= kept * self._mass_of(paragraph):
+                if weight * common <= kept * self._mass_of(paragraph, sample):
                     continue
-                kept = max(kept, weight * self._kept(paragraph, other))
+                kept = max(kept, weight * self._kept(paragraph, other, sample))
         return max(score, PARAGRAPH_WEIGHT * kept)
 
     def postings(self, news: list[Node]) -> _Postings:
-        """The bigram index of `news` (bigram -> the new units holding it), the size of each
+        """The bigram index of `news` (bigram -> the new units holding it; a long unit's sample), the size of each
         posting rare enough to select candidates (on at most `_COMMON_BIGRAM` of them), and
         those bigrams as a set; built once for the same units (a gap the backbone left whole
         is the very units it searched)."""
@@ -231,15 +238,15 @@ class Scorer:
         if found is None:
             index: dict[str, list[int]] = defaultdict(list)
             for n in news:
-                for g in bigrams(n.whole):
+                for g in pairs_of(n.whole):
                     index[g].append(n.index)
             sizes = {g: len(p) for g, p in index.items() if len(p) <= _COMMON_BIGRAM}
             found = self._postings[key] = (index, sizes, frozenset(sizes))
         return found
 
-    def _kept(self, paragraph: str, other: frozenset[str]) -> float:
-        grams = bigrams(paragraph)
-        total = self._mass_of(paragraph)
+    def _kept(self, paragraph: str, other: frozenset[str], sample: bool) -> float:
+        grams = sampled(paragraph) if sample else bigrams(paragraph)
+        total = self._mass_of(paragraph, sample)
         return self.mass(grams & other) / total if total else 0.0
 
     def weight(self, o: Node, n: Node, score: float) -> float:
@@ -331,7 +338,7 @@ def _candidates(
         # (which PYTHONHASHSEED sets: the cut at `_SELECTING` made the diff vary by process);
         # two sorts in C (by pair, then stably by rarity), not a tuple a pair: a clause of
         # 8,000 characters has as many pairs
-        rarest = sorted(sorted(bigrams(o.whole) & selecting), key=sizes.__getitem__)
+        rarest = sorted(sorted(pairs_of(o.whole) & selecting), key=sizes.__getitem__)
         hits = Counter(chain.from_iterable(map(index.__getitem__, rarest[:_SELECTING])))
         # ties broken by position: the same candidates whatever the order of set iteration
         ranked = heapq.nsmallest(_CANDIDATES, hits.items(), key=lambda h: (-h[1], h[0]))
