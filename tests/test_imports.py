@@ -135,3 +135,17 @@ def test_a_check_process_loads_no_email_renderer() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_daemon_starts_without_the_chat_http_client() -> None:
+    """httpx imports its command line (rich, pygments: 0.2 s); the chat bots import it when a
+    run opens one, not when the daemon, the review UI or `send` loads the sending code."""
+    code = (
+        "import sys\n"
+        "import monitor.daemon.service, monitor.review.sending, notifications.chat.bots\n"
+        "print(sorted(m for m in ('httpx', 'rich', 'pygments') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"

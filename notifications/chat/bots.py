@@ -30,10 +30,8 @@ import json
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote_plus, urlsplit
-
-import httpx
 
 from notifications.chat import PLATFORM_LABELS, redact
 from notifications.chat.markdown import DIALECTS, Dialect
@@ -45,6 +43,9 @@ from notifications.errors import (
     RateLimitedError,
     ServerDeliveryError,
 )
+
+if TYPE_CHECKING:  # imported by `open`: httpx imports its command line (rich, pygments),
+    import httpx  # 0.2 s a process that starts the daemon, the review UI or a send run
 
 MINUTE = dt.timedelta(minutes=1)
 
@@ -99,6 +100,8 @@ class ChatBot(ABC):
 
     def open(self) -> None:
         """Start an HTTP client (one per run: connections are reused)."""
+        import httpx
+
         self._client = httpx.Client(timeout=self.timeout, follow_redirects=False)
 
     def close(self) -> None:
@@ -121,6 +124,8 @@ class ChatBot(ABC):
         if client is None:
             raise ConnectionDeliveryError(f"{self.name}: not open")
         url, body = self.request(title, text)
+        import httpx
+
         try:
             response = client.post(
                 url,
