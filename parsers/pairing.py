@@ -186,8 +186,7 @@ class Scorer:
     def _mass_of(self, text: str, sample: bool) -> float:
         value = self._mass.get((text, sample))
         if value is None:
-            grams = sampled(text) if sample else bigrams(text)
-            value = self._mass[text, sample] = self.mass(grams)
+            value = self._mass[text, sample] = self.mass(_pairs(text, sample))
         return value
 
     def score(self, o: Node, n: Node) -> float:
@@ -206,8 +205,7 @@ class Scorer:
 
     def _score(self, o: Node, n: Node) -> float:
         sample = len(o.whole) > LONG_TEXT or len(n.whole) > LONG_TEXT
-        grams = sampled if sample else bigrams
-        mine, theirs = grams(o.whole), grams(n.whole)
+        mine, theirs = _pairs(o.whole, sample), _pairs(n.whole, sample)
         if not mine or not theirs:
             return 0.0
         common = self.mass(mine & theirs)
@@ -229,10 +227,10 @@ class Scorer:
         return max(score, PARAGRAPH_WEIGHT * kept)
 
     def postings(self, news: list[Node]) -> _Postings:
-        """The bigram index of `news` (bigram -> the new units holding it; a long unit's sample), the size of each
-        posting rare enough to select candidates (on at most `_COMMON_BIGRAM` of them), and
-        those bigrams as a set; built once for the same units (a gap the backbone left whole
-        is the very units it searched)."""
+        """The bigram index of `news` (bigram -> the new units holding it; a long unit's
+        sample), the size of each posting rare enough to select candidates (on at most
+        `_COMMON_BIGRAM` of them), and those bigrams as a set; built once for the same units
+        (a gap the backbone left whole is the very units it searched)."""
         key = tuple(n.index for n in news)
         found = self._postings.get(key)
         if found is None:
@@ -245,15 +243,19 @@ class Scorer:
         return found
 
     def _kept(self, paragraph: str, other: frozenset[str], sample: bool) -> float:
-        grams = sampled(paragraph) if sample else bigrams(paragraph)
         total = self._mass_of(paragraph, sample)
-        return self.mass(grams & other) / total if total else 0.0
+        return self.mass(_pairs(paragraph, sample) & other) / total if total else 0.0
 
     def weight(self, o: Node, n: Node, score: float) -> float:
         """Chain weight: convex in the score (one strong pair beats two weak ones), plus
         small bonuses for the same matched parent, parent heading and label."""
         bonus = 0.05 * sum(_tie_key(self.result, o, n)[:3])
         return score * score + bonus
+
+
+def _pairs(text: str, sample: bool) -> frozenset[str]:
+    """The character pairs of `text`, or their sample (`sampled`)."""
+    return sampled(text) if sample else bigrams(text)
 
 
 def _units(result: Alignment, group: str) -> tuple[list[Node], list[Node]]:
