@@ -173,7 +173,6 @@ class VersionWriter:
             content=result.content,
             content_hash=result.content_hash,
         )
-        raw = reading.raw if reading is not None else None  # compressed by the worker
         with self.store.atomic():
             rendition = self.store.get_rendition(rendition_key(url))
             document_id = rendition.document_id if rendition else None
@@ -181,7 +180,13 @@ class VersionWriter:
                 document_id = self._lineage(tree.document)
             if document_id is None:
                 stored = self._new_document(
-                    url, fetched, text, tree, watched=watched, notice_url=notice_url, raw=raw
+                    url,
+                    fetched,
+                    text,
+                    tree,
+                    watched=watched,
+                    notice_url=notice_url,
+                    reading=reading,
                 )
             else:
                 stored = self._new_version(
@@ -213,7 +218,7 @@ class VersionWriter:
         *,
         watched: bool,
         notice_url: str | None,
-        raw: bytes | None = None,
+        reading: Reading | None = None,
     ) -> Stored:
         now = fetched.fetched_at
         doc = tree.fields
@@ -225,7 +230,7 @@ class VersionWriter:
             document_id=document_id, key=rendition_key(url), url=url, source_id=self.source_id
         )
         version_id = self._add_version(
-            document_id, rendition_id, fetched, text, tree, notice_url, raw
+            document_id, rendition_id, fetched, text, tree, notice_url, reading
         )
         self._lifecycle(document_id, None, doc, now)
         if watched or self._history(document_id, doc, now):
@@ -283,9 +288,8 @@ class VersionWriter:
             # Another rendition of the same content, or formatting only: nothing new.
             self.store.touch_rendition(rendition_id, checked_at=fetched.fetched_at, url=url)
             return Stored(verdict=Verdict.UNCHANGED)
-        raw = reading.raw if reading is not None else None
         version_id = self._add_version(
-            document_id, rendition_id, fetched, text, tree, notice_url, raw
+            document_id, rendition_id, fetched, text, tree, notice_url, reading
         )
         note = self._flip_flop(document_id, tree.digest, version_id, fetched.fetched_at)
         cs = self.store.add_change_set(
@@ -326,8 +330,9 @@ class VersionWriter:
         text: str,
         tree: Tree,
         notice_url: str | None,
-        raw: bytes | None = None,
+        reading: Reading | None = None,
     ) -> int:
+        """Store the version; the bytes and the text as the worker packed them, when it did."""
         return self.store.add_version(
             document_id=document_id,
             rendition_id=rendition_id,
@@ -338,7 +343,8 @@ class VersionWriter:
             tree_hash=tree.digest,
             parser_version=parsers.PARSER_VERSION,
             notice_url=notice_url,
-            raw=raw,
+            raw=reading.raw if reading is not None else None,
+            packed_text=reading.packed_text if reading is not None else None,
         )
 
     def _flip_flop(
