@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import re
 import tomllib
 import types
@@ -38,6 +39,7 @@ MIN_MEMORY = 256 * 1024**2  # LibreOffice and Tesseract do not start with less a
 MIN_READ_MEMORY = 64 * 1024**2  # parsing a policy page takes tens of MiB
 
 
+@functools.lru_cache(maxsize=256)  # a config names a few durations, each many times
 def parse_duration(text: str) -> dt.timedelta:
     """`"30m"` -> 30 minutes; accepts ms/s/m/h/d/w, combined (`"1h30m"`); must be positive."""
     compact = text.replace(" ", "")
@@ -518,58 +520,83 @@ def _table(value: Any, where: str, key: str) -> dict[str, Any]:
     return value
 
 
-_HINTS: dict[type[Any], dict[str, Any]] = {}  # once per class, not once per [[source]]
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """How `_build` reads one dataclass: its keys in order, each key's coercion and the
+    required keys (worked out once per class, not once per `[[source]]`)."""
+
+    keys: tuple[str, ...]
+    coercers: dict[str, Callable[[Any], Any]]
+    required: tuple[str, ...]
 
 
-def _type_hints(cls: type[Any]) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls, include_extras=True)
-    return _HINTS[cls]
+_SHAPES: dict[type[Any], _Shape] = {}
+
+
+def _shape(cls: type[Any]) -> _Shape:
+    if cls not in _SHAPES:
+        hints = typing.get_type_hints(cls, include_extras=True)
+        fields = dataclasses.fields(cls)
+        _SHAPES[cls] = _Shape(
+            keys=tuple(f.name for f in fields),
+            coercers={f.name: _coercer(hints[f.name]) for f in fields},
+            required=tuple(
+                f.name
+                for f in fields
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            ),
+        )
+    return _SHAPES[cls]
 
 
 def _build(cls: type[Any], table: dict[str, Any], where: str, prefix: str) -> Any:
-    hints = _type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    shape = _shape(cls)
     kwargs: dict[str, Any] = {}
     for key, value in table.items():
-        if key not in fields:
-            known = ", ".join(fields)
+        coerce = shape.coercers.get(key)
+        if coerce is None:
+            known = ", ".join(shape.keys)
             raise ConfigError(f"{where}: {prefix}.{key}: unknown key (known: {known})")
         try:
-            kwargs[key] = _coerce(hints[key], value)
+            kwargs[key] = coerce(value)
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{where}: {prefix}.{key}: {exc}") from None
-    missing = [
-        name
-        for name, f in fields.items()
-        if name not in kwargs
-        and f.default is dataclasses.MISSING
-        and f.default_factory is dataclasses.MISSING
-    ]
+    missing = [name for name in shape.required if name not in kwargs]
     if missing:
         raise ConfigError(f"{where}: {prefix}.{missing[0]}: required key is missing")
     return cls(**kwargs)
 
 
-def _coerce(hint: Any, value: Any) -> Any:
+def _coercer(hint: Any) -> Callable[[Any], Any]:
+    """The function that checks and converts a TOML value for a field typed `hint`."""
     origin = typing.get_origin(hint)
     if origin is Annotated:
         base, *checks = typing.get_args(hint)
-        coerced = _coerce(base, value)
-        for check in checks:
-            check(coerced)
-        return coerced
+        inner = _coercer(base)
+
+        def checked(value: Any) -> Any:
+            coerced = inner(value)
+            for check in checks:
+                check(coerced)
+            return coerced
+
+        return checked
     if origin in (types.UnionType, typing.Union):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _coerce(options[0], value)
+        return _coercer(options[0])
     if origin is tuple:
-        if not isinstance(value, list):
-            raise TypeError(f"expected a list, got {type(value).__name__}")
-        return tuple(_coerce(typing.get_args(hint)[0], v) for v in value)
+        item = _coercer(typing.get_args(hint)[0])
+
+        def each(value: Any) -> tuple[Any, ...]:
+            if not isinstance(value, list):
+                raise TypeError(f"expected a list, got {type(value).__name__}")
+            return tuple(item(v) for v in value)
+
+        return each
     coerce = _SCALARS.get(hint)
     if coerce is None:  # pragma: no cover - a bug in a dataclass
         raise TypeError(f"unsupported type {hint!r}")
-    return coerce(value)
+    return coerce
 
 
 def _duration(value: Any) -> dt.timedelta:

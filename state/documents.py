@@ -259,12 +259,14 @@ class DocumentsMixin(StoreBase):
         notice_url: str | None = None,
         tree_json: str | None = None,
         raw: bytes | None = None,
+        packed_text: bytes | None = None,
     ) -> int:
         """Store a version, make it the document's latest and its rendition's last; returns id.
 
         `tree_json`: the document's JSON (`dumps(document_to_json(...))`) when the caller has it
-        already (then `document` may be its fields alone); `raw`: `compress(fetched.content)`,
-        when the caller has it (the reading worker compresses what it reads). Call inside
+        already (then `document` may be its fields alone); `raw`: `compress(fetched.content)`
+        and `packed_text`: `pack_text(text)`, when the caller has them (the reading worker
+        packs what it reads). Call inside
         `atomic()` together with the change set it belongs to.
         """
         if tree_json is None:
@@ -292,7 +294,7 @@ class DocumentsMixin(StoreBase):
                     "content_hash": fetched.content_hash,
                     "raw": raw if raw is not None else compress(fetched.content),
                     "media_type": fetched.media_type,
-                    "text": pack_text(text),
+                    "text": packed_text if packed_text is not None else pack_text(text),
                     "tree_json": tree_json,
                     "tree_hash": tree_hash,
                     "parser_version": parser_version,

@@ -27,7 +27,7 @@ from monitor.catalog import effective_sources, sync_records
 from monitor.check.items import ItemChecker, Traffic, unreadable
 from monitor.check.outcome import ItemOutcome
 from monitor.check.reader import Reader
-from monitor.check.versions import Approver, Baseline, VersionWriter
+from monitor.check.versions import Approver, Baseline, UrlMemory, VersionWriter
 from monitor.clock import Clock, as_clock
 from monitor.config import Config, SourceConfig, format_duration
 from monitor.errors import MonitorError
@@ -268,6 +268,7 @@ async def _cycle(
 ) -> list[SourceReport]:
     """Check the selected sources over one shared fetcher and reader."""
     gate = asyncio.Semaphore(in_flight(config))
+    memory = UrlMemory(store, ahead=(s.url for s in selected))
     async with Fetcher(config.fetch) as fetcher:
 
         async def one(source: SourceConfig) -> SourceReport:
@@ -276,6 +277,7 @@ async def _cycle(
                     source,
                     fetcher=fetcher,
                     store=store,
+                    memory=memory,
                     clock=clock,
                     config=config,
                     record=records[source.name],
@@ -332,6 +334,7 @@ async def check_source(
     *,
     fetcher: Fetcher,
     store: Store,
+    memory: UrlMemory,
     clock: Clock,
     config: Config,
     record: SourceRecord,
@@ -344,12 +347,15 @@ async def check_source(
     first_sight = record.first_sight
     writer = VersionWriter(
         store=store,
+        memory=memory,
         source_id=record.id,
         clock=clock,
         approve=_approver(store, record, config, clock),
         baseline=Baseline.at(started_at, source.baseline_recent) if first_sight else None,
     )
-    checker = ItemChecker(source, traffic=traffic, store=store, reader=reader, writer=writer)
+    checker = ItemChecker(
+        source, traffic=traffic, store=store, memory=memory, reader=reader, writer=writer
+    )
     outcome = await _bounded(checker, source, config.daemon.check_deadline)
     verdict = attempt_outcome(outcome, traffic)
     attempt = _attempt(record.id, source, outcome, traffic, verdict, started_at, clock())

@@ -2,7 +2,8 @@
 `monitor.check.versions.VersionWriter`, which links and stores versions and change sets.
 
 Per URL the store remembers validators, the content hash and the clause tree last seen
-(`state.sources.UrlState`), read once per item. An item is parsed only when its body changed;
+(`state.sources.UrlState`), read once per item (a cycle's source URLs in one query,
+`monitor.check.versions.UrlMemory`). An item is parsed only when its body changed;
 a version is stored only when its clause tree differs from what that URL showed before *and*
 from the document's latest version; version and change set are written in one transaction.
 Consultation notices are not documents: their attachment is (DOCX, PDF, .doc, .wps, .rtf,
@@ -25,7 +26,7 @@ from monitor.check import reparse
 from monitor.check.lineage import rendition_key
 from monitor.check.outcome import NOTHING, ItemOutcome
 from monitor.check.reader import Reader, Reading, Tree, extract
-from monitor.check.versions import VersionWriter, remember
+from monitor.check.versions import UrlMemory, VersionWriter, remember
 from monitor.errors import EmptyPageError, FetchError, HTTPStatusError, MonitorError
 from monitor.fetch.client import Fetcher, FetchResult
 from monitor.sources import Item, Page, SourceConfig, source_for
@@ -66,13 +67,13 @@ class Traffic:
 class ListPages:
     """The `PageGetter` of discovery: conditional GETs of list pages, remembered bodies on 304."""
 
-    def __init__(self, traffic: Traffic, store: Store) -> None:
+    def __init__(self, traffic: Traffic, memory: UrlMemory) -> None:
         self.traffic = traffic
-        self.store = store
+        self.memory = memory
 
     async def __call__(self, url: str) -> Page:
         """The current body of a list page."""
-        state = self.store.url_state(url)
+        state = self.memory.get(url)
         cached = state if state is not None and state.body is not None else None
         result = await self.traffic.get(url, cached)
         if result.not_modified and cached is not None and cached.body is not None:
@@ -84,7 +85,7 @@ class ListPages:
             )
         if not result.content.strip():
             raise EmptyPageError(f"{url}: empty body")
-        remember(self.store, url, result, verdict="list", body=result.content)
+        remember(self.memory, url, result, verdict="list", body=result.content)
         return Page(
             url=result.final_url,
             content=result.content,
@@ -102,18 +103,20 @@ class ItemChecker:
         *,
         traffic: Traffic,
         store: Store,
+        memory: UrlMemory,
         reader: Reader,
         writer: VersionWriter,
     ) -> None:
         self.source = source
         self.traffic = traffic
         self.store = store
+        self.memory = memory
         self.reader = reader
         self.writer = writer
 
     async def run(self) -> ItemOutcome:
         """Discover the items, then check each (an item's failure fails the attempt)."""
-        items = await source_for(self.source).discover(ListPages(self.traffic, self.store))
+        items = await source_for(self.source).discover(ListPages(self.traffic, self.memory))
         outcome = NOTHING
         for item in items:
             outcome += await self._guarded(item)
@@ -137,7 +140,7 @@ class ItemChecker:
             return ItemOutcome(errors=(unreadable(item.url, exc),))
 
     async def _item(self, item: Item) -> ItemOutcome:
-        state = self.store.url_state(item.url)
+        state = self.memory.get(item.url)
         try:
             result = await self.traffic.get(item.url, state)
         except HTTPStatusError as exc:
@@ -154,7 +157,7 @@ class ItemChecker:
     async def _known(self, item: Item, state: UrlState, result: FetchResult) -> ItemOutcome:
         """The body is what this URL served last time."""
         if not result.not_modified:
-            self.store.set_url_state(
+            self.memory.set(
                 dataclasses.replace(state, etag=result.etag, last_modified=result.last_modified)
             )
         if state.verdict == "notice" and state.body is not None:
@@ -186,7 +189,7 @@ class ItemChecker:
         if not extracted.text.strip():
             raise EmptyPageError(f"{item.url}: no text in the page")
         if extracted.is_notice and not was_document:
-            remember(self.store, item.url, result, verdict="notice", body=result.content)
+            remember(self.memory, item.url, result, verdict="notice", body=result.content)
             return await self._notice(item, extracted)
         try:
             tree = _parsed(reading)
@@ -194,9 +197,9 @@ class ItemChecker:
             if item.watched or was_document:
                 raise
             if _document_files(extracted.attachments):
-                remember(self.store, item.url, result, verdict="notice", body=result.content)
+                remember(self.memory, item.url, result, verdict="notice", body=result.content)
                 return await self._notice(item, extracted)
-            remember(self.store, item.url, result, verdict="not_document")
+            remember(self.memory, item.url, result, verdict="not_document")
             return ItemOutcome(notes=(f"not a policy document: {item.url}",))
         stored = self.writer.store_version(
             item.url,
@@ -249,7 +252,7 @@ class ItemChecker:
     async def _attachment(
         self, attachment: Attachment, notice: Extracted, fields: DocumentFields, page_url: str
     ) -> ItemOutcome:
-        state = self.store.url_state(attachment.url)
+        state = self.memory.get(attachment.url)
         result = await self.traffic.get(attachment.url, state)
         if state is not None and (result.not_modified or state.content_hash == result.content_hash):
             return NOTHING

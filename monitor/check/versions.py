@@ -11,7 +11,7 @@ hashes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import parsers
@@ -65,8 +65,38 @@ class Baseline:
         return open_for_comment or (doc.published is not None and doc.published >= self.since)
 
 
+class UrlMemory:
+    """What the store remembers per URL (`UrlState`), as one cycle reads and writes it.
+
+    The states of the cycle's own source URLs are read ahead in one query (1,000 `page`
+    sources: one SELECT, not one per source) and each is handed out once, to the first
+    `get` of its URL; every other read goes to the store as it is then. Every write goes
+    through `set`, which drops a state read ahead for that URL, so no `get` ever returns a
+    state older than this process's last write of it (two sources on one URL, a list page
+    that is another source's page). A state another process wrote since the cycle began
+    (a daemon checking the same source at that moment) is missed, as it was when the read
+    came just before a slow fetch: the version's own checks in its transaction (rendition,
+    latest version) still keep it from being stored twice.
+    """
+
+    def __init__(self, store: Store, ahead: Iterable[str] = ()) -> None:
+        self.store = store
+        self._ahead = store.url_states(list(dict.fromkeys(ahead)))
+
+    def get(self, url: str) -> UrlState | None:
+        """What `url` served last (None: never fetched)."""
+        if url in self._ahead:
+            return self._ahead.pop(url)
+        return self.store.url_state(url)
+
+    def set(self, state: UrlState) -> None:
+        """Remember `state` for its URL."""
+        self._ahead.pop(state.url, None)
+        self.store.set_url_state(state)
+
+
 def remember(
-    store: Store,
+    memory: UrlMemory,
     url: str,
     result: FetchResult,
     *,
@@ -76,7 +106,7 @@ def remember(
 ) -> None:
     """Remember what `url` served (validators, hashes, clause count; the body of lists and
     notices) for the next conditional GET and change check."""
-    store.set_url_state(
+    memory.set(
         UrlState(
             url=url,
             verdict=verdict,
@@ -99,12 +129,14 @@ class VersionWriter:
         self,
         *,
         store: Store,
+        memory: UrlMemory,
         source_id: int,
         clock: Clock,
         approve: Approver | None,
         baseline: Baseline | None = None,
     ) -> None:
         self.store = store
+        self.memory = memory
         self.source_id = source_id
         self.clock = clock
         self.approve = approve  # auto-approval, run inside the transaction storing a change set
@@ -125,7 +157,7 @@ class VersionWriter:
         """Decide and write; `state` is what this URL served last (read once per item);
         `notice_url`: the page that links this file (a consultation notice, an article)."""
         if state is not None and state.tree_hash == tree.digest:
-            remember(self.store, url, result, verdict="document", tree=tree)
+            remember(self.memory, url, result, verdict="document", tree=tree)
             return Stored(verdict=Verdict.UNCHANGED)
         if state is not None and state.clauses and tree.clauses * 2 < state.clauses:
             raise CollapseError(
@@ -141,7 +173,6 @@ class VersionWriter:
             content=result.content,
             content_hash=result.content_hash,
         )
-        raw = reading.raw if reading is not None else None  # compressed by the worker
         with self.store.atomic():
             rendition = self.store.get_rendition(rendition_key(url))
             document_id = rendition.document_id if rendition else None
@@ -149,13 +180,19 @@ class VersionWriter:
                 document_id = self._lineage(tree.document)
             if document_id is None:
                 stored = self._new_document(
-                    url, fetched, text, tree, watched=watched, notice_url=notice_url, raw=raw
+                    url,
+                    fetched,
+                    text,
+                    tree,
+                    watched=watched,
+                    notice_url=notice_url,
+                    reading=reading,
                 )
             else:
                 stored = self._new_version(
                     document_id, rendition, url, fetched, text, tree, reading, notice_url
                 )
-            remember(self.store, url, result, verdict="document", tree=tree)
+            remember(self.memory, url, result, verdict="document", tree=tree)
         return stored
 
     def _lineage(self, doc: PolicyDocument) -> int | None:
@@ -181,7 +218,7 @@ class VersionWriter:
         *,
         watched: bool,
         notice_url: str | None,
-        raw: bytes | None = None,
+        reading: Reading | None = None,
     ) -> Stored:
         now = fetched.fetched_at
         doc = tree.fields
@@ -193,7 +230,7 @@ class VersionWriter:
             document_id=document_id, key=rendition_key(url), url=url, source_id=self.source_id
         )
         version_id = self._add_version(
-            document_id, rendition_id, fetched, text, tree, notice_url, raw
+            document_id, rendition_id, fetched, text, tree, notice_url, reading
         )
         self._lifecycle(document_id, None, doc, now)
         if watched or self._history(document_id, doc, now):
@@ -251,9 +288,8 @@ class VersionWriter:
             # Another rendition of the same content, or formatting only: nothing new.
             self.store.touch_rendition(rendition_id, checked_at=fetched.fetched_at, url=url)
             return Stored(verdict=Verdict.UNCHANGED)
-        raw = reading.raw if reading is not None else None
         version_id = self._add_version(
-            document_id, rendition_id, fetched, text, tree, notice_url, raw
+            document_id, rendition_id, fetched, text, tree, notice_url, reading
         )
         note = self._flip_flop(document_id, tree.digest, version_id, fetched.fetched_at)
         cs = self.store.add_change_set(
@@ -294,8 +330,9 @@ class VersionWriter:
         text: str,
         tree: Tree,
         notice_url: str | None,
-        raw: bytes | None = None,
+        reading: Reading | None = None,
     ) -> int:
+        """Store the version; the bytes and the text as the worker packed them, when it did."""
         return self.store.add_version(
             document_id=document_id,
             rendition_id=rendition_id,
@@ -306,7 +343,8 @@ class VersionWriter:
             tree_hash=tree.digest,
             parser_version=parsers.PARSER_VERSION,
             notice_url=notice_url,
-            raw=raw,
+            raw=reading.raw if reading is not None else None,
+            packed_text=reading.packed_text if reading is not None else None,
         )
 
     def _flip_flop(

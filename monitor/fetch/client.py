@@ -36,7 +36,7 @@ from monitor.errors import (
     HTTPStatusError,
     URLNotAllowedError,
 )
-from monitor.hosts import HostPolicy, checked_url, literal_address
+from monitor.hosts import CheckedURL, HostPolicy, checked_url, literal_address
 
 if TYPE_CHECKING:
     import aiohttp
@@ -88,6 +88,7 @@ class Fetcher:
         self._resolver = resolver  # the look-ups `CheckedResolver` checks (default: the system's)
         self._overall = asyncio.Semaphore(max(1, config.concurrency))
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._targets: dict[str, CheckedURL] = {}  # URL -> its checked form (`_target`)
         self.requests = 0  # HTTP requests sent (retries and redirects included)
         self.not_modified = 0  # 304 answers
 
@@ -175,10 +176,7 @@ class Fetcher:
     async def _once(
         self, url: str, headers: dict[str, str], max_bytes: int
     ) -> tuple[int, dict[str, str], bytes]:
-        target = checked_url(url, self.policy)
-        literal = literal_address(target.host)
-        if literal is not None and not self.policy.allows_address(literal, named=False):
-            raise URLNotAllowedError(url, f"address {literal} is not allowed")
+        target = self._targets.get(url) or self._target(url)
         per_host = self._hosts.setdefault(
             target.host, asyncio.Semaphore(max(1, self.config.per_host))
         )
@@ -194,6 +192,19 @@ class Fetcher:
                 ) from None
             except URLNotAllowedError as exc:  # the connector's `CheckedResolver` names the host
                 raise URLNotAllowedError(url, exc.message) from None
+
+    def _target(self, url: str) -> CheckedURL:
+        """The URL checked against `[fetch] allow_hosts` (scheme, host name, an IP literal),
+        once per URL for the fetcher's life (one cycle): the verdict reads nothing but the
+        URL and the allowlist, so a retry or the next request of the URL cannot change it.
+        The addresses a name resolves to are not part of it: `CheckedResolver` checks them
+        at every connection (DNS rebinding). Raises URLNotAllowedError (never kept)."""
+        target = checked_url(url, self.policy)
+        literal = literal_address(target.host)
+        if literal is not None and not self.policy.allows_address(literal, named=False):
+            raise URLNotAllowedError(url, f"address {literal} is not allowed")
+        self._targets[url] = target
+        return target
 
     def _require_client(self) -> aiohttp.ClientSession:
         if self._client is None:

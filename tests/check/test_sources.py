@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from monitor.check.items import ListPages, Traffic
+from monitor.check.versions import UrlMemory
 from monitor.config import FetchConfig, SourceConfig, config_from_dict, source_kinds
 from monitor.errors import ConfigError, LayoutError
 from monitor.fetch.client import Fetcher
@@ -48,7 +49,7 @@ def test_every_kind_has_a_docstring(kind: str) -> None:
 def discover(config: SourceConfig, store: Store) -> tuple[Item, ...]:
     async def main() -> tuple[Item, ...]:
         async with Fetcher(FETCH) as fetcher:
-            return await source_for(config).discover(ListPages(Traffic(fetcher), store))
+            return await source_for(config).discover(ListPages(Traffic(fetcher), UrlMemory(store)))
 
     return asyncio.run(main())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import pytest
 
@@ -28,6 +29,7 @@ from parsers.records import (
     StatusEvent,
 )
 from state.errors import ConflictError, NotFoundError
+from state.sources import UrlState
 from state.store import Store
 
 NOW = dt.datetime(2022, 12, 30, 8, 0, tzinfo=dt.UTC)
@@ -289,3 +291,42 @@ def test_a_nested_block_rolls_back_alone(store: Store) -> None:
             store.add_document(title="b", norm_title="b", status=Status.DRAFT, url=None, now=NOW)
             raise RuntimeError("inner")
     assert [d.id for d in store.list_documents()] == [kept]
+
+
+def test_url_states_reads_many_urls_as_url_state_reads_each(store: Store) -> None:
+    page = UrlState(url="http://a.gov.cn/1.html", verdict="document", etag='"e1"', clauses=3)
+    moved = UrlState(url="http://a.gov.cn/2.html", verdict="document", last_modified="Mon")
+    listing = UrlState(url="http://a.gov.cn/list.html", verdict="list", body=b"<ul></ul>" * 50)
+    for state in (page, moved, listing):
+        store.set_url_state(state)
+    never = "http://a.gov.cn/never.html"
+    urls = [page.url, moved.url, listing.url, never, page.url]
+
+    found = store.url_states(urls)
+
+    # each as `url_state` reads it; a URL never fetched is None; a state keeping a body
+    # (a list page) is left to `url_state`
+    assert found == {page.url: page, moved.url: moved, never: None}
+    assert {url: store.url_state(url) for url in found} == found
+    assert store.url_state(listing.url) == listing
+    assert store.url_states([]) == {}
+
+
+def test_sync_sources_of_an_unchanged_config_writes_nothing(store: Store) -> None:
+    sources = [(f"s{i}", "page", f"http://a.gov.cn/{i}.html", i == 3) for i in range(5)]
+    first = store.sync_sources(sources)
+    watcher = sqlite3.connect(store.path)  # another connection sees every commit that wrote
+    version = watcher.execute("PRAGMA data_version").fetchone()[0]
+    rows = watcher.execute("SELECT * FROM sources ORDER BY id").fetchall()
+
+    again = store.sync_sources(sources)
+
+    assert again == first
+    assert watcher.execute("PRAGMA data_version").fetchone()[0] == version
+    assert watcher.execute("SELECT * FROM sources ORDER BY id").fetchall() == rows
+    # a changed URL is written, and returned as written
+    changed = store.sync_sources([("s1", "page", "http://a.gov.cn/moved.html", False)])
+    assert changed["s1"].url == "http://a.gov.cn/moved.html" and changed["s1"].id == first["s1"].id
+    assert watcher.execute("PRAGMA data_version").fetchone()[0] != version
+    assert store.get_source("s1") == changed["s1"]
+    watcher.close()
