@@ -9,6 +9,7 @@ come with each change. Document-level fields (title, status, 文号, effective) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from parsers.align import Alignment, Node, bigrams, canonical, display_text, folded
@@ -27,7 +28,12 @@ from parsers.model import (
 )
 from parsers.pairing import align
 from parsers.redline import Budget, Comparison, changed, compare, figure_replacements, figure_value
-from parsers.summary import ChangeFacts, describe_change, summarize_document_change
+from parsers.summary import (
+    ChangeFacts,
+    describe_change,
+    label_text,
+    summarize_document_change,
+)
 from parsers.titles import policy_title
 
 _DOC_FIELDS = ("title", "status", "doc_number", "effective")
@@ -85,15 +91,46 @@ def diff_clauses(old: tuple[Clause, ...], new: tuple[Clause, ...]) -> tuple[Clau
             continue  # a part of the change of the clause it went into
         pair = alignment.pairs.get(o.index)
         if pair is None:
+            if _within_whole(alignment.old, o, alignment.is_free_old):
+                continue  # an item of a removed article: in the article's removal
             change: ClauseChange | None = ctx.change((ChangeKind.REMOVED,), o, None)
         else:
             change = ctx.paired(o, alignment.new[pair])
         if change is not None:
             keyed.append(((_position(alignment, o.index), 1), change))
     for node in alignment.free_new():
-        keyed.append(((float(node.index), 0), ctx.change((ChangeKind.ADDED,), None, node)))
+        if not _within_whole(alignment.new, node, alignment.is_free_new):
+            keyed.append(((float(node.index), 0), ctx.change((ChangeKind.ADDED,), None, node)))
     keyed.sort(key=lambda item: item[0])
     return tuple(change for _, change in keyed)
+
+
+def _within_whole(nodes: list[Node], node: Node, free: Callable[[int], bool]) -> bool:
+    """Whether `node` is an item (or paragraph, subitem) of a clause added or removed whole
+    with it: an article, measure or item, not a chapter or section. Amendment decisions say
+    `删除第九条` once, not once more for each of its six items; the article's change carries
+    their text. A chapter's articles stay changes of their own."""
+    if node.parent is None:
+        return False
+    parent = nodes[node.parent]
+    return not parent.container and free(parent.index)
+
+
+def _whole_text(nodes: list[Node], node: Node, free: Callable[[int], bool]) -> str:
+    """What a reader sees of a clause added or removed whole: its own text and those of its
+    descendants added or removed with it, each after its label (（一）…; one paired
+    elsewhere is a change of its own)."""
+    parts = [display_text(node.clause)]
+    subtree, whole = {node.index}, {node.index}
+    for index in range(node.index + 1, len(nodes)):
+        other = nodes[index]
+        if other.parent not in subtree:
+            break  # document order: the clause's descendants come right after it
+        subtree.add(index)
+        if other.parent in whole and free(index):
+            whole.add(index)
+            parts.append(label_text(other.clause) + display_text(other.clause))
+    return "\n".join(p for p in parts if p)
 
 
 def _position(alignment: Alignment, old_index: int) -> float:
@@ -222,8 +259,15 @@ class _Context:
     ) -> ClauseChange:
         """A change record with its summary and edits."""
         flows = flows or _NO_FLOWS
-        old_text = display_text(o.clause) if o else ""
-        new_text = display_text(n.clause) if n else ""
+        alignment = self.alignment
+        if ChangeKind.REMOVED in kinds and o is not None:
+            old_text = _whole_text(alignment.old, o, alignment.is_free_old)
+        else:
+            old_text = display_text(o.clause) if o else ""
+        if ChangeKind.ADDED in kinds and n is not None:
+            new_text = _whole_text(alignment.new, n, alignment.is_free_new)
+        else:
+            new_text = display_text(n.clause) if n else ""
         facts = ChangeFacts(
             kinds=kinds,
             old=o.clause if o else None,
