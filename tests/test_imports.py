@@ -120,32 +120,36 @@ def test_the_check_finds_a_hidden_cycle(tmp_path: Path) -> None:
     assert hidden_cycles(tmp_path, ("pkg",)) == {("pkg.b", "pkg.a")}
 
 
-def test_a_check_process_loads_no_email_renderer() -> None:
-    """`policywatch check` starts without Jinja and the email modules (#18: about 0.15 s of
-    every start-up); the config loads them only to validate a mailbox. Nor does it load what
-    only its reading workers use: the summaries, diff-match-patch, the feedback finder."""
+def _loaded(imports: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` a fresh interpreter holds after `import {imports}`."""
     code = (
-        "import sys\n"
-        "import monitor.cli.context, monitor.cli.check, monitor.check.cycle, monitor.check.reader\n"
-        "print(sorted(m for m in ('jinja2', 'notifications.message', 'notifications.render',"
-        " 'parsers.summary', 'diff_match_patch', 'parsers.feedback', 'lxml')"
-        " if m in sys.modules))\n"
+        f"import sys\nimport {imports}\nprint(sorted(m for m in {modules!r} if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert out.stdout.strip() == "[]"
+    return list(ast.literal_eval(out.stdout.strip()))
+
+
+def test_a_check_process_loads_no_email_renderer() -> None:
+    """`policywatch check` starts without Jinja and the email modules (#18: about 0.15 s of
+    every start-up); the config loads them only to validate a mailbox. Nor does it load what
+    only its reading workers use: the summaries, diff-match-patch, the feedback finder."""
+    imports = "monitor.cli.context, monitor.cli.check, monitor.check.cycle, monitor.check.reader"
+    modules = (
+        "jinja2",
+        "notifications.message",
+        "notifications.render",
+        "parsers.summary",
+        "diff_match_patch",
+        "parsers.feedback",
+        "lxml",
+    )
+    assert _loaded(imports, modules) == []
 
 
 def test_the_daemon_starts_without_the_chat_http_client() -> None:
     """httpx imports its command line (rich, pygments: 0.2 s); the chat bots import it when a
     run opens one, not when the daemon, the review UI or `send` loads the sending code."""
-    code = (
-        "import sys\n"
-        "import monitor.daemon.service, monitor.review.sending, notifications.chat.bots\n"
-        "print(sorted(m for m in ('httpx', 'rich', 'pygments') if m in sys.modules))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "[]"
+    imports = "monitor.daemon.service, monitor.review.sending, notifications.chat.bots"
+    assert _loaded(imports, ("httpx", "rich", "pygments")) == []

@@ -136,3 +136,26 @@ def test_an_allowed_name_may_resolve_only_to_public_addresses(address: str, allo
 
     policy = HostPolicy(("*.gov.cn",))
     assert policy.allows_address(ipaddress.ip_address(address), named=True) is allowed
+
+
+def test_refused_urls_are_refused_every_time_and_allowed_ones_fetched_every_time(
+    echo: int,
+) -> None:
+    """A fetcher checks a URL against the allowlist once for its life (one cycle): a refusal
+    is never kept, and an allowed URL is fetched (its address checked) at every request."""
+
+    async def main() -> list[bytes]:
+        bodies = []
+        async with Fetcher(ALLOWED) as fetcher:
+            for _ in range(3):
+                with pytest.raises(URLNotAllowedError, match="not in \\[fetch\\] allow_hosts"):
+                    await fetcher.get("http://example.com/")
+                with pytest.raises(URLNotAllowedError, match="address 10.0.0.1 is not allowed"):
+                    await fetcher.get("http://10.0.0.1/")
+                with pytest.raises(URLNotAllowedError, match="not http"):
+                    await fetcher.get("file:///etc/passwd")
+                for path in ("/a", "/b"):
+                    bodies.append((await fetcher.get(f"http://127.0.0.1:{echo}{path}")).content)
+        return bodies
+
+    assert asyncio.run(main()) == [f"host=127.0.0.1:{echo}".encode()] * 6
